@@ -1,0 +1,30 @@
+# The two commands of the README. Both create ./.venv if needed and are safe to re-run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.mlagility-installed
+CONSTRAINTS := requirements/constraints.txt
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup demo test bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) models/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]' -r models/requirements.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/benchit examples/cli/scripts/hello_world.py --runtime ort torch-eager
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q test
+
+bench: $(STAMP)
+	$(BIN)/python bench/discovery_overhead.py
+	$(BIN)/python bench/fidelity.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,99 @@
+"""``benchmark_model``: benchmark one PyTorch model on given inputs."""
+
+from __future__ import annotations
+
+from mlagility.api.performance import MeasuredPerformance
+from mlagility.api.pipeline import build_and_benchmark
+from mlagility.api.request import BenchmarkRequest
+from mlagility.api.results import InvocationResult, QuietReporter
+from mlagility.common.exceptions import BenchmarkError, StageError, UsageError
+
+__all__ = ["benchmark_model"]
+
+
+def benchmark_model(
+    model,
+    inputs,
+    build_name: str | None = None,
+    cache_dir=None,
+    device: str = "x86",
+    runtime: str = "ort",
+    rebuild: str = "if_needed",
+    iterations: int = 100,
+    min_time: float = 1.0,
+    max_time: float = 60.0,
+    build_only: bool = False,
+    export_only: bool = False,
+    onnx_opset: int | None = None,
+) -> MeasuredPerformance | None:
+    """Build ``model`` called with ``inputs`` and benchmark it on ``device``/``runtime``.
+
+    ``inputs`` is a dict of keyword arguments (as MLAgility), a tuple of positional arguments,
+    or a single tensor. Returns None with ``build_only``/``export_only``. A failed stage raises
+    ``StageError``; a failed benchmark raises ``BenchmarkError``.
+    """
+    import torch
+
+    from mlagility.analysis import hashing
+    from mlagility.analysis.model_info import Invocation, ModelInfo
+    from mlagility.build.stages import BuildContext, pytorch_sequence
+    from mlagility.build.state import BuildState
+
+    if not isinstance(model, torch.nn.Module):
+        raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")
+    args, kwargs = _split_inputs(inputs)
+    request = BenchmarkRequest.create(
+        cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
+        build_only=build_only, export_only=export_only, onnx_opset=onnx_opset,
+    )
+    request.cache.ensure()
+    signature, specs = hashing.input_signature(model, args, kwargs)
+    model_hash = hashing.model_hash(model)
+    inv_hash = hashing.invocation_hash(model_hash, signature)
+    params = list(model.parameters())
+    info = ModelInfo(
+        name=build_name or type(model).__name__,
+        class_name=type(model).__name__,
+        qualified_class=f"{type(model).__module__}.{type(model).__qualname__}",
+        file="", line=0,
+        params=sum(p.numel() for p in params),
+        size_mb=sum(p.numel() * p.element_size() for p in params) / 1e6,
+        model_hash=model_hash,
+    )
+    invocation = Invocation(inv_hash, info, specs, signature, args=args, kwargs=kwargs)
+    name = build_name or f"{type(model).__name__.lower()}_{inv_hash}"
+    result = InvocationResult("", info, invocation, build_name=name)
+    wanted = BuildState(
+        build_name=name,
+        source={"model_name": info.name, "class": info.qualified_class, "params": info.params},
+        model_hash=model_hash,
+        weights_hash=hashing.weights_hash(model),
+        invocation_hash=inv_hash,
+        inputs=[spec.to_dict() for spec in specs],
+        options=request.options.identity(),
+    )
+    context = BuildContext(
+        request.cache.build_dir(name), wanted, request.options, model=model, args=args, kwargs=kwargs
+    )
+    stages = pytorch_sequence(request.options) if request.needs_onnx else []
+    build_and_benchmark(result, wanted, context, stages, request, QuietReporter())
+    if result.failed:
+        if result.failed_stage == "benchmark":
+            raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
+        raise StageError(result.failed_stage, result.error, result.log)
+    return None if request.build_only else result.performance[request.runtimes[0].name]
+
+
+def _split_inputs(inputs) -> tuple[tuple, dict]:
+    import torch
+
+    if isinstance(inputs, dict):
+        return (), dict(inputs)
+    if isinstance(inputs, (tuple, list)):
+        return tuple(inputs), {}
+    if isinstance(inputs, torch.Tensor):
+        return (inputs,), {}
+    raise UsageError(
+        f"inputs must be a dict of keyword arguments, a tuple of arguments or a tensor, "
+        f"got {type(inputs).__name__}"
+    )

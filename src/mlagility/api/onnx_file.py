@@ -1,0 +1,81 @@
+"""Benchmarking an ``.onnx`` file given on the command line, as it is."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from mlagility.analysis.hashing import invocation_hash
+from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
+from mlagility.api.pipeline import build_and_benchmark
+from mlagility.api.request import BenchmarkRequest
+from mlagility.api.results import InvocationResult, Reporter
+from mlagility.build.stages import BuildContext, onnx_file_sequence, onnx_signature
+from mlagility.build.state import BuildState
+from mlagility.common.exceptions import one_line
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:8]
+
+
+def describe_onnx_file(path: Path) -> tuple[ModelInfo, Invocation]:
+    import math
+
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    params = sum(math.prod(init.dims) for init in graph.initializer)
+    file_hash = _file_hash(path)
+    info = ModelInfo(
+        name=path.stem,
+        class_name="ONNX file",
+        qualified_class="onnx.ModelProto",
+        file=str(path.resolve()),
+        line=0,
+        params=params,
+        size_mb=path.stat().st_size / 1e6,
+        model_hash=file_hash,
+        model_type="onnx",
+    )
+    specs = [InputSpec(s["name"], tuple(s["shape"]), s["dtype"]) for s in onnx_signature(path)]
+    signature = "|".join(f"{s.name}:{s.shape}:{s.dtype}" for s in specs)
+    return info, Invocation(invocation_hash(file_hash, signature), info, specs, signature)
+
+
+def benchmark_onnx_file(path: Path, request: BenchmarkRequest, reporter: Reporter) -> list[InvocationResult]:
+    try:
+        info, invocation = describe_onnx_file(path)
+    except Exception as error:
+        info = ModelInfo(path.stem, "ONNX file", "onnx.ModelProto", str(path), 0, 0, 0.0, "--------", model_type="onnx")
+        result = InvocationResult(str(path), info, Invocation("--------", info, [], ""))
+        result.fail("load_onnx", f"cannot read {path.name}: {one_line(error)}")
+        reporter.changed(result)
+        return [result]
+    result = InvocationResult(str(path), info, invocation, build_name=f"{path.stem}_{invocation.hash}")
+    reporter.changed(result)
+    if request.analyze_only:
+        result.status = "analyzed"
+        reporter.changed(result)
+        return [result]
+    wanted = BuildState(
+        build_name=result.build_name,
+        source={"script": str(path.resolve()), "model_name": info.name, "class": info.qualified_class},
+        model_hash=info.model_hash,
+        weights_hash=info.model_hash,
+        invocation_hash=invocation.hash,
+        inputs=[spec.to_dict() for spec in invocation.inputs],
+        options=request.options.identity(),
+    )
+    context = BuildContext(
+        dir=request.cache.build_dir(result.build_name),
+        state=wanted,
+        options=request.options,
+        onnx_source=path,
+    )
+    build_and_benchmark(result, wanted, context, onnx_file_sequence(request.options), request, reporter)
+    return [result]

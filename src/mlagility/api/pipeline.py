@@ -1,0 +1,89 @@
+"""The wiring for one invocation: build it (cached), then benchmark it on each runtime in turn."""
+
+from __future__ import annotations
+
+import contextlib
+
+from mlagility.api.performance import MeasuredPerformance
+from mlagility.api.request import BenchmarkRequest
+from mlagility.api.results import InvocationResult, Reporter
+from mlagility.build.builder import lock_for, run_build
+from mlagility.build.stages import BuildContext, Stage
+from mlagility.build.state import BuildState
+from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
+
+
+@contextlib.contextmanager
+def eval_mode(module):
+    """Put every submodule in eval mode for the build and benchmark; restore each one after."""
+    if module is None:
+        yield
+        return
+    modes = [(sub, sub.training) for sub in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for sub, training in modes:
+            sub.training = training
+
+
+def build_and_benchmark(
+    result: InvocationResult,
+    wanted: BuildState,
+    context: BuildContext,
+    stages: list[Stage],
+    request: BenchmarkRequest,
+    reporter: Reporter,
+) -> None:
+    """Fill ``result`` with the build's outcome and one performance per runtime; never raises."""
+
+    def progress(activity: str) -> None:
+        result.activity = activity
+        reporter.changed(result)
+
+    result.build_dir = str(context.dir)
+    try:
+        with lock_for(context.dir), eval_mode(context.model):
+            build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
+            result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
+            result.exporter, result.opset = build.state.exporter, build.state.opset
+            if request.build_only:
+                result.status = "exported" if request.options.export_only else "built"
+            else:
+                _benchmark_all(result, build, request, progress)
+    except StageError as error:
+        result.fail(error.stage, error.reason, error.log_path)
+    except CacheError as error:
+        result.fail("cache", str(error))
+    except Exception as error:  # an unexpected failure stays with this invocation only
+        result.fail("mlagility", one_line(error))
+    result.activity = ""
+    reporter.changed(result)
+
+
+def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
+    for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
+        progress(f"Benchmarking on {runtime.name}")
+        key = f"{runtime.device}/{runtime.name}"
+        try:
+            reason = runtime.supports(build)
+            if reason:
+                raise BenchmarkError(runtime.name, reason)
+            measurement = runtime.benchmark(build, request.settings)
+        except BenchmarkError as error:
+            result.runtime_errors[runtime.name] = error.reason
+            result.fail("benchmark", str(error), error.log_path)
+            build.state.benchmarks[key] = {"status": "failed", "error": error.reason, "log": error.log_path}
+        except Exception as error:
+            result.runtime_errors[runtime.name] = one_line(error)
+            result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
+            build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}
+        else:
+            result.performance[runtime.name] = MeasuredPerformance.from_measurement(
+                measurement, build.state.build_name
+            )
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+        build.state.save(build.dir)
+    if not result.runtime_errors:
+        result.status = "benchmarked"

@@ -1,0 +1,1 @@
+"""The ``benchit`` command line: argument parsing and commands only (no torch at import)."""

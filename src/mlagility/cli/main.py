@@ -1,0 +1,119 @@
+"""``benchit``: parse arguments and dispatch to a command. Imports nothing heavy at module level.
+
+Exit codes: 0 every requested model succeeded; 1 a model or script failed; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mlagility.version import __version__
+
+COMMANDS = ("benchmark", "cache", "version")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"benchit: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must not be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="benchit",
+        description="Benchmark every PyTorch model a script calls, without changing the script.",
+        epilog="Exit codes: 0 all models succeeded, 1 a model or script failed, 2 usage error. "
+        "'benchit FILES...' is short for 'benchit benchmark FILES...'.",
+    )
+    parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,version}", parser_class=_Parser)
+
+    bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files")
+    bench.add_argument("input_files", nargs="+", metavar="FILES", help=".py scripts or .onnx files")
+    bench.add_argument("--device", default="x86", help="device to benchmark on (default: x86)")
+    bench.add_argument("--runtime", nargs="+", default=["ort"], metavar="RUNTIME",
+                       help="runtime(s) to benchmark with, in turn (default: ort; also torch-eager)")
+    bench.add_argument("-d", "--cache-dir", help="build cache (default: $MLAGILITY_CACHE_DIR or ~/.cache/mlagility)")
+    bench.add_argument("--rebuild", default="if_needed", choices=("if_needed", "always", "never"),
+                       help="when to rebuild a cached build (default: if_needed)")
+    bench.add_argument("--iterations", type=_positive_int, default=100, help="minimum timed runs (default: 100)")
+    bench.add_argument("--min-time", type=_seconds, default=1.0, help="minimum timed seconds (default: 1)")
+    bench.add_argument("--max-time", type=_seconds, default=60.0, help="maximum timed seconds (default: 60)")
+    stop = bench.add_mutually_exclusive_group()
+    stop.add_argument("--analyze-only", action="store_true", help="discover models; build nothing")
+    stop.add_argument("--build-only", action="store_true", help="build; do not benchmark")
+    stop.add_argument("--export-only", action="store_true", help="export to ONNX and check; do not benchmark")
+    bench.add_argument("--onnx-opset", type=_positive_int, help="ONNX opset to export (default: exporter's)")
+    bench.add_argument("--script-args", default="", metavar='"ARGS"', help="arguments passed to the scripts' sys.argv")
+    bench.set_defaults(handler="mlagility.cli.commands:benchmark")
+
+    cache = commands.add_parser("cache", help="look at the build cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="{location,list}", parser_class=_Parser)
+    for name, text in (("location", "print the cache directory"), ("list", "list the builds in the cache")):
+        sub = cache_commands.add_parser(name, help=text)
+        sub.add_argument("-d", "--cache-dir", help="cache directory")
+        sub.set_defaults(handler=f"mlagility.cli.commands:cache_{name}")
+
+    version = commands.add_parser("version", help="print the mlagility version")
+    version.set_defaults(handler="mlagility.cli.commands:version")
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """``benchit FILE...`` means ``benchit benchmark FILE...``."""
+    first = next((i for i, arg in enumerate(argv) if not arg.startswith("-") or arg in ("-d",)), None)
+    if first is None or argv[first] in COMMANDS or argv[first] == "-d":
+        return argv
+    return [*argv[:first], "benchmark", *argv[first:]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(_with_default_command(argv))
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    module_name, function_name = args.handler.split(":")
+    import importlib
+
+    from mlagility.common.exceptions import MLAgilityError
+
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+        return handler(args)
+    except MLAgilityError as error:
+        if args.traceback:
+            raise
+        print(f"benchit: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("benchit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pieces shared by every layer: errors, filesystem helpers, printing, system information."""

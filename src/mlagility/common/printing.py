@@ -1,0 +1,32 @@
+"""Terminal output: a rich console that keeps writing to the terminal while stages redirect fds."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def terminal_console(stderr: bool = False):
+    """A rich Console on a duplicate of fd 1 (or 2), unaffected by ``capture_output``."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        fd = stream.fileno()
+        is_tty = os.isatty(fd)
+        file = os.fdopen(os.dup(fd), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # e.g. a notebook or a replaced sys.stdout
+        return Console(file=stream, highlight=False)
+    # Off a terminal (logs, pipes) use a wide page rather than wrapping at 80 columns.
+    width = None if is_tty else 160
+    return Console(file=file, force_terminal=is_tty or None, width=width, highlight=False)
+
+
+def format_size(megabytes: float) -> str:
+    return "<0.1 MB" if megabytes < 0.1 else f"{megabytes:,.1f} MB"
+
+
+def format_ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if value < 10 else f"{value:,.1f}"

@@ -1,0 +1,123 @@
+"""The live status tree: one node per script, one per model invocation, as MLAgility prints it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Group
+from rich.live import Live
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from mlagility.common.printing import format_ms, format_size, terminal_console
+
+SUCCESS = {
+    "analyzed": "Analyzed (not built)",
+    "exported": "Exported to ONNX (not benchmarked)",
+    "built": "Built (not benchmarked)",
+}
+
+
+class StatusTree:
+    """A ``Reporter`` drawing results with rich, live, without clearing the user's screen."""
+
+    def __init__(self, console=None):
+        self.console = console or terminal_console()
+        self.script: str | None = None
+        self.results: list = []
+        self.error: str | None = None
+        self._live: Live | None = None
+
+    # -- Reporter events ---------------------------------------------------------------------
+    def script_started(self, script: str) -> None:
+        self.script, self.results, self.error = script, [], None
+        self._live = Live(
+            self, console=self.console, refresh_per_second=4, transient=False,
+            redirect_stdout=True, redirect_stderr=True,
+        )
+        self._live.start()
+
+    def changed(self, result) -> None:
+        if result not in self.results:
+            self.results.append(result)
+        if self._live is not None:
+            self._live.refresh()
+
+    def script_finished(self, script: str, error: str | None) -> None:
+        self.error = error
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    # -- rendering ---------------------------------------------------------------------------
+    def __rich__(self) -> Tree:
+        tree = Tree(Text(f"{Path(self.script or '').name}:", style="bold"), guide_style="dim")
+        if not self.results and self.error is None:
+            tree.add(Text("(running the script, no model called yet)", style="dim"))
+        for result in self.results:
+            tree.add(self._invocation_node(result))
+        if self.error:
+            tree.add(Text(f"Script error: {self.error}", style="bold red"))
+        return tree
+
+    def _invocation_node(self, result) -> Group:
+        info, invocation = result.model, result.invocation
+        executed = f" (executed {invocation.executions}x)" if info.model_type == "pytorch" else ""
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column()
+        kind = "Pytorch (torch.nn.Module)" if info.model_type == "pytorch" else "ONNX file"
+        grid.add_row("Model Type:", kind)
+        grid.add_row("Class:", f"{info.class_name} ({info.qualified_class})")
+        if info.file:
+            grid.add_row("Location:", info.location if info.line else info.file)
+        grid.add_row("Parameters:", f"{info.params:,} ({format_size(info.size_mb)})")
+        grid.add_row("Input Shape:", invocation.input_shapes)
+        grid.add_row("Hash:", invocation.hash)
+        if result.build_dir:
+            grid.add_row("Build dir:", result.build_dir)
+        if result.reused:
+            grid.add_row("Build:", "cached build reused (no export)")
+        elif result.exporter:
+            grid.add_row("Build:", f"built with the {result.exporter} exporter, opset {result.opset}")
+        for reason in result.rebuild_reasons:
+            grid.add_row("Rebuilt:", Text(reason, style="yellow"))
+        grid.add_row("Status:", self._status(result))
+        return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4)))
+
+    def _status(self, result):
+        lines = []
+        for runtime, perf in result.performance.items():
+            lines.append(Text(f"Successfully benchmarked on {perf.device} ({runtime} v{perf.runtime_version})", style="green"))
+            lines.append(Text(
+                f"Median latency: {format_ms(perf.median_latency)} ms  (mean {format_ms(perf.mean_latency)}, "
+                f"p90 {format_ms(perf.p90_latency)}, p99 {format_ms(perf.p99_latency)}, "
+                f"min {format_ms(perf.min_latency)}, max {format_ms(perf.max_latency)}, "
+                f"std {format_ms(perf.std_latency)} ms; {perf.iterations} iterations)"
+            ))
+            load = "-" if perf.load_time is None else f"{perf.load_time:.3f} s"
+            lines.append(Text(
+                f"Throughput: {perf.throughput:,.1f} inferences/s   Load: {load}   "
+                f"First inference: {format_ms(perf.first_inference_latency)} ms   "
+                f"Peak memory: {perf.peak_memory_mb:,.0f} MiB"
+            ))
+        if result.failed:
+            lines.append(Text(_failure_text(result), style="bold red"))
+            if result.log:
+                lines.append(Text(f"Log: {result.log}", style="red"))
+        elif result.activity:
+            lines.append(Text(f"{result.activity}...", style="yellow"))
+        elif result.status in SUCCESS:
+            lines.append(Text(SUCCESS[result.status], style="green"))
+        elif result.status == "found":
+            lines.append(Text("Discovered", style="yellow"))
+        return Text("\n").join(lines) if lines else Text("")
+
+
+def _failure_text(result) -> str:
+    """``export failed: <reason>``; benchmark errors already name their runtime."""
+    if result.failed_stage == "benchmark":
+        return result.error
+    return f"{(result.failed_stage or 'build').replace('_', ' ')} failed: {result.error}"

@@ -1,0 +1,46 @@
+"""What machine a measurement was taken on."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_name() -> str:
+    try:
+        import cpuinfo
+
+        return cpuinfo.get_cpu_info().get("brand_raw") or platform.processor() or "unknown CPU"
+    except Exception:  # cpuinfo probes the machine; never let it fail a benchmark
+        return platform.processor() or "unknown CPU"
+
+
+def physical_cores() -> int:
+    import psutil
+
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+def logical_cores() -> int:
+    return os.cpu_count() or 1
+
+
+def load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def package_versions(*names: str) -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -1,0 +1,1 @@
+"""Runtimes: how a built model is loaded and timed on a device, behind one small interface."""

@@ -1,0 +1,56 @@
+"""The runtime registry, filled from the ``mlagility.runtimes`` entry-point group.
+
+Built-in runtimes are declared in mlagility's own ``pyproject.toml`` under that group, exactly as
+a third-party package would declare a plugin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from mlagility.common.exceptions import UnsupportedRuntimeError
+from mlagility.runtimes.base import Runtime
+
+ENTRY_POINT_GROUP = "mlagility.runtimes"
+
+
+@dataclass
+class RuntimeRegistry:
+    runtimes: dict[tuple[str, str], type[Runtime]] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)  # entry point -> why it failed to load
+
+    def register(self, runtime: type[Runtime]) -> None:
+        self.runtimes[(runtime.device, runtime.name)] = runtime
+
+    def devices(self) -> list[str]:
+        return sorted({device for device, _ in self.runtimes})
+
+    def keys(self) -> list[str]:
+        return [f"{device}/{name}" for device, name in sorted(self.runtimes)]
+
+    def get(self, device: str, name: str) -> Runtime:
+        """An instance of the runtime, or a one-line error listing the valid combinations."""
+        runtime = self.runtimes.get((device, name))
+        if runtime is None:
+            valid = ", ".join(f"--device {d} --runtime {n}" for d, n in sorted(self.runtimes))
+            raise UnsupportedRuntimeError(
+                f"unknown device/runtime {device}/{name}: valid combinations are {valid}"
+            )
+        reason = runtime.unavailable_reason()
+        if reason:
+            raise UnsupportedRuntimeError(f"runtime {device}/{name} is not available here: {reason}")
+        return runtime()
+
+
+def load_registry() -> RuntimeRegistry:
+    registry = RuntimeRegistry()
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            runtime = entry.load()
+            if not (isinstance(runtime, type) and issubclass(runtime, Runtime) and runtime.name):
+                raise TypeError(f"{entry.value} is not a named mlagility Runtime subclass")
+            registry.register(runtime)
+        except Exception as error:  # one broken plugin must not hide the others
+            registry.broken[entry.name] = f"{type(error).__name__}: {error}"
+    return registry
