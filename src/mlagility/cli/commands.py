@@ -19,8 +19,7 @@ def benchmark(args: argparse.Namespace) -> int:
     from mlagility.api.script import benchmark_script
     from mlagility.common.status_tree import StatusTree
 
-    tree = StatusTree()
-    tree.console.print("Models discovered during profiling:\n")
+    tree = StatusTree(header="Models discovered during profiling:\n")
     results = benchmark_script(
         args.input_files,
         cache_dir=args.cache_dir,

@@ -5,6 +5,9 @@ constructed. The CLI turns ``UsageError`` into exit code 2 and one line on stder
 """
 
 
+import re
+
+
 class MLAgilityError(Exception):
     """Base class of every error raised on purpose by mlagility."""
 
@@ -45,9 +48,25 @@ class BenchmarkError(MLAgilityError):
         self.log_path = log_path
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The innermost exception of a chain (exporters wrap the real reason several times)."""
+    seen = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = error.__cause__ or error.__context__
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
 def one_line(error: BaseException | str, limit: int = 300) -> str:
     """A single line describing an error, for status rows and state files."""
     text = error if isinstance(error, str) else (str(error) or type(error).__name__)
+    text = _ANSI.sub("", text)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     line = lines[0] if lines else text.strip()
     if not isinstance(error, str) and type(error).__name__ not in line and not isinstance(

@@ -23,8 +23,9 @@ SUCCESS = {
 class StatusTree:
     """A ``Reporter`` drawing results with rich, live, without clearing the user's screen."""
 
-    def __init__(self, console=None):
+    def __init__(self, console=None, header: str | None = None):
         self.console = console or terminal_console()
+        self.header = header
         self.script: str | None = None
         self.results: list = []
         self.error: str | None = None
@@ -33,6 +34,11 @@ class StatusTree:
     # -- Reporter events ---------------------------------------------------------------------
     def script_started(self, script: str) -> None:
         self.script, self.results, self.error = script, [], None
+        if self.header:
+            self.console.print(self.header)
+            self.header = None
+        if not self.console.is_terminal:
+            return  # logs and pipes get the final tree once, in script_finished
         self._live = Live(
             self, console=self.console, refresh_per_second=4, transient=False,
             redirect_stdout=True, redirect_stderr=True,
@@ -50,6 +56,8 @@ class StatusTree:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        else:
+            self.console.print(self)
 
     # -- rendering ---------------------------------------------------------------------------
     def __rich__(self) -> Tree:
@@ -85,7 +93,7 @@ class StatusTree:
         for reason in result.rebuild_reasons:
             grid.add_row("Rebuilt:", Text(reason, style="yellow"))
         grid.add_row("Status:", self._status(result))
-        return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4)))
+        return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
 
     def _status(self, result):
         lines = []
