@@ -1,0 +1,54 @@
+"""The shared timing method and the runtime registry (filled from entry points)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mlagility.common.exceptions import UnsupportedRuntimeError, UsageError
+from mlagility.runtimes.registry import load_registry
+from mlagility.runtimes.timing import BenchmarkSettings, measure, statistics
+
+
+def test_measure_runs_cold_call_warmup_then_at_least_n_iterations():
+    calls = []
+    settings = BenchmarkSettings(iterations=20, min_time=0, max_time=10, warmup_iterations=3, warmup_time=0)
+    timings = measure(lambda: calls.append(1), settings)
+    assert timings.warmup_iterations == 3
+    assert len(timings.latencies_ms) == 20
+    assert len(calls) == 1 + 3 + 20
+
+
+def test_measure_honours_min_time_and_max_time():
+    settings = BenchmarkSettings(iterations=1, min_time=0.2, max_time=5, warmup_iterations=0, warmup_time=0)
+    timings = measure(lambda: time.sleep(0.01), settings)
+    assert timings.total_s >= 0.2 and len(timings.latencies_ms) >= 10
+    capped = BenchmarkSettings(iterations=10_000, min_time=0, max_time=0.1, warmup_iterations=0, warmup_time=0)
+    timings = measure(lambda: time.sleep(0.01), capped)
+    assert 1 <= len(timings.latencies_ms) < 100 and timings.total_s < 1
+
+
+def test_statistics_on_known_values():
+    stats = statistics([float(v) for v in range(1, 101)])
+    assert stats["mean_ms"] == 50.5 and stats["median_ms"] == 50.5
+    assert stats["min_ms"] == 1 and stats["max_ms"] == 100
+    assert stats["p90_ms"] == pytest.approx(90.1) and stats["p99_ms"] == pytest.approx(99.01)
+    assert stats["throughput_ips"] == pytest.approx(1000 / 50.5)
+    assert stats["iterations"] == 100
+
+
+@pytest.mark.parametrize(
+    "kwargs", [dict(iterations=0), dict(min_time=-1), dict(max_time=0), dict(min_time=5, max_time=1)]
+)
+def test_invalid_settings_are_usage_errors(kwargs):
+    with pytest.raises(UsageError):
+        BenchmarkSettings(**kwargs)
+
+
+def test_builtin_runtimes_come_from_entry_points():
+    registry = load_registry()
+    assert {"x86/ort", "x86/torch-eager"} <= set(registry.keys())
+    assert registry.get("x86", "ort").name == "ort"
+    with pytest.raises(UnsupportedRuntimeError, match="valid combinations are .*--device x86 --runtime ort"):
+        registry.get("x86", "nope")
