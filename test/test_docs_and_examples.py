@@ -1,0 +1,63 @@
+"""Every example in README/docs and under examples/ runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, run_benchit
+
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def blocks(language: str) -> list:
+    return [
+        pytest.param(block, id=f"{doc.name}-{index}")
+        for doc in DOCS
+        for index, block in enumerate(re.findall(rf"```{language}\n(.*?)```", doc.read_text(), re.S))
+    ]
+
+
+def benchit_lines() -> list:
+    found = []
+    for param in blocks("bash"):
+        lines = param.values[0].splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("benchit "):
+                expects_error = i + 1 < len(lines) and lines[i + 1].startswith("# benchit: error")
+                found.append(pytest.param(line.split("  #")[0].strip(), expects_error, id=f"{param.id}-{i}"))
+    return found
+
+
+@pytest.mark.parametrize("code", blocks("python"))
+def test_python_examples_in_docs_run(code, tmp_path):
+    env = {**os.environ, "MLAGILITY_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command, expects_error", benchit_lines())
+def test_benchit_commands_in_docs_run(command, expects_error, tmp_path):
+    args = shlex.split(command)[1:]
+    result = run_benchit(*args, cwd=REPO, env={"MLAGILITY_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.returncode == (2 if expects_error else 0), result.stdout + result.stderr
+
+
+def test_api_example_runs(tmp_path):
+    env = {**os.environ, "MLAGILITY_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, str(REPO / "examples/api/benchmark_model.py")],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Median:" in result.stdout and "inferences per second" in result.stdout
+
+
+def test_max_depth_example_finds_only_the_top_model(tmp_path):
+    result = run_benchit(REPO / "examples/cli/scripts/max_depth.py", "--analyze-only")
+    assert result.returncode == 0
+    assert "model (executed 1x)" in result.stdout and "NestedModel" in result.stdout
+    assert result.stdout.count("Hash:") == 1
