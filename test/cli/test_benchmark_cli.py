@@ -10,7 +10,7 @@ from conftest import EXAMPLES, FAST, TINY_MODEL, run_benchit
 
 
 def build_dirs(cache):
-    return sorted(p for p in cache.iterdir() if p.is_dir())
+    return sorted(p for p in cache.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
 def state_of(build_dir):

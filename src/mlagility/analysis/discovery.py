@@ -11,7 +11,7 @@ import os
 import sys
 import sysconfig
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -55,17 +55,38 @@ class _Tracked:
     info: ModelInfo
 
 
-class ModelDiscovery:
-    """Context manager: while active, records every top-level call of a model."""
+@dataclass
+class _Call:
+    """A module call in progress, and the completed sub-model calls made inside it."""
 
-    def __init__(self, script: str | os.PathLike, on_invocation: InvocationCallback):
+    module: torch.nn.Module
+    children: list = field(default_factory=list)
+
+
+@dataclass
+class _Completed:
+    module: torch.nn.Module
+    args: tuple
+    kwargs: dict
+    children: list
+
+
+class ModelDiscovery:
+    """Context manager: while active, records every call of a model the script makes.
+
+    ``max_depth`` 0 records the models the script calls itself; N also records the sub-models
+    that run inside them, down to depth N, each with its parent invocation.
+    """
+
+    def __init__(self, script: str | os.PathLike, on_invocation: InvocationCallback, max_depth: int = 0):
         self.script = str(Path(script).resolve())
         self.on_invocation = on_invocation
+        self.max_depth = max_depth
         self.invocations: list[Invocation] = []
         self._by_key: dict[tuple[int, str], Invocation] = {}
         self._tracked: dict[int, _Tracked] = {}
         self._created: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._stack: list[torch.nn.Module] = []
+        self._stack: list[_Call] = []
         self._handles: list = []
 
     # -- hook lifetime -------------------------------------------------------------------
@@ -109,33 +130,47 @@ class ModelDiscovery:
 
     def _before_call(self, module, _args) -> None:
         if not torch.compiler.is_compiling():
-            self._stack.append(module)
+            self._stack.append(_Call(module))
 
     def _after_call(self, module, args, *rest) -> None:
-        if torch.compiler.is_compiling():
+        if torch.compiler.is_compiling() or not self._stack or self._stack[-1].module is not module:
             return
-        if self._stack and self._stack[-1] is module:
-            self._stack.pop()
-        if len(rest) != 2 or self._stack or not has_parameters(module):
-            return  # the call raised (rest == (result,)), is nested, or is not a model
-        kwargs, _result = rest
-        self._record(module, args, kwargs)
+        call = self._stack.pop()
+        if len(rest) != 2 or not has_parameters(module):
+            return  # the call raised (rest == (result,)), or this module is not a model
+        depth = len(self._stack)
+        if depth and unwrap(self._stack[-1].module) is module:  # torch.compile wrapper's inner call
+            self._stack[-1].children.extend(call.children)
+            return
+        if depth > self.max_depth:
+            return
+        done = _Completed(module, args, rest[0], call.children)
+        if depth:
+            self._stack[-1].children.append(done)
+        else:
+            self._record_tree(done, root=None, parent=None, depth=0)
 
     # -- recording -----------------------------------------------------------------------
-    def _record(self, called: torch.nn.Module, args: tuple, kwargs: dict) -> None:
+    def _record_tree(self, done: _Completed, root, parent: str | None, depth: int) -> None:
+        invocation = self._record(done.module, done.args, done.kwargs, root, parent, depth)
+        for child in done.children:
+            self._record_tree(child, root or invocation, invocation.hash, depth + 1)
+
+    def _record(self, called, args, kwargs, root: Invocation | None, parent: str | None, depth: int) -> Invocation:
         module = unwrap(called)
-        tracked = self._track(module, called)
+        tracked = self._track(module, called, root, depth)
         signature, specs = hashing.input_signature(module, args, kwargs)
-        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature)
+        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, parent)
         key = (id(module), inv_hash)
         if key in self._by_key:
             self._by_key[key].executions += 1
-            return
+            return self._by_key[key]
         invocation = Invocation(
             hash=inv_hash,
             model=tracked.info,
             inputs=specs,
             signature=signature,
+            parent_invocation=parent,
             args=_detached_copy(args),
             kwargs=_detached_copy(kwargs),
         )
@@ -143,14 +178,17 @@ class ModelDiscovery:
         self.invocations.append(invocation)
         with self.suspended():
             self.on_invocation(invocation, module)
+        return invocation
 
-    def _track(self, module: torch.nn.Module, called: torch.nn.Module) -> _Tracked:
+    def _track(self, module, called, root: Invocation | None, depth: int) -> _Tracked:
         tracked = self._tracked.get(id(module))
         if tracked is None:
             file, line = self._created.get(module) or self._created.get(called) or self._call_site()
             params = list(module.parameters())
             info = ModelInfo(
-                name=self._variable_name(module, called),
+                name=self._sub_model_name(module, root) if root else self._variable_name(module, called),
+                depth=depth,
+                parent_hash=root.model.model_hash if root else None,
                 class_name=type(module).__name__,
                 qualified_class=f"{type(module).__module__}.{type(module).__qualname__}",
                 file=file,
@@ -189,6 +227,17 @@ class ModelDiscovery:
             if not is_library_file(frame.f_code.co_filename):
                 return frame.f_code.co_filename, frame.f_lineno
         return ("", 0)
+
+    def _sub_model_name(self, module, root: Invocation) -> str:
+        """``model.encoder.fc1``: the attribute path from the top model the script called."""
+        top = self._tracked_module(root.model)
+        for path, sub in (top.named_modules() if top is not None else ()):
+            if sub is module and path:
+                return f"{root.model.name}.{path}"
+        return f"{root.model.name}.{type(module).__name__}"
+
+    def _tracked_module(self, info: ModelInfo):
+        return next((t.module for t in self._tracked.values() if t.info is info), None)
 
     def _variable_name(self, module, called) -> str:
         for frame in self._user_frames():

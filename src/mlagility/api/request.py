@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from mlagility.common.exceptions import UsageError
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.registry import load_registry
 from mlagility.runtimes.timing import BenchmarkSettings
+
+
+DEFAULT_TIMEOUT = 3600.0
+TIMEOUT_ENV = "MLAGILITY_TIMEOUT_SECONDS"
 
 
 @dataclass
@@ -24,6 +29,39 @@ class BenchmarkRequest:
     analyze_only: bool = False
     build_only: bool = False
     script_args: list[str] = field(default_factory=list)
+    max_depth: int = 0
+    process_isolation: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    resume: bool = False
+
+    def to_cli_args(self) -> list[str]:
+        """The ``benchit benchmark`` flags that reproduce this request (for isolated children)."""
+        import shlex
+
+        args = [
+            "--device", self.device, "--runtime", *(r.name for r in self.runtimes),
+            "-d", str(self.cache.root), "--rebuild", self.rebuild,
+            "--iterations", str(self.settings.iterations),
+            "--min-time", str(self.settings.min_time), "--max-time", str(self.settings.max_time),
+            "--max-depth", str(self.max_depth),
+        ]
+        if self.analyze_only:
+            args.append("--analyze-only")
+        elif self.options.export_only:
+            args.append("--export-only")
+        elif self.build_only:
+            args.append("--build-only")
+        if self.options.onnx_opset is not None:
+            args += ["--onnx-opset", str(self.options.onnx_opset)]
+        if self.script_args:
+            args += ["--script-args", shlex.join(self.script_args)]
+        return args
+
+    def attempt_arguments(self) -> dict:
+        """What makes two attempts of a script the same attempt (for ``--resume``)."""
+        args = self.to_cli_args()
+        cache_at = args.index("-d")
+        return {"args": args[:cache_at] + args[cache_at + 2:]}
 
     @property
     def needs_onnx(self) -> bool:
@@ -45,6 +83,10 @@ class BenchmarkRequest:
         export_only: bool = False,
         onnx_opset: int | None = None,
         script_args: str | list[str] | None = None,
+        max_depth: int = 0,
+        process_isolation: bool = False,
+        timeout: float | None = None,
+        resume: bool = False,
     ) -> "BenchmarkRequest":
         import shlex
 
@@ -64,21 +106,27 @@ class BenchmarkRequest:
             analyze_only=analyze_only,
             build_only=build_only or export_only,
             script_args=list(script_args or []),
+            max_depth=_check_max_depth(max_depth),
+            process_isolation=process_isolation,
+            timeout=_timeout(timeout),
+            resume=resume,
         )
 
 
-def check_input_files(paths: list[str | Path]) -> list[Path]:
-    """Every input must be an existing ``.py`` or ``.onnx`` file; else one clear UsageError."""
-    if not paths:
-        raise UsageError("no input files: pass one or more .py scripts or .onnx files")
-    checked = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise UsageError(f"{raw}: no such file; check the path")
-        if path.is_dir():
-            raise UsageError(f"{raw} is a directory: pass the .py or .onnx files in it (e.g. {raw}/*.py)")
-        if path.suffix not in (".py", ".onnx"):
-            raise UsageError(f"{raw}: unsupported file type {path.suffix or '(none)'}; pass a .py script or an .onnx file")
-        checked.append(path)
-    return checked
+def _check_max_depth(depth: int) -> int:
+    if depth < 0:
+        raise UsageError(f"--max-depth must be 0 or more (got {depth})")
+    return depth
+
+
+def _timeout(timeout: float | None) -> float:
+    """``--timeout``, else ``MLAGILITY_TIMEOUT_SECONDS``, else 3600 s."""
+    if timeout is None:
+        text = os.environ.get(TIMEOUT_ENV, str(DEFAULT_TIMEOUT))
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise UsageError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds")
+    if timeout <= 0:
+        raise UsageError(f"the timeout must be a positive number of seconds (got {timeout})")
+    return timeout

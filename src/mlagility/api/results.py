@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol
 
-from mlagility.analysis.model_info import Invocation, ModelInfo
+from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 from mlagility.api.performance import MeasuredPerformance
 
 
@@ -13,7 +13,7 @@ from mlagility.api.performance import MeasuredPerformance
 class InvocationResult:
     """The outcome for one distinct invocation of one model.
 
-    ``status`` is one of: found, analyzed, exported, built, benchmarked, failed.
+    ``status`` is one of: found, analyzed, skipped, exported, built, benchmarked, failed.
     ``performance`` maps runtime name to its ``MeasuredPerformance``.
     """
 
@@ -41,17 +41,50 @@ class InvocationResult:
     def fail(self, stage: str, reason: str, log: str | None = None) -> None:
         self.status, self.failed_stage, self.error, self.log, self.activity = "failed", stage, reason, log, ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (used to pass results from an isolated child process to its parent)."""
+        inv = self.invocation
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "invocation")}
+        data["model"] = asdict(self.model)
+        data["invocation"] = {
+            "hash": inv.hash, "inputs": [spec.to_dict() for spec in inv.inputs], "signature": inv.signature,
+            "executions": inv.executions, "parent_invocation": inv.parent_invocation,
+        }
+        data["performance"] = {name: perf.to_dict() for name, perf in self.performance.items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "InvocationResult":
+        data = dict(data)
+        model = ModelInfo(**data.pop("model"))
+        inv = data.pop("invocation")
+        invocation = Invocation(
+            inv["hash"], model, [InputSpec.from_dict(s) for s in inv["inputs"]], inv["signature"],
+            inv["executions"], inv["parent_invocation"],
+        )
+        data["performance"] = {k: MeasuredPerformance(**v) for k, v in data["performance"].items()}
+        return cls(model=model, invocation=invocation, **data)
+
 
 class BenchmarkResults(list):
-    """A list of ``InvocationResult`` plus the errors of scripts that raised."""
+    """A list of ``InvocationResult``, plus what happened to each script of the sweep.
+
+    ``script_errors``: script -> why it failed as a whole (raised, crashed, timed out, unknown
+    hash); ``skipped``: script -> why it was not run (label filter, ``--resume``);
+    ``scripts_run``: scripts actually run; ``interrupted``: Ctrl-C stopped the sweep.
+    """
 
     def __init__(self, items=()):
         super().__init__(items)
         self.script_errors: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+        self.scripts_run: list[str] = []
+        self.interrupted = False
+        self.elapsed_s = 0.0
 
     @property
     def succeeded(self) -> bool:
-        return not self.script_errors and not any(result.failed for result in self)
+        return not self.script_errors and not self.interrupted and not any(r.failed for r in self)
 
 
 class Reporter(Protocol):
@@ -63,8 +96,13 @@ class Reporter(Protocol):
 
     def script_finished(self, script: str, error: str | None) -> None: ...
 
+    def warn(self, message: str) -> None: ...
+
 
 class QuietReporter:
+    def warn(self, message: str) -> None:
+        pass
+
     def script_started(self, script: str) -> None:
         pass
 

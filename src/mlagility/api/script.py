@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from mlagility.api.inputs import Target, expand_inputs, labels_match, parse_label_filter
 from mlagility.api.onnx_file import benchmark_onnx_file
 from mlagility.api.pipeline import build_and_benchmark
-from mlagility.api.request import BenchmarkRequest, check_input_files
+from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import BenchmarkResults, InvocationResult, QuietReporter, Reporter
+from mlagility.build.attempts import AttemptLog
 from mlagility.common.exceptions import one_line
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
@@ -27,72 +30,131 @@ def benchmark_script(
     export_only: bool = False,
     onnx_opset: int | None = None,
     script_args=None,
+    max_depth: int = 0,
+    labels: list[str] | None = None,
+    process_isolation: bool = False,
+    timeout: float | None = None,
+    resume: bool = False,
     reporter: Reporter | None = None,
 ) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
-    ``input_scripts`` is a path or a list of paths to ``.py`` scripts or ``.onnx`` files.
-    Returns one ``InvocationResult`` per distinct model invocation; a script that raised is listed
-    in ``results.script_errors`` and does not stop the others. ``runtime`` may be a list.
+    ``input_scripts``: a path or a list of paths, globs, ``.txt`` lists, or ``script.py::hash1,hash2``
+    (only those invocations are built). ``labels``: ``["key::a,b", ...]`` keeps scripts whose
+    labels match every key. Returns one ``InvocationResult`` per distinct model invocation; a script
+    that fails is recorded in ``results.script_errors`` and never stops the others.
     """
+    started = time.perf_counter()
     paths = [input_scripts] if isinstance(input_scripts, (str, Path)) else list(input_scripts)
-    files = check_input_files(paths)
+    targets = expand_inputs(paths)
+    wanted_labels = parse_label_filter(labels)
     request = BenchmarkRequest.create(
-        cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
-        analyze_only, build_only, export_only, onnx_opset, script_args,
+        cache_dir, device, runtime, rebuild, iterations, min_time, max_time, analyze_only, build_only,
+        export_only, onnx_opset, script_args, max_depth, process_isolation, timeout, resume,
     )
-    if not analyze_only:
+    if not analyze_only or resume:
         request.cache.ensure()
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
-    for path in files:
-        reporter.script_started(str(path))
-        if path.suffix == ".onnx":
-            results.extend(benchmark_onnx_file(path, request, reporter))
-            error = None
-        else:
-            found, error = _run_script(path, request, reporter)
+    try:
+        for target in targets:
+            skip = _skip_reason(target, wanted_labels, request)
+            if skip:
+                results.skipped[str(target.path)] = skip
+                continue
+            results.scripts_run.append(str(target.path))
+            found, error = _run_target(target, request, reporter)
             results.extend(found)
-        if error:
-            results.script_errors[str(path)] = error
-        reporter.script_finished(str(path), error)
+            if error:
+                results.script_errors[str(target.path)] = error
+    except KeyboardInterrupt:
+        results.interrupted = True
+    results.elapsed_s = time.perf_counter() - started
     return results
 
 
-def _run_script(path: Path, request: BenchmarkRequest, reporter: Reporter):
+def _skip_reason(target: Target, wanted_labels: dict, request: BenchmarkRequest) -> str | None:
+    if wanted_labels and not labels_match(target.labels, wanted_labels):
+        return "labels do not match --labels"
+    if request.resume:
+        previous = AttemptLog(request.cache.root).previous(
+            target.spec, request.attempt_arguments(), wait_s=request.timeout
+        )
+        if previous is not None:
+            outcome = previous.outcome if previous.status == "finished" else "no outcome recorded (died)"
+            return f"attempted before ({outcome})"
+    return None
+
+
+def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
+    """One script or .onnx file, reported; returns its results and its error line (or None)."""
+    reporter.script_started(str(target.path))
+    for warning in target.label_warnings:
+        reporter.warn(warning)
+    if request.process_isolation:
+        from mlagility.api.isolation import run_isolated
+
+        found, error = run_isolated(target, request)
+        for result in found:
+            reporter.changed(result)
+    else:
+        attempts = AttemptLog(request.cache.root) if request.cache.root.exists() else None
+        attempt = attempts.start(target.spec, request.attempt_arguments()) if attempts else None
+        try:
+            if target.path.suffix == ".onnx":
+                found, error = benchmark_onnx_file(target.path, request, reporter), None
+            else:
+                found, error = _run_script(target, request, reporter)
+        except KeyboardInterrupt:  # Ctrl-C: not an attempt; --resume will run it again
+            if attempt:
+                attempts.path(target.spec, request.attempt_arguments()).unlink(missing_ok=True)
+            reporter.script_finished(str(target.path), "interrupted by Ctrl-C")
+            raise
+        if attempt:
+            failed = error or any(result.failed for result in found)
+            attempts.finish(attempt, f"error: {error}" if error else "failed" if failed else "ok")
+    reporter.script_finished(str(target.path), error)
+    return found, error
+
+
+def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
     from mlagility.analysis.discovery import ModelDiscovery
     from mlagility.analysis.script import run_script
 
     found: list[InvocationResult] = []
+    author = f"_{target.author}" if target.author else ""
 
     def on_invocation(invocation, module) -> None:
         result = InvocationResult(
-            script=str(path),
+            script=str(target.path),
             model=invocation.model,
             invocation=invocation,
-            build_name=f"{path.stem}_{invocation.hash}",
+            build_name=f"{target.path.stem}{author}_{invocation.hash}",
         )
         found.append(result)
         reporter.changed(result)
-        if request.analyze_only:
-            result.status = "analyzed"
+        if request.analyze_only or (target.hashes and invocation.hash not in target.hashes):
+            result.status = "analyzed" if request.analyze_only else "skipped"
             reporter.changed(result)
             return
-        _build_invocation(result, module, request, reporter)
+        _build_invocation(result, module, target, request, reporter)
 
     error = None
     try:
-        with ModelDiscovery(path, on_invocation):
-            run_script(path, request.script_args)
+        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+            run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the script's own failure (SystemExit != 0 included)
         error = f"script raised {one_line(exc)}"
+    unknown = [h for h in target.hashes or [] if h not in {r.invocation.hash for r in found}]
+    if unknown:
+        error = (error + "; " if error else "") + f"unknown invocation hash(es): {', '.join(unknown)}"
     return found, error
 
 
-def _build_invocation(result: InvocationResult, module, request: BenchmarkRequest, reporter) -> None:
+def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
     from mlagility.build.stages import BuildContext, pytorch_sequence
     from mlagility.build.state import BuildState
@@ -106,6 +168,8 @@ def _build_invocation(result: InvocationResult, module, request: BenchmarkReques
             "class": info.qualified_class,
             "location": info.location,
             "params": info.params,
+            "labels": target.labels,
+            "parent_invocation": invocation.parent_invocation,
         },
         model_hash=info.model_hash,
         weights_hash=weights_hash(module),

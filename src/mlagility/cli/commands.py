@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def version(args: argparse.Namespace) -> int:
@@ -17,9 +17,10 @@ def version(args: argparse.Namespace) -> int:
 
 def benchmark(args: argparse.Namespace) -> int:
     from mlagility.api.script import benchmark_script
-    from mlagility.common.status_tree import StatusTree
+    from mlagility.common.status_tree import StatusTree, sweep_summary
 
     tree = StatusTree(header="Models discovered during profiling:\n")
+    reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
     results = benchmark_script(
         args.input_files,
         cache_dir=args.cache_dir,
@@ -34,14 +35,51 @@ def benchmark(args: argparse.Namespace) -> int:
         export_only=args.export_only,
         onnx_opset=args.onnx_opset,
         script_args=args.script_args,
-        reporter=tree,
+        max_depth=args.max_depth,
+        labels=args.labels,
+        process_isolation=args.process_isolation,
+        timeout=args.timeout,
+        resume=args.resume,
+        reporter=reporter,
     )
-    failed = [r for r in results if r.failed]
-    summary = f"\n{len(results)} model invocation(s) found, {len(failed)} failed"
-    if results.script_errors:
-        summary += f", {len(results.script_errors)} script(s) raised"
-    tree.console.print(summary + ".")
+    if args.results_file:
+        reporter.write(results.script_errors)
+    tree.console.print(sweep_summary(results))
+    if results.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_OK if results.succeeded else EXIT_FAILED
+
+
+class _ResultsFileReporter:
+    """Forwards events to the tree and keeps a JSON results file current (isolated children)."""
+
+    def __init__(self, tree, path: str):
+        from mlagility.api.isolation import write_results_file  # imported now, not under memory pressure
+
+        self._write = write_results_file
+        self.tree, self.path, self.results, self.errors = tree, path, [], {}
+
+    def script_started(self, script: str) -> None:
+        self.tree.script_started(script)
+
+    def warn(self, message: str) -> None:
+        self.tree.warn(message)
+
+    def changed(self, result) -> None:
+        if result not in self.results:
+            self.results.append(result)
+        self.tree.changed(result)
+        if not result.activity:
+            self.write(self.errors)
+
+    def script_finished(self, script: str, error: str | None) -> None:
+        if error:
+            self.errors[script] = error
+        self.write(self.errors)
+        self.tree.script_finished(script, error)
+
+    def write(self, errors: dict) -> None:
+        self._write(self.path, self.results, errors)
 
 
 def cache_location(args: argparse.Namespace) -> int:

@@ -31,6 +31,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must not be negative")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -68,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("--export-only", action="store_true", help="export to ONNX and check; do not benchmark")
     bench.add_argument("--onnx-opset", type=_positive_int, help="ONNX opset to export (default: exporter's)")
     bench.add_argument("--script-args", default="", metavar='"ARGS"', help="arguments passed to the scripts' sys.argv")
+    bench.add_argument("--max-depth", type=_non_negative_int, default=0,
+                       help="also benchmark sub-models down to this depth (default: 0, the models the script calls)")
+    bench.add_argument("--labels", nargs="+", metavar="KEY::V1,V2",
+                       help="only scripts whose '# labels:' line has every KEY with one of its values")
+    bench.add_argument("--process-isolation", action="store_true",
+                       help="run each script in its own child process (a crash or hang costs only that script)")
+    bench.add_argument("--timeout", type=_seconds, default=None,
+                       help="seconds before an isolated script is killed (default: $MLAGILITY_TIMEOUT_SECONDS or 3600)")
+    bench.add_argument("--resume", action="store_true",
+                       help="skip scripts already attempted with the same arguments (successes and failures)")
+    bench.add_argument("--results-file", help=argparse.SUPPRESS)
     bench.set_defaults(handler="mlagility.cli.commands:benchmark")
 
     cache = commands.add_parser("cache", help="look at the build cache")

@@ -15,6 +15,7 @@ from mlagility.common.printing import format_ms, format_size, terminal_console
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
+    "skipped": "Skipped (hash not in the script.py::hashes list)",
     "exported": "Exported to ONNX (not benchmarked)",
     "built": "Built (not benchmarked)",
 }
@@ -45,6 +46,9 @@ class StatusTree:
         )
         self._live.start()
 
+    def warn(self, message: str) -> None:
+        self.console.print(Text(f"warning: {message}", style="yellow"))
+
     def changed(self, result) -> None:
         if result not in self.results:
             self.results.append(result)
@@ -64,8 +68,10 @@ class StatusTree:
         tree = Tree(Text(f"{Path(self.script or '').name}:", style="bold"), guide_style="dim")
         if not self.results and self.error is None:
             tree.add(Text("(running the script, no model called yet)", style="dim"))
+        nodes = {}
         for result in self.results:
-            tree.add(self._invocation_node(result))
+            parent = nodes.get(result.invocation.parent_invocation, tree)
+            nodes[result.invocation.hash] = parent.add(self._invocation_node(result))
         if self.error:
             tree.add(Text(f"Script error: {self.error}", style="bold red"))
         return tree
@@ -129,3 +135,42 @@ def _failure_text(result) -> str:
     if result.failed_stage == "benchmark":
         return result.error
     return f"{(result.failed_stage or 'build').replace('_', ' ')} failed: {result.error}"
+
+
+def sweep_summary(results) -> Table:
+    """The end of a sweep: scripts, models, failures grouped by stage and reason, total time."""
+    from collections import Counter
+
+    table = Table(title="Summary", show_header=False, title_justify="left", box=None, padding=(0, 2))
+    table.add_column(style="cyan")
+    table.add_column()
+    statuses = Counter(result.status for result in results)
+    built = sum(statuses[s] for s in ("built", "exported", "benchmarked")) + sum(
+        1 for r in results if r.failed and r.failed_stage == "benchmark"
+    )
+    table.add_row("Scripts", f"{len(results.scripts_run)} run, {len(results.skipped)} skipped, "
+                  f"{len(results.script_errors)} with errors")
+    table.add_row("Models", f"{len(results)} found, {built} built, {statuses['benchmarked']} benchmarked, "
+                  f"{statuses['failed']} failed")
+    failures = Counter(
+        (r.failed_stage or "build", _reason_class(r.error or "")) for r in results if r.failed
+    )
+    for (stage, reason), count in failures.most_common():
+        table.add_row(Text(f"Failed: {stage}", style="red"), f"{count} x {reason}")
+    for script, error in results.script_errors.items():
+        table.add_row(Text("Script error", style="red"), f"{Path(script).name}: {error}")
+    skipped = Counter(results.skipped.values())
+    for reason, count in skipped.most_common():
+        table.add_row("Skipped", f"{count} x {reason}")
+    if results.interrupted:
+        table.add_row(Text("Interrupted", style="bold red"), "stopped by Ctrl-C; the results above are complete")
+    table.add_row("Total time", f"{results.elapsed_s:,.1f} s")
+    return table
+
+
+def _reason_class(error: str) -> str:
+    """Group failures by the first clause of their reason (without hashes and numbers)."""
+    import re
+
+    first = error.split(";")[0]
+    return re.sub(r"\b[0-9a-f]{8}\b|\d+(\.\d+)?", "N", first)[:160]

@@ -1,0 +1,87 @@
+"""Per-script attempt records in the cache, so that ``--resume`` skips what was tried before.
+
+A record is written as ``started`` before a script runs and ``finished`` (with its outcome) after;
+both by the process that runs the script. A record left ``started`` by a dead process means the
+script (or the machine) died without an outcome: ``--resume`` does not retry it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from mlagility.build.state import now
+from mlagility.common import filesystem
+
+ATTEMPTS_DIR = "_attempts"
+
+
+@dataclass
+class Attempt:
+    script: str
+    arguments: dict
+    status: str = "started"  # started | finished
+    outcome: str = ""  # ok | failed | error | crashed (signal N) | killed | timeout after Ns | ...
+    pid: int = field(default_factory=os.getpid)
+    started: str = field(default_factory=now)
+    finished: str | None = None
+    log: str | None = None
+
+
+def attempt_key(script: str, arguments: dict) -> str:
+    text = json.dumps({"script": str(Path(script).resolve()), **arguments}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class AttemptLog:
+    def __init__(self, cache_root: Path):
+        self.dir = Path(cache_root) / ATTEMPTS_DIR
+
+    def path(self, script: str, arguments: dict) -> Path:
+        return self.dir / f"{Path(script).stem}_{attempt_key(script, arguments)}.yaml"
+
+    def load(self, script: str, arguments: dict) -> Attempt | None:
+        path = self.path(script, arguments)
+        try:
+            return Attempt(**filesystem.read_yaml(path))
+        except (OSError, TypeError, ValueError):
+            return None
+
+    def save(self, attempt: Attempt) -> None:
+        filesystem.write_yaml(self.path(attempt.script, attempt.arguments), asdict(attempt))
+
+    def start(self, script: str, arguments: dict, log: str | None = None) -> Attempt:
+        attempt = Attempt(str(script), arguments, log=log)
+        self.save(attempt)
+        return attempt
+
+    def finish(self, attempt: Attempt, outcome: str) -> None:
+        attempt.status, attempt.outcome, attempt.finished = "finished", outcome, now()
+        self.save(attempt)
+
+    def previous(self, script: str, arguments: dict, wait_s: float = 0) -> Attempt | None:
+        """The earlier attempt, waiting up to ``wait_s`` for one whose process still runs."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            attempt = self.load(script, arguments)
+            if attempt is None or attempt.status == "finished" or not _alive(attempt.pid):
+                return attempt
+            if time.monotonic() >= deadline:
+                return attempt
+            time.sleep(0.5)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

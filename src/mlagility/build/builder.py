@@ -1,0 +1,118 @@
+"""Run a sequence of stages for one build, reusing the cache when the build is not stale."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock
+
+from mlagility.build.cache import Cache
+from mlagility.build.stages import BuildContext, Stage, remove_artifacts
+from mlagility.build.staleness import stale_reasons
+from mlagility.build.state import BuildState
+from mlagility.common.capture import capture_output
+from mlagility.common.exceptions import CacheError, StageError, one_line
+from mlagility.common.system_info import package_versions
+
+# Called with a short description of what the build is doing now (for progress display).
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass
+class Build:
+    """A finished (or failed) build: where it is, what happened, and how it was decided."""
+
+    context: BuildContext
+    reused: bool = False
+    rebuild_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def dir(self) -> Path:
+        return self.context.dir
+
+    @property
+    def state(self) -> BuildState:
+        return self.context.state
+
+
+def lock_for(build_dir: Path) -> FileLock:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(build_dir / ".lock"))
+
+
+def run_build(
+    cache: Cache,
+    wanted: BuildState,
+    context: BuildContext,
+    stages: list[Stage],
+    rebuild: str = "if_needed",
+    progress: ProgressCallback | None = None,
+) -> Build:
+    """Bring the build ``wanted.build_name`` up to date; raise ``StageError`` if a stage fails.
+
+    The caller holds the build's lock. ``context.state`` is replaced by the state actually used.
+    """
+    build_dir = context.dir
+    old = BuildState.load(build_dir)
+    reasons = stale_reasons(old, wanted, build_dir)
+    if rebuild == "never":
+        if old is None or old.status != "built" and not old.stages:
+            raise CacheError(f"--rebuild never: no build to load in {build_dir}; run with --rebuild if_needed")
+        context.state = old
+        return Build(context, reused=True, rebuild_reasons=reasons)
+    if old is not None and not reasons and rebuild == "if_needed":
+        context.state = old  # resume: stages already done are skipped below
+    else:
+        if old is not None and rebuild == "always":
+            reasons = ["--rebuild always"]
+        remove_artifacts(build_dir)
+        context.state = wanted
+    state = context.state
+    state.package_versions = package_versions("mlagility", "torch", "onnx", "onnxruntime", "onnxscript")
+    pending = [stage for stage in stages if not state.stage_done(stage.name)]
+    reused = old is not None and context.state is old and not pending
+    for stage in pending:
+        if progress:
+            progress(stage.description)
+        _run_stage(stage, context)
+    if not reused:
+        state.status = "built"
+        state.save(build_dir)
+    return Build(context, reused=reused, rebuild_reasons=reasons if old is not None else [])
+
+
+def _run_stage(stage: Stage, context: BuildContext) -> None:
+    state, build_dir = context.state, context.dir
+    log = build_dir / f"log_{stage.name}.txt"
+    log.unlink(missing_ok=True)
+    state.status = "building"
+    state.stages[stage.name] = {"status": "running", "duration_s": None, "log": log.name}
+    state.save(build_dir)
+    start = time.perf_counter()
+    try:
+        with capture_output(log):
+            stage.run(context)
+    except Exception as error:
+        reason = error.reason if isinstance(error, StageError) else one_line(error)
+        _log_traceback(log, error)
+        state.stages[stage.name].update(status="failed", duration_s=_since(start), error=reason)
+        state.status, state.failed_stage, state.error, state.log = "failed", stage.name, reason, str(log)
+        state.save(build_dir)
+        raise StageError(stage.name, reason, str(log)) from error
+    state.stages[stage.name].update(status="done", duration_s=_since(start))
+    state.save(build_dir)
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 4)
+
+
+def _log_traceback(log: Path, error: BaseException) -> None:
+    import traceback
+
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write("\n--- mlagility: stage failed\n")
+        traceback.print_exception(error, file=handle)

@@ -1,0 +1,61 @@
+"""The cache: where builds live, its marker, safe build paths, listing builds."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from mlagility.build.state import STATE_FILE, BuildState
+from mlagility.common.exceptions import CacheError, UsageError
+
+MARKER = ".mlagility_cache"
+ENV_VAR = "MLAGILITY_CACHE_DIR"
+_VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache directory: the flag, else ``MLAGILITY_CACHE_DIR``, else ``~/.cache/mlagility``."""
+    chosen = cache_dir or os.environ.get(ENV_VAR) or Path.home() / ".cache" / "mlagility"
+    return Path(chosen).expanduser().resolve()
+
+
+def sanitize_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", text).strip("._") or "model"
+
+
+class Cache:
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = resolve_cache_dir(root)
+
+    def ensure(self) -> "Cache":
+        """Create the cache if needed; refuse a non-empty directory that is not a cache."""
+        if self.root.exists() and not self.root.is_dir():
+            raise CacheError(f"cache path {self.root} is a file: pass a directory with -d/--cache-dir")
+        if self.root.is_dir() and any(self.root.iterdir()) and not (self.root / MARKER).exists():
+            raise CacheError(
+                f"{self.root} is not an mlagility cache (no {MARKER} marker): choose an empty or new "
+                "directory with -d/--cache-dir"
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / MARKER).touch()
+        return self
+
+    def build_dir(self, build_name: str) -> Path:
+        """The directory of a build; names that could escape the cache are refused."""
+        if not _VALID_NAME.match(build_name) or ".." in build_name:
+            raise UsageError(
+                f"invalid build name {build_name!r}: use letters, digits, '_', '-' and '.' only"
+            )
+        return self.root / build_name
+
+    def builds(self) -> list[BuildState]:
+        if not (self.root / MARKER).exists():
+            return []
+        states = []
+        for child in sorted(self.root.iterdir()):
+            if child.is_dir() and not child.is_symlink() and (child / STATE_FILE).is_file():
+                state = BuildState.load(child)
+                if state is not None:
+                    states.append(state)
+        return states

@@ -1,0 +1,47 @@
+"""Whether an existing build can be reused: one function returning the reasons it cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlagility.build.state import BuildState
+
+
+def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> list[str]:
+    """Every reason ``old`` (on disk) does not stand for ``new`` (wanted); empty means reusable."""
+    if old is None:
+        return []
+    reasons = []
+    if old.status == "failed":
+        reasons.append(f"previous build failed ({old.failed_stage or 'unknown stage'})")
+    if old.mlagility_version != new.mlagility_version:
+        reasons.append(f"mlagility {old.mlagility_version} -> {new.mlagility_version}")
+    if old.model_hash != new.model_hash:
+        reasons.append(f"model architecture changed ({old.model_hash} -> {new.model_hash})")
+    elif old.weights_hash != new.weights_hash:
+        reasons.append("weights changed")
+    reasons += _input_changes(old.inputs, new.inputs)
+    for key in sorted(set(old.options) | set(new.options)):
+        if old.options.get(key) != new.options.get(key):
+            reasons.append(f"build option {key} changed from {old.options.get(key)} to {new.options.get(key)}")
+    for key, relative in old.artifacts.items():
+        if not (build_dir / relative).exists():
+            reasons.append(f"artifact missing: {relative}")
+    return reasons
+
+
+def _input_changes(old: list[dict], new: list[dict]) -> list[str]:
+    old_by_name = {spec["name"]: spec for spec in old}
+    new_by_name = {spec["name"]: spec for spec in new}
+    if list(old_by_name) != list(new_by_name):
+        return [f"inputs changed from {list(old_by_name)} to {list(new_by_name)}"]
+    reasons = []
+    for name, spec in new_by_name.items():
+        before = old_by_name[name]
+        if list(before["shape"]) != list(spec["shape"]):
+            reasons.append(
+                f"input shape of {name} changed from {tuple(before['shape'])} to {tuple(spec['shape'])}"
+            )
+        if before["dtype"] != spec["dtype"]:
+            reasons.append(f"input dtype of {name} changed from {before['dtype']} to {spec['dtype']}")
+    return reasons
