@@ -147,7 +147,7 @@ class ModelDiscovery:
         done = _Completed(module, args, rest[0], call.children)
         if depth:
             self._stack[-1].children.append(done)
-        else:
+        elif not _inside_module_init():
             self._record_tree(done, root=None, parent=None, depth=0)
 
     # -- recording -----------------------------------------------------------------------
@@ -248,6 +248,17 @@ class ModelDiscovery:
             if not is_library_file(frame.f_code.co_filename):
                 break
         return type(module).__name__
+
+
+def _inside_module_init() -> bool:
+    """Whether a module's ``__init__`` is running: calls made to build a model (e.g. a backbone
+    run once to size a head) are construction, not the script calling a model."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "__init__" and isinstance(frame.f_locals.get("self"), torch.nn.Module):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _detached_copy(value):

@@ -32,9 +32,9 @@ def write_results_file(path: str | os.PathLike, results: list[InvocationResult],
 def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str]]:
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
+    except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable: the caller reports it
         return [], {}
-    return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
 
 
 def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:

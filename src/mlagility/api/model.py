@@ -25,18 +25,23 @@ def benchmark_model(
     build_only: bool = False,
     export_only: bool = False,
     onnx_opset: int | None = None,
+    precision: str = "fp32",
+    quantize: str | None = None,
+    sequence=None,
+    lean_cache: bool = False,
 ) -> MeasuredPerformance | None:
     """Build ``model`` called with ``inputs`` and benchmark it on ``device``/``runtime``.
 
     ``inputs`` is a dict of keyword arguments (as MLAgility), a tuple of positional arguments,
     or a single tensor. Returns None with ``build_only``/``export_only``. A failed stage raises
-    ``StageError``; a failed benchmark raises ``BenchmarkError``.
+    ``StageError``; a failed benchmark raises ``BenchmarkError``. ``sequence`` is a ``Sequence``,
+    a list of stages, or the path of a file defining ``get_sequence()``.
     """
     import torch
 
     from mlagility.analysis import hashing
     from mlagility.analysis.model_info import Invocation, ModelInfo
-    from mlagility.build.stages import BuildContext, pytorch_sequence
+    from mlagility.build.stages import BuildContext
     from mlagility.build.state import BuildState
 
     if not isinstance(model, torch.nn.Module):
@@ -45,6 +50,7 @@ def benchmark_model(
     request = BenchmarkRequest.create(
         cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
         build_only=build_only, export_only=export_only, onnx_opset=onnx_opset,
+        precision=precision, quantize=quantize, sequence=sequence, lean_cache=lean_cache,
     )
     request.cache.ensure()
     signature, specs = hashing.input_signature(model, args, kwargs)
@@ -61,7 +67,7 @@ def benchmark_model(
         model_hash=model_hash,
     )
     invocation = Invocation(inv_hash, info, specs, signature, args=args, kwargs=kwargs)
-    name = build_name or f"{type(model).__name__.lower()}_{inv_hash}"
+    name = build_name or f"{type(model).__name__.lower()}_{inv_hash}{request.build_suffix}"
     result = InvocationResult("", info, invocation, build_name=name)
     wanted = BuildState(
         build_name=name,
@@ -75,8 +81,7 @@ def benchmark_model(
     context = BuildContext(
         request.cache.build_dir(name), wanted, request.options, model=model, args=args, kwargs=kwargs
     )
-    stages = pytorch_sequence(request.options) if request.needs_onnx else []
-    build_and_benchmark(result, wanted, context, stages, request, QuietReporter())
+    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, QuietReporter())
     if result.failed:
         if result.failed_stage == "benchmark":
             raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)

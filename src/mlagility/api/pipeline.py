@@ -8,6 +8,7 @@ from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
 from mlagility.build.builder import lock_for, run_build
+from mlagility.build.cache import clean_build
 from mlagility.build.stages import BuildContext, Stage
 from mlagility.build.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
@@ -48,10 +49,13 @@ def build_and_benchmark(
             build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
+            result.flops = (build.state.onnx_stats or {}).get("flops")
             if request.build_only:
                 result.status = "exported" if request.options.export_only else "built"
             else:
                 _benchmark_all(result, build, request, progress)
+            if request.lean_cache:
+                clean_build(context.dir)
     except StageError as error:
         result.fail(error.stage, error.reason, error.log_path)
     except CacheError as error:

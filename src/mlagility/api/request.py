@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from pathlib import Path
 
 from mlagility.build.cache import Cache
-from mlagility.build.options import BuildOptions, check_rebuild_policy
+from mlagility.build.options import BuildOptions, check_rebuild_policy, resolve_opset
+from mlagility.build.stages import Sequence, load_sequence_file, pytorch_sequence
 from mlagility.common.exceptions import UsageError
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.registry import load_registry
@@ -33,6 +36,24 @@ class BenchmarkRequest:
     process_isolation: bool = False
     timeout: float = DEFAULT_TIMEOUT
     resume: bool = False
+    lean_cache: bool = False
+    sequence: Sequence | None = None  # a custom sequence (--sequence-file / sequence=)
+    sequence_file: str | None = None
+
+    @property
+    def build_suffix(self) -> str:
+        """``_fp16``/``_int8`` so that builds of other precisions sit beside the fp32 one."""
+        if self.options.quantize:
+            return f"_{self.options.quantize}"
+        return "" if self.options.precision == "fp32" else f"_{self.options.precision}"
+
+    def pytorch_stages(self) -> Sequence:
+        """The stages for a PyTorch invocation: custom, default, or none (torch-only runtimes)."""
+        if self.sequence is not None:
+            return self.sequence
+        if not self.needs_onnx:
+            return Sequence("none", [])
+        return pytorch_sequence(self.options)
 
     def to_cli_args(self) -> list[str]:
         """The ``benchit benchmark`` flags that reproduce this request (for isolated children)."""
@@ -53,6 +74,14 @@ class BenchmarkRequest:
             args.append("--build-only")
         if self.options.onnx_opset is not None:
             args += ["--onnx-opset", str(self.options.onnx_opset)]
+        if self.options.precision != "fp32":
+            args += ["--precision", self.options.precision]
+        if self.options.quantize:
+            args += ["--quantize", self.options.quantize]
+        if self.sequence_file:
+            args += ["--sequence-file", self.sequence_file]
+        if self.lean_cache:
+            args.append("--lean-cache")
         if self.script_args:
             args += ["--script-args", shlex.join(self.script_args)]
         return args
@@ -87,6 +116,10 @@ class BenchmarkRequest:
         process_isolation: bool = False,
         timeout: float | None = None,
         resume: bool = False,
+        precision: str = "fp32",
+        quantize: str | None = None,
+        sequence=None,
+        lean_cache: bool = False,
     ) -> "BenchmarkRequest":
         import shlex
 
@@ -96,13 +129,21 @@ class BenchmarkRequest:
         registry = load_registry()
         if isinstance(script_args, str):
             script_args = shlex.split(script_args)
+        options = BuildOptions(resolve_opset(onnx_opset), precision, quantize, export_only=export_only)
+        sequence_file = None
+        if isinstance(sequence, (str, Path)):
+            sequence_file, sequence = str(Path(sequence).resolve()), load_sequence_file(sequence)
+        elif sequence is not None and not isinstance(sequence, Sequence):
+            sequence = Sequence("custom", list(sequence))
+        stage_names = (sequence or pytorch_sequence(dataclasses.replace(options, export_only=False))).names
+        options = dataclasses.replace(options, sequence=stage_names)
         return cls(
             cache=Cache(cache_dir),
             device=device,
             runtimes=[registry.get(device, name) for name in dict.fromkeys(names)],
             rebuild=check_rebuild_policy(rebuild),
             settings=BenchmarkSettings(iterations=iterations, min_time=min_time, max_time=max_time),
-            options=BuildOptions(onnx_opset=onnx_opset, export_only=export_only),
+            options=options,
             analyze_only=analyze_only,
             build_only=build_only or export_only,
             script_args=list(script_args or []),
@@ -110,6 +151,9 @@ class BenchmarkRequest:
             process_isolation=process_isolation,
             timeout=_timeout(timeout),
             resume=resume,
+            lean_cache=lean_cache,
+            sequence=sequence,
+            sequence_file=sequence_file,
         )
 
 

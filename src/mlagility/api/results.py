@@ -29,6 +29,7 @@ class InvocationResult:
     log: str | None = None
     exporter: str | None = None
     opset: int | None = None
+    flops: int | None = None
     reused: bool = False
     rebuild_reasons: list[str] = field(default_factory=list)
     performance: dict[str, MeasuredPerformance] = field(default_factory=dict)
@@ -63,7 +64,8 @@ class InvocationResult:
             inv["executions"], inv["parent_invocation"],
         )
         data["performance"] = {k: MeasuredPerformance(**v) for k, v in data["performance"].items()}
-        return cls(model=model, invocation=invocation, **data)
+        known = {f.name for f in fields(cls)}
+        return cls(model=model, invocation=invocation, **{k: v for k, v in data.items() if k in known})
 
 
 class BenchmarkResults(list):

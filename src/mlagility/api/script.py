@@ -35,6 +35,10 @@ def benchmark_script(
     process_isolation: bool = False,
     timeout: float | None = None,
     resume: bool = False,
+    precision: str = "fp32",
+    quantize: str | None = None,
+    sequence=None,
+    lean_cache: bool = False,
     reporter: Reporter | None = None,
 ) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
@@ -51,6 +55,7 @@ def benchmark_script(
     request = BenchmarkRequest.create(
         cache_dir, device, runtime, rebuild, iterations, min_time, max_time, analyze_only, build_only,
         export_only, onnx_opset, script_args, max_depth, process_isolation, timeout, resume,
+        precision, quantize, sequence, lean_cache,
     )
     if not analyze_only or resume:
         request.cache.ensure()
@@ -130,7 +135,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
             script=str(target.path),
             model=invocation.model,
             invocation=invocation,
-            build_name=f"{target.path.stem}{author}_{invocation.hash}",
+            build_name=f"{target.path.stem}{author}_{invocation.hash}{request.build_suffix}",
         )
         found.append(result)
         reporter.changed(result)
@@ -156,7 +161,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
-    from mlagility.build.stages import BuildContext, pytorch_sequence
+    from mlagility.build.stages import BuildContext
     from mlagility.build.state import BuildState
 
     invocation, info = result.invocation, result.model
@@ -185,5 +190,4 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
         args=invocation.args,
         kwargs=invocation.kwargs,
     )
-    stages = pytorch_sequence(request.options) if request.needs_onnx else []
-    build_and_benchmark(result, wanted, context, stages, request, reporter)
+    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, reporter)

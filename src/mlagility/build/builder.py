@@ -10,12 +10,13 @@ from typing import Callable
 from filelock import FileLock
 
 from mlagility.build.cache import Cache
-from mlagility.build.stages import BuildContext, Stage, remove_artifacts
+from mlagility.build.stages import BuildContext, Sequence, Stage, remove_artifacts
 from mlagility.build.staleness import stale_reasons
 from mlagility.build.state import BuildState
 from mlagility.common.capture import capture_output
 from mlagility.common.exceptions import CacheError, StageError, one_line
-from mlagility.common.system_info import package_versions
+from mlagility.common.system_info import package_versions, reset_peak_rss
+from mlagility.runtimes.timing import peak_rss_mb
 
 # Called with a short description of what the build is doing now (for progress display).
 ProgressCallback = Callable[[str], None]
@@ -47,7 +48,7 @@ def run_build(
     cache: Cache,
     wanted: BuildState,
     context: BuildContext,
-    stages: list[Stage],
+    stages: "Sequence | list[Stage]",
     rebuild: str = "if_needed",
     progress: ProgressCallback | None = None,
 ) -> Build:
@@ -56,13 +57,14 @@ def run_build(
     The caller holds the build's lock. ``context.state`` is replaced by the state actually used.
     """
     build_dir = context.dir
+    stages = stages.stages if isinstance(stages, Sequence) else list(stages)
     old = BuildState.load(build_dir)
     reasons = stale_reasons(old, wanted, build_dir)
     if rebuild == "never":
         if old is None or old.status != "built" and not old.stages:
             raise CacheError(f"--rebuild never: no build to load in {build_dir}; run with --rebuild if_needed")
         context.state = old
-        return Build(context, reused=True, rebuild_reasons=reasons)
+        return Build(context, reused=True, rebuild_reasons=[f"stale but reused (--rebuild never): {r}" for r in reasons])
     if old is not None and not reasons and rebuild == "if_needed":
         context.state = old  # resume: stages already done are skipped below
     else:
@@ -92,8 +94,10 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
     state.stages[stage.name] = {"status": "running", "duration_s": None, "log": log.name}
     state.save(build_dir)
     start = time.perf_counter()
+    reset_peak_rss()
     try:
         with capture_output(log):
+            _check_needs(stage, context)
             stage.run(context)
     except Exception as error:
         reason = error.reason if isinstance(error, StageError) else one_line(error)
@@ -102,8 +106,14 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
         state.status, state.failed_stage, state.error, state.log = "failed", stage.name, reason, str(log)
         state.save(build_dir)
         raise StageError(stage.name, reason, str(log)) from error
-    state.stages[stage.name].update(status="done", duration_s=_since(start))
+    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mb=round(peak_rss_mb(), 1))
     state.save(build_dir)
+
+
+def _check_needs(stage: Stage, context: BuildContext) -> None:
+    missing = [key for key in stage.needs if context.path(key) is None or not context.path(key).exists()]
+    if missing:
+        raise RuntimeError(f"stage {stage.name} needs {', '.join(missing)}, which no earlier stage produced")
 
 
 def _since(start: float) -> float:

@@ -49,6 +49,29 @@ class Cache:
             )
         return self.root / build_name
 
+    def existing(self) -> "Cache":
+        """This cache, which must exist and carry the marker (for commands that read or delete)."""
+        if not self.root.is_dir():
+            raise CacheError(f"no cache at {self.root}: run benchit first or pass -d/--cache-dir")
+        if not (self.root / MARKER).exists():
+            raise CacheError(f"{self.root} is not an mlagility cache (no {MARKER} marker): pass -d/--cache-dir")
+        return self
+
+    def existing_build_dir(self, build_name: str) -> Path:
+        """A build directory that really is a build inside this cache (no links, no escapes)."""
+        path = self.build_dir(build_name)
+        if path.is_symlink() or path.resolve().parent != self.root:
+            raise UsageError(f"build {build_name!r} resolves outside the cache {self.root}: refused")
+        if not (path / STATE_FILE).is_file():
+            raise UsageError(f"no build named {build_name!r} in {self.root} (see benchit cache list)")
+        return path
+
+    def state(self, build_name: str) -> BuildState:
+        state = BuildState.load(self.existing_build_dir(build_name))
+        if state is None:
+            raise CacheError(f"the state file of build {build_name!r} is unreadable")
+        return state
+
     def builds(self) -> list[BuildState]:
         if not (self.root / MARKER).exists():
             return []
@@ -59,3 +82,26 @@ class Cache:
                 if state is not None:
                     states.append(state)
         return states
+
+
+HEAVY_SUFFIXES = (".onnx", ".data", ".npz")
+
+
+def clean_build(build_dir: Path) -> int:
+    """Remove a build's heavy artifacts (ONNX files, weights, inputs); keep logs, state, results.
+
+    Returns the bytes freed. The state keeps listing the artifacts, so a later benchmark sees
+    them missing and rebuilds ("artifact missing: ...") instead of failing.
+    """
+    from mlagility.build.state import now
+
+    freed = 0
+    for child in build_dir.iterdir():
+        if child.is_file() and not child.is_symlink() and child.name.endswith(HEAVY_SUFFIXES):
+            freed += child.stat().st_size
+            child.unlink()
+    state = BuildState.load(build_dir)
+    if state is not None:
+        state.cleaned = now()
+        state.save(build_dir)
+    return freed

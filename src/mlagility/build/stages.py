@@ -14,10 +14,11 @@ from typing import Any
 
 from mlagility.build.options import BuildOptions
 from mlagility.build.state import BuildState
-from mlagility.common.exceptions import StageError, one_line, root_cause
+from mlagility.common.exceptions import StageError, UsageError, one_line, root_cause
 
 ONNX_FILE = "model.onnx"
 OPTIMIZED_FILE = "model-opt.onnx"
+CONVERTED_FILE = "model-converted.onnx"
 INPUTS_FILE = "inputs.npz"
 
 
@@ -37,14 +38,53 @@ class BuildContext:
         relative = self.state.artifacts.get(key)
         return None if relative is None else self.dir / relative
 
+    def current_onnx(self) -> Path | None:
+        """The newest ONNX model of the build before optimization (converted, else exported)."""
+        return self.path("converted") or self.path("onnx")
+
 
 class Stage(ABC):
+    """One unit of build work.
+
+    ``name`` is unique in a sequence and names the log file (``log_<name>.txt``); ``needs`` and
+    ``produces`` list artifact keys (``onnx``, ``inputs``, ``converted``, ``optimized``...).
+    ``run`` reads and updates ``ctx.state`` (artifacts, facts) and raises on failure; its
+    stdout/stderr/warnings go to its log, its duration and peak memory to the state.
+    """
+
     name: str = ""
     description: str = ""
+    needs: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
 
     @abstractmethod
     def run(self, ctx: BuildContext) -> None:
         """Do the work, record artifacts in ``ctx.state``; raise on failure."""
+
+
+class Sequence:
+    """An ordered list of stages; sequences nest and are flattened; names must be unique."""
+
+    def __init__(self, name: str, parts: "list[Stage | Sequence]"):
+        self.name = name
+        self.stages: list[Stage] = []
+        for part in parts:
+            if isinstance(part, Sequence):
+                self.stages.extend(part.stages)
+            elif isinstance(part, Stage):
+                self.stages.append(part)
+            else:
+                raise UsageError(f"sequence {name!r}: {part!r} is not a Stage or a Sequence")
+        names = [stage.name for stage in self.stages]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise UsageError(f"sequence {name!r} has duplicate stage names: {', '.join(duplicates)}")
+        if any(not n for n in names):
+            raise UsageError(f"sequence {name!r} has a stage without a name")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(stage.name for stage in self.stages)
 
 
 def onnx_opset(path: Path) -> int | None:
@@ -68,6 +108,7 @@ class ExportOnnx(Stage):
 
     name = "export"
     description = "Exporting to ONNX"
+    produces = ("onnx",)
     EXPORTERS = ("dynamo", "torchscript")
 
     def run(self, ctx: BuildContext) -> None:
@@ -110,15 +151,21 @@ def _remove_onnx(path: Path) -> None:
 
 
 class CheckOnnx(Stage):
+    """``onnx.checker``, then the facts of the model: ops, opset, sizes, inputs/outputs, FLOPs."""
+
     name = "check"
     description = "Checking the ONNX file"
+    needs = ("onnx",)
 
     def run(self, ctx: BuildContext) -> None:
         import onnx
 
+        from mlagility.build.onnx_info import describe_onnx
+
         onnx.checker.check_model(str(ctx.path("onnx")))
         ctx.state.opset = onnx_opset(ctx.path("onnx"))
         ctx.state.onnx_inputs = [value.name for value in onnx_graph_inputs(ctx.path("onnx"))]
+        ctx.state.onnx_stats = describe_onnx(ctx.path("onnx"))
 
 
 class SaveInputs(Stage):
@@ -126,6 +173,8 @@ class SaveInputs(Stage):
 
     name = "save_inputs"
     description = "Saving inputs"
+    needs = ("onnx",)
+    produces = ("inputs",)
 
     def run(self, ctx: BuildContext) -> None:
         import numpy as np
@@ -163,6 +212,8 @@ class OptimizeOnnx(Stage):
 
     name = "optimize"
     description = "Optimizing the ONNX file"
+    needs = ("onnx",)
+    produces = ("optimized",)
 
     def run(self, ctx: BuildContext) -> None:
         import onnxruntime as ort
@@ -178,8 +229,50 @@ class OptimizeOnnx(Stage):
         options.add_session_config_entry(
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
-        ort.InferenceSession(str(ctx.path("onnx")), options, providers=["CPUExecutionProvider"])
+        ort.InferenceSession(str(ctx.current_onnx()), options, providers=["CPUExecutionProvider"])
         ctx.state.artifacts["optimized"] = OPTIMIZED_FILE
+
+
+class ConvertFp16(Stage):
+    """fp16 weights and compute, keeping fp32 inputs and outputs (``--precision fp16``)."""
+
+    name = "convert_fp16"
+    description = "Converting to fp16"
+    needs = ("onnx",)
+    produces = ("converted",)
+
+    def run(self, ctx: BuildContext) -> None:
+        import onnx
+        from onnxruntime.transformers.float16 import convert_float_to_float16
+
+        model = onnx.load(str(ctx.path("onnx")))
+        converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True)
+        _save_onnx(converted, ctx.dir / CONVERTED_FILE)
+        ctx.state.artifacts["converted"] = CONVERTED_FILE
+
+
+class QuantizeInt8(Stage):
+    """ONNX Runtime dynamic quantization to int8 weights (``--quantize int8``)."""
+
+    name = "quantize_int8"
+    description = "Quantizing to int8"
+    needs = ("onnx",)
+    produces = ("converted",)
+
+    def run(self, ctx: BuildContext) -> None:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        out = ctx.dir / CONVERTED_FILE
+        _remove_onnx(out)
+        quantize_dynamic(str(ctx.path("onnx")), str(out), weight_type=QuantType.QInt8, use_external_data_format=True)
+        ctx.state.artifacts["converted"] = CONVERTED_FILE
+
+
+def _save_onnx(model, path: Path) -> None:
+    import onnx
+
+    _remove_onnx(path)
+    onnx.save_model(model, str(path), save_as_external_data=True, location=path.name + ".data")
 
 
 class UseOnnxFile(Stage):
@@ -187,6 +280,7 @@ class UseOnnxFile(Stage):
 
     name = "load_onnx"
     description = "Reading the ONNX file"
+    produces = ("onnx",)
 
     def run(self, ctx: BuildContext) -> None:
         ctx.state.artifacts["onnx"] = str(ctx.onnx_source.resolve())
@@ -246,14 +340,25 @@ def _random_array(rng, dtype, shape):
     return rng.standard_normal(size=shape).astype(dtype)
 
 
-def pytorch_sequence(options: BuildOptions) -> list[Stage]:
-    """export -> check -> save inputs -> optimize (``export_only`` stops after the check)."""
-    stages: list[Stage] = [ExportOnnx(), CheckOnnx(), SaveInputs()]
-    return stages if options.export_only else [*stages, OptimizeOnnx()]
+def export_sequence() -> Sequence:
+    return Sequence("export", [ExportOnnx(), CheckOnnx(), SaveInputs()])
 
 
-def onnx_file_sequence(options: BuildOptions) -> list[Stage]:
-    return [UseOnnxFile(), CheckOnnx(), RandomInputs()]
+def pytorch_sequence(options: BuildOptions) -> Sequence:
+    """export -> check -> save inputs [-> fp16 | int8] -> optimize.
+
+    ``--export-only`` stops after the export's check and saved inputs.
+    """
+    if options.export_only:
+        return export_sequence()
+    convert = {"fp16": [ConvertFp16()]}.get(options.precision, [])
+    if options.quantize == "int8":
+        convert = [QuantizeInt8()]
+    return Sequence("pytorch", [export_sequence(), *convert, OptimizeOnnx()])
+
+
+def onnx_file_sequence(options: BuildOptions) -> Sequence:
+    return Sequence("onnx_file", [UseOnnxFile(), CheckOnnx(), RandomInputs()])
 
 
 def remove_artifacts(build_dir: Path) -> None:
@@ -265,3 +370,20 @@ def remove_artifacts(build_dir: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink(missing_ok=True)
+
+
+def load_sequence_file(path) -> Sequence:
+    """A custom sequence from a Python file defining ``get_sequence()`` (``--sequence-file``)."""
+    import runpy
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"--sequence-file {path}: no such file")
+    try:
+        namespace = runpy.run_path(str(path), run_name="mlagility_sequence")
+    except Exception as error:
+        raise UsageError(f"--sequence-file {path} raised {one_line(error)}")
+    if not callable(namespace.get("get_sequence")):
+        raise UsageError(f"--sequence-file {path} must define get_sequence() returning a Sequence or a list of stages")
+    sequence = namespace["get_sequence"]()
+    return sequence if isinstance(sequence, Sequence) else Sequence(path.stem, list(sequence))

@@ -22,7 +22,10 @@ def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> l
         reasons.append("weights changed")
     reasons += _input_changes(old.inputs, new.inputs)
     for key in sorted(set(old.options) | set(new.options)):
-        if old.options.get(key) != new.options.get(key):
+        if key == "sequence" and old.options.get(key) != new.options.get(key):
+            before, after = (", ".join(o.get(key) or []) for o in (old.options, new.options))
+            reasons.append(f"sequence changed ({before} -> {after})")
+        elif old.options.get(key) != new.options.get(key):
             reasons.append(f"build option {key} changed from {old.options.get(key)} to {new.options.get(key)}")
     for key, relative in old.artifacts.items():
         if not (build_dir / relative).exists():

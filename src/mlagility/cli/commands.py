@@ -40,6 +40,10 @@ def benchmark(args: argparse.Namespace) -> int:
         process_isolation=args.process_isolation,
         timeout=args.timeout,
         resume=args.resume,
+        precision=args.precision,
+        quantize=args.quantize,
+        sequence=args.sequence_file,
+        lean_cache=args.lean_cache,
         reporter=reporter,
     )
     if args.results_file:
@@ -96,7 +100,7 @@ def cache_list(args: argparse.Namespace) -> int:
     from mlagility.common.filesystem import directory_size
     from mlagility.common.printing import terminal_console
 
-    cache = Cache(args.cache_dir)
+    cache = Cache(args.cache_dir).existing()
     builds = cache.builds()
     console = terminal_console()
     if not builds:
@@ -106,10 +110,73 @@ def cache_list(args: argparse.Namespace) -> int:
     for column in ("build", "status", "runtimes benchmarked", "size", "last used"):
         table.add_column(column)
     for state in builds:
+        status = state.status + (" (cleaned)" if state.cleaned else "")
         runtimes = ", ".join(
             key for key, value in state.benchmarks.items() if value.get("status") == "benchmarked"
         )
         size = directory_size(cache.root / state.build_name) / 2**20
-        table.add_row(state.build_name, state.status, runtimes or "-", f"{size:,.1f} MiB", state.updated)
+        table.add_row(state.build_name, status, runtimes or "-", f"{size:,.1f} MiB", state.updated)
+    console.print(table)
+    return EXIT_OK
+
+
+def cache_stats(args: argparse.Namespace) -> int:
+    import yaml
+    from rich.syntax import Syntax
+
+    from mlagility.build.cache import Cache
+    from mlagility.common.printing import terminal_console
+
+    state = Cache(args.cache_dir).existing().state(args.build)
+    console = terminal_console()
+    console.print(Syntax(yaml.safe_dump(state.to_dict(), sort_keys=False), "yaml", theme="ansi_dark"))
+    return EXIT_OK
+
+
+def _selected_builds(args: argparse.Namespace):
+    from mlagility.build.cache import Cache
+    from mlagility.common.exceptions import UsageError
+
+    cache = Cache(args.cache_dir).existing()
+    if args.all == bool(args.builds):
+        raise UsageError(f"cache {args.cache_command}: name builds or pass --all (not both)")
+    names = [state.build_name for state in cache.builds()] if args.all else args.builds
+    return cache, [cache.existing_build_dir(name) for name in names]
+
+
+def cache_delete(args: argparse.Namespace) -> int:
+    import shutil
+
+    _cache, dirs = _selected_builds(args)
+    for build_dir in dirs:
+        shutil.rmtree(build_dir)
+        print(f"deleted {build_dir}")
+    return EXIT_OK
+
+
+def cache_clean(args: argparse.Namespace) -> int:
+    from mlagility.build.cache import clean_build
+
+    _cache, dirs = _selected_builds(args)
+    for build_dir in dirs:
+        freed = clean_build(build_dir)
+        print(f"cleaned {build_dir} ({freed / 2**20:,.1f} MiB freed)")
+    return EXIT_OK
+
+
+def cache_report(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from mlagility.build.report import summarize, write_report
+    from mlagility.common.printing import terminal_console
+
+    csv_path, json_path, frame = write_report(args.cache_dirs or [None], args.report_dir)
+    console = terminal_console()
+    console.print(f"Report written to {csv_path} and {json_path}")
+    table = Table(title="Builds", title_justify="left")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for label, count in summarize(frame):
+        table.add_row(label, str(count))
     console.print(table)
     return EXIT_OK

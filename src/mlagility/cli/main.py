@@ -88,15 +88,39 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds before an isolated script is killed (default: $MLAGILITY_TIMEOUT_SECONDS or 3600)")
     bench.add_argument("--resume", action="store_true",
                        help="skip scripts already attempted with the same arguments (successes and failures)")
+    bench.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
+                       help="fp16: convert weights/compute to fp16, keeping fp32 inputs/outputs (default: fp32)")
+    bench.add_argument("--quantize", choices=("int8",), help="int8: ONNX Runtime dynamic quantization")
+    bench.add_argument("--sequence-file", metavar="FILE",
+                       help="a Python file defining get_sequence(): the build stages to run instead of the default")
+    bench.add_argument("--lean-cache", action="store_true",
+                       help="remove heavy artifacts (ONNX files, inputs) once each build is benchmarked")
     bench.add_argument("--results-file", help=argparse.SUPPRESS)
     bench.set_defaults(handler="mlagility.cli.commands:benchmark")
 
-    cache = commands.add_parser("cache", help="look at the build cache")
-    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="{location,list}", parser_class=_Parser)
+    cache = commands.add_parser("cache", help="look at and manage the build cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True, parser_class=_Parser,
+                                          metavar="{location,list,stats,delete,clean,report}")
     for name, text in (("location", "print the cache directory"), ("list", "list the builds in the cache")):
         sub = cache_commands.add_parser(name, help=text)
         sub.add_argument("-d", "--cache-dir", help="cache directory")
         sub.set_defaults(handler=f"mlagility.cli.commands:cache_{name}")
+    stats = cache_commands.add_parser("stats", help="show one build's state and statistics")
+    stats.add_argument("build", metavar="BUILD")
+    stats.add_argument("-d", "--cache-dir", help="cache directory")
+    stats.set_defaults(handler="mlagility.cli.commands:cache_stats")
+    for name, text in (("delete", "delete builds entirely"),
+                       ("clean", "remove builds' heavy artifacts, keeping logs, state and results")):
+        sub = cache_commands.add_parser(name, help=text)
+        sub.add_argument("builds", nargs="*", metavar="BUILD")
+        sub.add_argument("--all", action="store_true", help="every build in the cache")
+        sub.add_argument("-d", "--cache-dir", help="cache directory")
+        sub.set_defaults(handler=f"mlagility.cli.commands:cache_{name}")
+    report = cache_commands.add_parser("report", help="write a CSV and a JSON report of one or more caches")
+    report.add_argument("-d", "--cache-dir", nargs="+", dest="cache_dirs", metavar="DIR",
+                        help="caches to report on (default: the cache)")
+    report.add_argument("-r", "--report-dir", default=".", help="where to write the report (default: .)")
+    report.set_defaults(handler="mlagility.cli.commands:cache_report")
 
     version = commands.add_parser("version", help="print the mlagility version")
     version.set_defaults(handler="mlagility.cli.commands:version")

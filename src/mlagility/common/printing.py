@@ -30,3 +30,10 @@ def format_ms(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.3g}" if value < 10 else f"{value:,.1f}"
+
+
+def format_flops(flops: float) -> str:
+    for unit, scale in (("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6), ("kFLOP", 1e3)):
+        if flops >= scale:
+            return f"{flops / scale:,.2f} {unit}"
+    return f"{flops:,.0f} FLOP"

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.common.printing import format_ms, format_size, terminal_console
+from mlagility.common.printing import format_flops, format_ms, format_size, terminal_console
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
@@ -97,7 +97,8 @@ class StatusTree:
         elif result.exporter:
             grid.add_row("Build:", f"built with the {result.exporter} exporter, opset {result.opset}")
         for reason in result.rebuild_reasons:
-            grid.add_row("Rebuilt:", Text(reason, style="yellow"))
+            label = "Stale:" if reason.startswith("stale but reused") else "Rebuilt:"
+            grid.add_row(label, Text(reason, style="yellow"))
         grid.add_row("Status:", self._status(result))
         return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
 
@@ -117,6 +118,9 @@ class StatusTree:
                 f"First inference: {format_ms(perf.first_inference_latency)} ms   "
                 f"Peak memory: {perf.peak_memory_mb:,.0f} MiB"
             ))
+            if result.flops:
+                gflops = result.flops / (perf.median_latency / 1e3) / 1e9
+                lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
         if result.failed:
             lines.append(Text(_failure_text(result), style="bold red"))
             if result.log:

@@ -44,3 +44,12 @@ def package_versions(*names: str) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's peak-RSS mark (Linux ``clear_refs``), so the next peak is per stage."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass

@@ -1,0 +1,112 @@
+"""The x86 runtimes side by side: median latency of each, and its ratio to torch-eager.
+
+Two models: a ResNet-sized CNN (torchvision resnet18, 1x3x224x224) and a BERT-base-sized encoder
+(12 layers, hidden 768, 12 heads, sequence 128, built from torch.nn as in bench/fidelity.py).
+Each model is built once (``benchmark_model(..., build_only=True)``), then benchmarked on each
+available x86 runtime in turn (ort, torch-eager, torch-compiled, openvino), one at a time, with
+the same settings. Printed per model and runtime: median latency, ratio to torch-eager's median
+(below 1 = faster than eager) and load time (session creation / model compile; for
+torch-compiled, the torch.compile time).
+
+    nice -n 10 .venv/bin/python bench/runtimes.py [--iterations 30] [--min-time 1] [--max-time 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+
+RUNTIMES = ("ort", "torch-eager", "torch-compiled", "openvino")
+
+
+def models() -> dict:
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    resnet = torchvision.models.resnet18(weights=None)
+    layer = torch.nn.TransformerEncoderLayer(768, 12, 3072, batch_first=True, dropout=0.0)
+
+    class Bert(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = torch.nn.Embedding(30522, 768)
+            self.encoder = torch.nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+
+        def forward(self, input_ids):
+            return self.encoder(self.embed(input_ids))
+
+    _one_dim_scalar_buffers(resnet)
+    return {
+        "resnet18": (resnet, (torch.rand(1, 3, 224, 224),)),
+        "bert_base": (Bert(), (torch.randint(0, 30522, (1, 128)),)),
+    }
+
+
+def _one_dim_scalar_buffers(model) -> None:
+    """Work around mlagility.analysis.hashing.weights_hash failing on 0-dim buffers.
+
+    ``tensor.view(torch.uint8)`` raises on a 0-dim int64 tensor (BatchNorm's
+    ``num_batches_tracked``), so benchmark_model fails on any model with BatchNorm. Eval-mode
+    BatchNorm never reads that buffer, so making it 1-dim changes nothing that is timed.
+    Remove this once weights_hash reshapes to 1-dim before viewing as bytes.
+    """
+    for module in model.modules():
+        for name, buffer in list(module.named_buffers(recurse=False)):
+            if buffer.dim() == 0:
+                setattr(module, name, buffer.reshape(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--min-time", type=float, default=1.0)
+    parser.add_argument("--max-time", type=float, default=30.0)
+    args = parser.parse_args()
+
+    import torch
+
+    from mlagility import benchmark_model
+    from mlagility.common.exceptions import MLAgilityError
+    from mlagility.runtimes.registry import load_registry
+
+    registry = load_registry()
+    available = []
+    for name in RUNTIMES:
+        runtime = registry.runtimes.get(("x86", name))
+        reason = "not registered" if runtime is None else runtime.unavailable_reason()
+        if reason:
+            print(f"skipping {name}: {reason}")
+        else:
+            available.append(name)
+    settings = dict(iterations=args.iterations, min_time=args.min_time, max_time=args.max_time)
+    print(f"settings {settings}, torch threads {torch.get_num_threads()}")
+    results: dict[str, dict[str, object]] = {}  # model -> runtime -> MeasuredPerformance or error
+    with tempfile.TemporaryDirectory(prefix="mlagility-bench-") as cache:
+        for model_name, (model, inputs) in models().items():
+            benchmark_model(model, inputs, build_name=model_name, cache_dir=cache, build_only=True)
+            results[model_name] = {}
+            for name in available:
+                try:
+                    perf = benchmark_model(model, inputs, build_name=model_name, cache_dir=cache,
+                                           runtime=name, **settings)
+                except MLAgilityError as error:
+                    perf = error
+                results[model_name][name] = perf
+                print(f"{model_name} {name}: {getattr(perf, 'median_latency', perf)}", flush=True)
+    print()
+    print(f"{'model':10s} {'runtime':15s} {'median ms':>10s} {'vs eager':>9s} {'load s':>8s} {'iters':>6s}")
+    for model_name, by_runtime in results.items():
+        eager = getattr(by_runtime.get("torch-eager"), "median_latency", None)
+        for name, perf in by_runtime.items():
+            if isinstance(perf, Exception):
+                print(f"{model_name:10s} {name:15s} failed: {perf}")
+                continue
+            ratio = f"{perf.median_latency / eager:9.2f}" if eager else f"{'-':>9s}"
+            load = f"{perf.load_time:8.2f}" if perf.load_time is not None else f"{'-':>8s}"
+            print(f"{model_name:10s} {name:15s} {perf.median_latency:10.2f} {ratio} {load} "
+                  f"{perf.iterations:6d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+# labels: name::le_conv author::torch_geometric task::Node_Classification domain::Graph_Machine_Learning
+"""torch_geometric: a 2-layer network of ``torch_geometric.nn.LEConv`` (local extremum convolution), random weights, on a random graph the size of Cora
+(2,708 nodes with ``in_channels`` features, 10,556 directed edges), 7 classes. No data set is loaded."""
+
+import torch
+from torch_geometric.nn import LEConv
+from mlagility.parser import parse
+
+(in_channels,) = parse(["in_channels"])
+
+
+class Net(torch.nn.Module):
+    """Two LEConv layers with a ReLU between them."""
+
+    def __init__(self, in_channels, hidden_channels=64, out_channels=7):
+        super().__init__()
+        self.conv1 = LEConv(in_channels, hidden_channels)
+        self.conv2 = LEConv(hidden_channels, out_channels)
+
+    def forward(self, x, edge_index):
+        x = torch.relu(self.conv1(x, edge_index))
+        return self.conv2(x, edge_index)
+
+
+torch.manual_seed(0)
+model = Net(in_channels)
+model.eval()
+
+num_nodes, num_edges = 2708, 10556
+x = torch.randn(num_nodes, in_channels)
+edge_index = torch.randint(0, num_nodes, (2, num_edges))
+
+model(x, edge_index)

@@ -1,0 +1,18 @@
+# labels: name::cohere_mlp author::transformers task::Text_Generation domain::Natural_Language_Processing
+"""transformers 5.24.0: the feed-forward MLP of Cohere (``transformers.models.cohere.modeling_cohere.CohereMLP``), random weights, built from the small config ``CohereConfig(hidden_size=1024, intermediate_size=2816, num_attention_heads=16, num_key_value_heads=4, head_dim=64, num_hidden_layers=1, attn_implementation='sdpa')``."""
+
+import torch
+from transformers import CohereConfig
+from transformers.models.cohere.modeling_cohere import CohereMLP
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = CohereConfig(hidden_size=1024, intermediate_size=2816, num_attention_heads=16, num_key_value_heads=4, head_dim=64, num_hidden_layers=1, attn_implementation='sdpa')
+model = CohereMLP(config)
+model.eval()
+
+hidden_states = torch.randn(batch_size, max_seq_length, config.hidden_size)
+
+model(hidden_states)

@@ -1,0 +1,16 @@
+# labels: name::mnasnet0_75 author::torchvision task::Image_Classification domain::Computer_Vision
+"""torchvision 0.29.1: ``torchvision.models.mnasnet0_75`` with random weights (``weights=None``)."""
+
+import torch
+from torchvision import models
+from mlagility.parser import parse
+
+batch_size, num_channels, height, width = parse(["batch_size", "num_channels", "height", "width"])
+
+torch.manual_seed(0)
+model = models.get_model("mnasnet0_75", weights=None)
+model.eval()
+
+inputs = torch.rand(batch_size, num_channels, height, width)
+
+model(inputs)

@@ -1,0 +1,20 @@
+# labels: name::bert_generation author::transformers task::Text_Generation domain::Natural_Language_Processing
+"""transformers 5.24.0: ``BertGenerationEncoder`` (text model) built from ``BertGenerationConfig()`` with random weights. Default config, 354M parameters."""
+
+import torch
+from transformers import BertGenerationConfig, BertGenerationEncoder
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = BertGenerationConfig()
+model = BertGenerationEncoder(config)
+model.eval()
+
+inputs = {
+    "input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+    "attention_mask": torch.ones(batch_size, max_seq_length, dtype=torch.long),
+}
+
+model(**inputs)

@@ -1,0 +1,19 @@
+# labels: name::convnext author::transformers task::Image_Classification domain::Computer_Vision
+"""transformers 5.24.0: ``ConvNextModel`` (vision model) built from ``ConvNextConfig()`` with random weights. Default config, 28M parameters."""
+
+import torch
+from transformers import ConvNextConfig, ConvNextModel
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+torch.manual_seed(0)
+config = ConvNextConfig()
+model = ConvNextModel(config)
+model.eval()
+
+inputs = {
+    "pixel_values": torch.rand(batch_size, config.num_channels, config.image_size, config.image_size),
+}
+
+model(**inputs)

@@ -1,0 +1,19 @@
+# labels: name::detr author::transformers task::Image_Feature_Extraction domain::Computer_Vision
+"""transformers 5.24.0: ``DetrModel`` (vision model) built from ``DetrConfig()`` with random weights. Default config, 41M parameters."""
+
+import torch
+from transformers import DetrConfig, DetrModel
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+torch.manual_seed(0)
+config = DetrConfig()
+model = DetrModel(config)
+model.eval()
+
+inputs = {
+    "pixel_values": torch.rand(batch_size, config.num_channels, 224, 224),
+}
+
+model(**inputs)

@@ -1,0 +1,20 @@
+# labels: name::dpr author::transformers task::Feature_Extraction domain::Natural_Language_Processing
+"""transformers 5.24.0: ``DPRQuestionEncoder`` (text model) built from ``DPRConfig()`` with random weights. Default config, 109M parameters."""
+
+import torch
+from transformers import DPRConfig, DPRQuestionEncoder
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = DPRConfig()
+model = DPRQuestionEncoder(config)
+model.eval()
+
+inputs = {
+    "input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+    "attention_mask": torch.ones(batch_size, max_seq_length, dtype=torch.long),
+}
+
+model(**inputs)

@@ -1,0 +1,20 @@
+# labels: name::glm_ocr_text author::transformers task::Feature_Extraction domain::Natural_Language_Processing
+"""transformers 5.24.0: ``GlmOcrTextModel`` (text model) built from ``GlmOcrTextConfig()`` with random weights. Default config, 313M parameters."""
+
+import torch
+from transformers import GlmOcrTextConfig, GlmOcrTextModel
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = GlmOcrTextConfig()
+model = GlmOcrTextModel(config)
+model.eval()
+
+inputs = {
+    "input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+    "attention_mask": torch.ones(batch_size, max_seq_length, dtype=torch.long),
+}
+
+model(**inputs)

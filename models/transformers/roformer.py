@@ -1,0 +1,20 @@
+# labels: name::roformer author::transformers task::Fill_Mask domain::Natural_Language_Processing
+"""transformers 5.24.0: ``RoFormerModel`` (text model) built from ``RoFormerConfig()`` with random weights. Default config, 124M parameters."""
+
+import torch
+from transformers import RoFormerConfig, RoFormerModel
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = RoFormerConfig()
+model = RoFormerModel(config)
+model.eval()
+
+inputs = {
+    "input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+    "attention_mask": torch.ones(batch_size, max_seq_length, dtype=torch.long),
+}
+
+model(**inputs)

@@ -1,0 +1,21 @@
+# labels: name::switch_transformers author::transformers task::Text2Text_Generation domain::Natural_Language_Processing
+"""transformers 5.24.0: ``SwitchTransformersModel`` (text model) built from ``SwitchTransformersConfig()`` with random weights. Default config, 317M parameters."""
+
+import torch
+from transformers import SwitchTransformersConfig, SwitchTransformersModel
+from mlagility.parser import parse
+
+batch_size, max_seq_length = parse(["batch_size", "max_seq_length"])
+
+torch.manual_seed(0)
+config = SwitchTransformersConfig()
+model = SwitchTransformersModel(config)
+model.eval()
+
+inputs = {
+    "input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+    "attention_mask": torch.ones(batch_size, max_seq_length, dtype=torch.long),
+    "decoder_input_ids": torch.randint(0, config.vocab_size, (batch_size, max_seq_length)),
+}
+
+model(**inputs)

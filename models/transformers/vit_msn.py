@@ -1,0 +1,19 @@
+# labels: name::vit_msn author::transformers task::Image_Classification domain::Computer_Vision
+"""transformers 5.24.0: ``ViTMSNModel`` (vision model) built from ``ViTMSNConfig()`` with random weights. Default config, 86M parameters."""
+
+import torch
+from transformers import ViTMSNConfig, ViTMSNModel
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+torch.manual_seed(0)
+config = ViTMSNConfig()
+model = ViTMSNModel(config)
+model.eval()
+
+inputs = {
+    "pixel_values": torch.rand(batch_size, config.num_channels, config.image_size, config.image_size),
+}
+
+model(**inputs)

@@ -1,0 +1,88 @@
+"""Facts about an ONNX file: op counts, opset, IR version, sizes, inputs/outputs, FLOPs estimate."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+def describe_onnx(path: Path) -> dict[str, Any]:
+    """A JSON/YAML-ready description; FLOPs = 2 x MACs of Conv, Gemm and MatMul nodes."""
+    import onnx
+
+    path = Path(path)
+    model = onnx.load(str(path), load_external_data=False)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # shape inference is best effort: FLOPs then count what has shapes
+        inferred = model
+    graph = inferred.graph
+    initializers = {init.name for init in graph.initializer}
+    data_files = {
+        entry.value
+        for init in graph.initializer
+        for entry in init.external_data
+        if entry.key == "location"
+    }
+    return {
+        "opset": next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None),
+        "ir_version": model.ir_version,
+        "ops": dict(sorted(Counter(node.op_type for node in graph.node).items())),
+        "nodes": len(graph.node),
+        "params": sum(math.prod(init.dims) for init in graph.initializer),
+        "file_bytes": path.stat().st_size + sum((path.parent / f).stat().st_size for f in data_files if (path.parent / f).exists()),
+        "inputs": [_value(v) for v in graph.input if v.name not in initializers],
+        "outputs": [_value(v) for v in graph.output],
+        "flops": estimate_flops(graph),
+    }
+
+
+def _dims(value) -> list:
+    return [
+        d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
+        for d in value.type.tensor_type.shape.dim
+    ]
+
+
+def _value(value) -> dict[str, Any]:
+    from onnx import helper
+
+    elem = value.type.tensor_type.elem_type
+    return {"name": value.name, "shape": _dims(value), "dtype": helper.tensor_dtype_to_np_dtype(elem).name if elem else "?"}
+
+
+def estimate_flops(graph) -> int:
+    """2 x multiply-accumulates of Conv, ConvTranspose, Gemm and MatMul (attention included)."""
+    shapes: dict[str, list] = {}
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        shapes[value.name] = _dims(value)
+    for init in graph.initializer:
+        shapes[init.name] = list(init.dims)
+    macs = 0
+    for node in graph.node:
+        macs += _node_macs(node, shapes)
+    return int(2 * macs)
+
+
+def _known(shape) -> bool:
+    return shape is not None and all(isinstance(d, int) and d > 0 for d in shape)
+
+
+def _node_macs(node, shapes) -> int:
+    out = shapes.get(node.output[0]) if node.output else None
+    if node.op_type in ("Conv", "ConvTranspose") and len(node.input) > 1:
+        weight = shapes.get(node.input[1])
+        if _known(out) and _known(weight):
+            if node.op_type == "Conv":  # each output element: Cin/groups * kernel MACs
+                return math.prod(out) * math.prod(weight[1:])
+            source = shapes.get(node.input[0])
+            return math.prod(source) * math.prod(weight[1:]) if _known(source) else 0
+    if node.op_type in ("Gemm", "MatMul") and len(node.input) > 1:
+        a = shapes.get(node.input[0])
+        if _known(out) and _known(a) and a:
+            transposed = node.op_type == "Gemm" and any(at.name == "transA" and at.i for at in node.attribute)
+            inner = a[-2] if transposed and len(a) > 1 else a[-1]
+            return math.prod(out) * inner
+    return 0

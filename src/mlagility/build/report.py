@@ -1,0 +1,115 @@
+"""Reports over one or more caches: one row per build and benchmarked runtime (CSV + JSON).
+
+Every value is read defensively: a partial, failed, killed, cleaned or label-less build still
+gets a row, with empty cells where nothing is known.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from mlagility.build.cache import Cache
+from mlagility.build.state import BuildState
+
+COLUMNS = [
+    # MLAgility's columns
+    "model_name", "author", "model_class", "params", "hash", "license", "task",
+    "onnx_exported", "onnx_optimized", "onnx_converted",
+    # ours
+    "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
+    "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
+    "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "iterations",
+    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "flops", "gflops_per_s",
+    "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version",
+]
+LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
+                  "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb"]
+
+
+def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
+    source = state.source or {}
+    labels = source.get("labels") or {}
+    stats = state.onnx_stats or {}
+    options = state.options or {}
+    done = lambda stage: (state.stages or {}).get(stage, {}).get("status") == "done"  # noqa: E731
+    converted = [s for s in ("convert_fp16", "quantize_int8") if done(s)]
+    base = {
+        "model_name": source.get("model_name"),
+        "author": ",".join(labels.get("author", [])) or None,
+        "model_class": source.get("class"),
+        "params": source.get("params", stats.get("params")),
+        "hash": state.model_hash,
+        "license": ",".join(labels.get("license", [])) or None,
+        "task": ",".join(labels.get("task", [])) or None,
+        "onnx_exported": done("export") or done("load_onnx"),
+        "onnx_optimized": done("optimize"),
+        "onnx_converted": bool(converted),
+        "build_name": state.build_name,
+        "script": source.get("script"),
+        "invocation_hash": state.invocation_hash,
+        "labels": " ".join(f"{k}::{','.join(v)}" for k, v in labels.items()) or None,
+        "cache": str(cache_root),
+        "precision": options.get("precision", "fp32"),
+        "quantize": options.get("quantize"),
+        "exporter": state.exporter,
+        "opset": state.opset,
+        "status": state.status,
+        "failed_stage": state.failed_stage,
+        "error": state.error,
+        "flops": stats.get("flops"),
+        "onnx_size_bytes": stats.get("file_bytes"),
+        "created": state.created,
+        "updated": state.updated,
+        "cleaned": state.cleaned,
+        "mlagility_version": state.mlagility_version,
+    }
+    if not state.benchmarks:
+        return [base]
+    rows = []
+    for key, bench in state.benchmarks.items():
+        device, _, runtime = key.partition("/")
+        row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
+               "benchmarked_at": bench.get("timestamp")}
+        row.update({name: bench.get(name) for name in LATENCY_FIELDS})
+        if bench.get("status") == "failed":
+            row.update(status="failed", failed_stage="benchmark", error=bench.get("error"))
+        median, flops = bench.get("median_ms"), stats.get("flops")
+        if median and flops:
+            row["gflops_per_s"] = flops / (median / 1e3) / 1e9
+        rows.append(row)
+    return rows
+
+
+def report_frame(cache_dirs: list) -> "pandas.DataFrame":  # noqa: F821
+    import pandas as pd
+
+    rows = []
+    for cache_dir in cache_dirs:
+        cache = Cache(cache_dir).existing()
+        for state in cache.builds():
+            rows.extend(build_rows(state, cache.root))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.DataFrame"]:  # noqa: F821
+    frame = report_frame(cache_dirs)
+    folder = Path(report_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    csv_path, json_path = folder / f"mlagility_report_{stamp}.csv", folder / f"mlagility_report_{stamp}.json"
+    frame.to_csv(csv_path, index=False)
+    frame.to_json(json_path, orient="records", indent=2)
+    return csv_path, json_path, frame
+
+
+def summarize(frame) -> list[tuple[str, int]]:
+    builds = frame.drop_duplicates("build_name") if len(frame) else frame
+    lines = [("builds", len(builds)), ("rows (build x runtime)", len(frame)),
+             ("succeeded", int((builds["status"] == "built").sum()) if len(builds) else 0),
+             ("failed", int((frame["status"] == "failed").sum()) if len(frame) else 0)]
+    if len(frame):
+        for stage, count in frame[frame["status"] == "failed"]["failed_stage"].value_counts().items():
+            lines.append((f"failed at {stage}", int(count)))
+    return lines

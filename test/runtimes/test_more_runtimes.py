@@ -1,0 +1,149 @@
+"""torch-compiled and openvino on real tiny models; the nvidia runtimes' availability checks."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+import torch
+
+from mlagility import MeasuredPerformance, benchmark_model
+from mlagility.common.exceptions import BenchmarkError, UnsupportedRuntimeError
+from mlagility.runtimes.nvidia import NO_GPU, OrtCudaRuntime, TensorRtRuntime, has_nvidia_gpu
+from mlagility.runtimes.openvino import OpenVinoRuntime
+from mlagility.runtimes.registry import load_registry
+
+FAST = dict(iterations=5, min_time=0, max_time=5)
+
+
+class Tiny(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+class TwoInputs(torch.nn.Module):
+    """A float and an int64 input, to check that inputs are fed by their ONNX names."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(16, 8)
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, ids, scale):
+        return self.fc(self.embed(ids) * scale)
+
+
+def test_registry_lists_the_new_runtimes():
+    registry = load_registry()
+    assert {"x86/torch-compiled", "x86/openvino", "nvidia/trt", "nvidia/ort-cuda"} <= set(registry.keys())
+    assert not registry.broken
+
+
+def test_torch_compiled_reports_compile_time_as_load_time(cache_dir):
+    torch.manual_seed(0)
+    model = Tiny()
+    perf = benchmark_model(model, (torch.rand(2, 8),), build_name="tiny", cache_dir=cache_dir,
+                           runtime="torch-compiled", **FAST)
+    assert isinstance(perf, MeasuredPerformance)
+    assert perf.runtime == "torch-compiled" and perf.device_type == "x86"
+    assert perf.iterations >= 5
+    assert perf.load_time > 0  # the compiling first call
+    assert perf.median_latency < perf.load_time * 1e3
+    log = (cache_dir / "tiny" / "log_benchmark_x86_torch-compiled.txt").read_text()
+    assert "compile (first call)" in log and "no recompilation during timing" in log
+    assert type(model) is Tiny and model.training  # the model itself was not compiled or changed
+
+
+_calls = {"n": 0}
+
+
+@torch._dynamo.disable
+def _slow_tick() -> bool:
+    """30 ms per call (so call counts are predictable), True from the 26th call on."""
+    time.sleep(0.03)
+    _calls["n"] += 1
+    return _calls["n"] > 25
+
+
+class RecompilesMidway(torch.nn.Module):
+    """Dynamo guards on the bool after the graph break: when it flips, the rest recompiles."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        y = self.fc(x)
+        if _slow_tick():
+            return torch.relu(y) * 2
+        return y + 1
+
+
+def test_torch_compiled_fails_when_the_model_recompiles_during_timing(cache_dir):
+    # Before the timed loop: compile call + 1 stable call + measure's cold call + 10..17 warm-up
+    # calls (>= 0.25 s, <= 0.5 s at 30 ms each) = 13..20 calls; the timed loop runs >= 20 calls.
+    # So call 26, which flips the branch, always falls inside the timed loop.
+    _calls["n"] = 0
+    with pytest.raises(BenchmarkError, match=r"recompiled during timing \(1 new graphs\): "
+                                             r"latency not trustworthy") as info:
+        benchmark_model(RecompilesMidway(), (torch.rand(2, 8),), build_name="flip",
+                        cache_dir=cache_dir, runtime="torch-compiled",
+                        iterations=20, min_time=0, max_time=5)
+    assert _calls["n"] > 25
+    assert info.value.log_path.endswith("log_benchmark_x86_torch-compiled.txt")
+    assert "recompiled during timing" in (cache_dir / "flip" / "log_benchmark_x86_torch-compiled.txt").read_text()
+
+
+def test_openvino_benchmarks_the_onnx_file(cache_dir):
+    torch.manual_seed(0)
+    inputs = {"ids": torch.randint(0, 16, (2, 5)), "scale": torch.rand(2, 5, 8)}
+    perf = benchmark_model(TwoInputs(), inputs, build_name="two", cache_dir=cache_dir,
+                           runtime="openvino", **FAST)
+    assert isinstance(perf, MeasuredPerformance)
+    assert perf.runtime == "openvino" and perf.iterations >= 5
+    assert perf.load_time > 0 and perf.first_inference_latency > 0 and perf.peak_memory_mb > 0
+    log = (cache_dir / "two" / "log_benchmark_x86_openvino.txt").read_text()
+    assert "model.onnx on CPU" in log and "INFERENCE_PRECISION_HINT = <Type: 'float32'>" in log
+
+
+def test_openvino_unavailable_without_the_package(monkeypatch):
+    assert OpenVinoRuntime.unavailable_reason() is None
+    monkeypatch.setitem(sys.modules, "openvino", None)  # what find_spec sees when it is absent
+    assert OpenVinoRuntime.unavailable_reason() == (
+        "the openvino package is not installed (pip install openvino)"
+    )
+
+
+@pytest.mark.skipif(has_nvidia_gpu(), reason="this machine has an NVIDIA GPU")
+@pytest.mark.parametrize("runtime", [TensorRtRuntime, OrtCudaRuntime])
+def test_nvidia_runtimes_unavailable_without_a_gpu(runtime):
+    assert runtime.unavailable_reason() == NO_GPU
+    with pytest.raises(UnsupportedRuntimeError, match=r"runtime nvidia/.* is not available here: "
+                                                      r"no NVIDIA GPU found \(nvidia-smi missing"):
+        load_registry().get("nvidia", runtime.name)
+
+
+def test_nvidia_reason_names_the_missing_execution_provider():
+    from mlagility.runtimes.nvidia import missing_provider
+
+    import onnxruntime
+
+    if "TensorrtExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this onnxruntime has the TensorRT execution provider")
+    assert missing_provider("TensorrtExecutionProvider") == (
+        "onnxruntime has no TensorrtExecutionProvider (install onnxruntime-gpu)"
+    )
+    assert missing_provider("CPUExecutionProvider") is None
+
+
+def test_nvidia_providers_fp16_for_trt_only():
+    from mlagility.runtimes.nvidia_worker import CUDA, TRT, providers
+
+    (trt, trt_options), (cuda, _) = providers(TRT)
+    assert trt == TRT and trt_options["trt_fp16_enable"] is True and cuda == CUDA
+    assert providers(CUDA) == [(CUDA, {"device_id": 0})]
