@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import time
 
@@ -147,3 +150,42 @@ def test_nvidia_providers_fp16_for_trt_only():
     (trt, trt_options), (cuda, _) = providers(TRT)
     assert trt == TRT and trt_options["trt_fp16_enable"] is True and cuda == CUDA
     assert providers(CUDA) == [(CUDA, {"device_id": 0})]
+
+
+FAKE_SMI = """#!/bin/sh
+case "$1" in
+  -L) echo "GPU 0: Stand-in GPU (UUID: GPU-0)" ;;
+  *) echo "Stand-in GPU, 000.00, 1 MiB" ;;
+esac
+"""
+
+
+def test_nvidia_worker_refuses_to_time_a_provider_fallback(cache_dir, tmp_path, monkeypatch):
+    """No CUDA EP here: ORT falls back to the CPU, and the worker must fail, not time the CPU.
+
+    nvidia-smi is a stand-in script on PATH (no GPU here); everything else is the real worker.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nvidia-smi").write_text(FAKE_SMI)
+    (bin_dir / "nvidia-smi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    benchmark_model(Tiny(), (torch.rand(2, 8),), build_name="gpu", cache_dir=cache_dir, build_only=True)
+    request = {
+        "model": str(cache_dir / "gpu" / "model.onnx"),
+        "inputs": str(cache_dir / "gpu" / "inputs.npz"),
+        "settings": {"iterations": 5, "min_time": 0, "max_time": 5},
+        "threads": 1,
+        "provider": "CUDAExecutionProvider",
+        "runtime": "ort-cuda",
+        "output": str(tmp_path / "result.json"),
+    }
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    completed = subprocess.run(
+        [sys.executable, "-m", "mlagility.runtimes.nvidia_worker", str(tmp_path / "request.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode != 0 and not (tmp_path / "result.json").exists()
+    assert "Stand-in GPU, 000.00, 1 MiB" in completed.stdout
+    assert "CUDAExecutionProvider did not load" in completed.stderr

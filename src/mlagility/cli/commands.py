@@ -180,3 +180,20 @@ def cache_report(args: argparse.Namespace) -> int:
         table.add_row(label, str(count))
     console.print(table)
     return EXIT_OK
+
+
+def models_location(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mlagility.common.exceptions import CacheError
+
+    corpus = Path(__file__).resolve().parents[3] / "models"
+    if not corpus.is_dir():
+        raise CacheError(f"the model corpus is not installed beside mlagility (looked in {corpus}); clone the repository")
+    if args.quiet:
+        print(corpus)
+    else:
+        folders = sorted(p.name for p in corpus.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+        count = sum(len(list((corpus / f).glob("*.py"))) for f in folders)
+        print(f"The mlagility model corpus ({count} scripts in {', '.join(folders)}) is at:\n{corpus}")
+    return EXIT_OK

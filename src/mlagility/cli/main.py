@@ -10,7 +10,7 @@ import sys
 
 from mlagility.version import __version__
 
-COMMANDS = ("benchmark", "cache", "version")
+COMMANDS = ("benchmark", "cache", "models", "version")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'benchit FILES...' is short for 'benchit benchmark FILES...'.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
-    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,version}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,version}", parser_class=_Parser)
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files")
     bench.add_argument("input_files", nargs="+", metavar="FILES", help=".py scripts or .onnx files")
@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="caches to report on (default: the cache)")
     report.add_argument("-r", "--report-dir", default=".", help="where to write the report (default: .)")
     report.set_defaults(handler="mlagility.cli.commands:cache_report")
+
+    models = commands.add_parser("models", help="the bundled model corpus")
+    models_commands = models.add_subparsers(dest="models_command", required=True, metavar="{location}", parser_class=_Parser)
+    location = models_commands.add_parser("location", help="print the corpus path")
+    location.add_argument("--quiet", action="store_true", help="print only the path")
+    location.set_defaults(handler="mlagility.cli.commands:models_location")
 
     version = commands.add_parser("version", help="print the mlagility version")
     version.set_defaults(handler="mlagility.cli.commands:version")

@@ -32,7 +32,11 @@ def providers(provider: str, device_id: int = 0) -> list:
 
 def gpu_lines() -> list[str]:
     """One ``name, driver, memory.used`` line per GPU, from nvidia-smi."""
-    completed = subprocess.run(GPU_QUERY, capture_output=True, text=True, timeout=60)
+    try:
+        completed = subprocess.run(GPU_QUERY, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        print(f"nvidia-smi failed: {error}", flush=True)
+        return []
     return [line.strip() for line in completed.stdout.splitlines() if line.strip()]
 
 

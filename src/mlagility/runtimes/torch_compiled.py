@@ -64,8 +64,6 @@ class TorchCompiledRuntime(Runtime):
                     compiled = torch.compile(model)
                     run = lambda: compiled(*args, **kwargs)  # noqa: E731
                     compile_s, timings, new_graphs = _compile_and_measure(run, settings, log)
-            except BenchmarkError:
-                raise
             except Exception as error:  # a dynamo/inductor failure: this runtime's failure
                 traceback.print_exc(file=log)
                 reason = one_line(root_cause(error))

@@ -1,0 +1,64 @@
+"""A CI-sized sample of every corpus runs offline and discovers exactly the models it should."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, run_benchit
+
+MODELS = REPO / "models"
+SAMPLE = {
+    "selftest": ["mlp.py", "tiny_cnn.py", "tiny_lstm.py", "keyword_args.py", "two_models.py"],
+    "torchvision": ["resnet18.py", "mobilenet_v3_small.py"],
+    "timm": ["resnet18.py", "mobilenetv3_small_050.py"],
+    "transformers": ["bert.py", "albert.py"],
+    "diffusers": ["unet_2d.py", "autoencoder_kl.py"],
+    "graph_convolutions": ["gcn.py", "gat.py"],
+    "llm_layer": ["llama_mlp.py", "gpt2_attention.py"],
+}
+
+
+def expected_models(script) -> int:
+    match = re.search(r"^# expected-calls: (\d+)", script.read_text(), re.M)
+    return int(match.group(1)) if match else 1
+
+
+def offline_command() -> list[str]:
+    """No network for the child: a private network namespace where the machine allows one."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n", "--"]
+    return []
+
+
+def test_models_location():
+    assert run_benchit("models", "location", "--quiet").stdout.strip() == str(MODELS)
+    assert (MODELS / "requirements.txt").is_file() and (MODELS / "readme.md").is_file()
+
+
+def test_every_script_has_the_template():
+    scripts = sorted(MODELS.glob("*/*.py"))
+    assert len(scripts) >= 1000
+    for script in scripts:
+        text = script.read_text()
+        assert text.startswith("# labels: ") and "author::" in text.splitlines()[0], script
+        assert '"""' in text and "from mlagility.parser import parse" in text, script
+
+
+@pytest.mark.parametrize("corpus", sorted(SAMPLE))
+def test_corpus_sample_runs_offline_and_finds_its_models(corpus, tmp_path):
+    scripts = [MODELS / corpus / name for name in SAMPLE[corpus]]
+    env = {"HF_HUB_OFFLINE": "1", "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    command = [*offline_command(), sys.executable, "-m", "mlagility.cli.main", *map(str, scripts), "--analyze-only"]
+    import os
+
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    trees = re.split(r"^(\S+\.py):$", result.stdout, flags=re.M)
+    found = {trees[i]: trees[i + 1].count("Hash:") for i in range(1, len(trees) - 1, 2)}
+    assert found == {script.name: expected_models(script) for script in scripts}
