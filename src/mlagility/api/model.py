@@ -29,6 +29,7 @@ def benchmark_model(
     quantize: str | None = None,
     sequence=None,
     lean_cache: bool = False,
+    check: bool = True,
 ) -> MeasuredPerformance | None:
     """Build ``model`` called with ``inputs`` and benchmark it on ``device``/``runtime``.
 
@@ -51,6 +52,7 @@ def benchmark_model(
         cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
         build_only=build_only, export_only=export_only, onnx_opset=onnx_opset,
         precision=precision, quantize=quantize, sequence=sequence, lean_cache=lean_cache,
+        check=check,
     )
     request.cache.ensure()
     signature, specs = hashing.input_signature(model, args, kwargs)

@@ -35,6 +35,8 @@ class MeasuredPerformance:
     peak_memory_mb: float
     threads: int
     cores: int
+    cv: float = 0.0
+    load_average: float | None = None
     latency_units: str = "milliseconds (ms)"
     throughput_units: str = "inferences per second (IPS)"
 
@@ -62,6 +64,8 @@ class MeasuredPerformance:
             peak_memory_mb=m.peak_memory_mb,
             threads=m.threads,
             cores=m.cores,
+            cv=m.cv,
+            load_average=m.load_average,
         )
 
     def to_dict(self) -> dict[str, Any]:

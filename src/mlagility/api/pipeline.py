@@ -66,7 +66,33 @@ def build_and_benchmark(
     reporter.changed(result)
 
 
+def _reference_outputs(build, request: BenchmarkRequest):
+    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check)."""
+    context = build.context
+    if not request.check or context.model is None:
+        return None
+    import torch
+
+    from mlagility.runtimes.outputs import flatten_outputs
+
+    with torch.inference_mode():
+        return flatten_outputs(context.model(*context.args, **context.kwargs))
+
+
+def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict | None:
+    from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
+
+    path = outputs_path(build.dir, runtime.device, runtime.name)
+    if reference is None or runtime.name == "torch-eager" or not path.exists():
+        return None
+    precision = request.options.quantize or request.options.precision
+    check = compare(reference, load_outputs(path), TOLERANCES.get(precision, TOLERANCES["fp32"]))
+    result.checks[runtime.name] = check
+    return check
+
+
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
+    reference = _reference_outputs(build, request)
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
@@ -88,6 +114,9 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 measurement, build.state.build_name
             )
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+            check = _check(result, build, runtime, reference, request)
+            if check is not None:
+                build.state.benchmarks[key]["check"] = check
         build.state.save(build.dir)
     if not result.runtime_errors:
         result.status = "benchmarked"

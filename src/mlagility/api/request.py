@@ -37,6 +37,7 @@ class BenchmarkRequest:
     timeout: float = DEFAULT_TIMEOUT
     resume: bool = False
     lean_cache: bool = False
+    check: bool = True  # compare every runtime's outputs with PyTorch eager
     sequence: Sequence | None = None  # a custom sequence (--sequence-file / sequence=)
     sequence_file: str | None = None
 
@@ -82,6 +83,8 @@ class BenchmarkRequest:
             args += ["--sequence-file", self.sequence_file]
         if self.lean_cache:
             args.append("--lean-cache")
+        if not self.check:
+            args.append("--no-check")
         if self.script_args:
             args += ["--script-args", shlex.join(self.script_args)]
         return args
@@ -120,6 +123,7 @@ class BenchmarkRequest:
         quantize: str | None = None,
         sequence=None,
         lean_cache: bool = False,
+        check: bool = True,
     ) -> "BenchmarkRequest":
         import shlex
 
@@ -152,6 +156,7 @@ class BenchmarkRequest:
             timeout=_timeout(timeout),
             resume=resume,
             lean_cache=lean_cache,
+            check=check,
             sequence=sequence,
             sequence_file=sequence_file,
         )

@@ -34,6 +34,7 @@ class InvocationResult:
     rebuild_reasons: list[str] = field(default_factory=list)
     performance: dict[str, MeasuredPerformance] = field(default_factory=dict)
     runtime_errors: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, dict] = field(default_factory=dict)  # runtime -> comparison with PyTorch eager
 
     @property
     def failed(self) -> bool:

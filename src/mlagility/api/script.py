@@ -39,6 +39,7 @@ def benchmark_script(
     quantize: str | None = None,
     sequence=None,
     lean_cache: bool = False,
+    check: bool = True,
     reporter: Reporter | None = None,
 ) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
@@ -55,7 +56,7 @@ def benchmark_script(
     request = BenchmarkRequest.create(
         cache_dir, device, runtime, rebuild, iterations, min_time, max_time, analyze_only, build_only,
         export_only, onnx_opset, script_args, max_depth, process_isolation, timeout, resume,
-        precision, quantize, sequence, lean_cache,
+        precision, quantize, sequence, lean_cache, check,
     )
     if not analyze_only or resume:
         request.cache.ensure()

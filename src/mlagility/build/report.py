@@ -21,11 +21,13 @@ COLUMNS = [
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
     "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
     "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "iterations",
-    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "flops", "gflops_per_s",
+    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average",
+    "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version",
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
-                  "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb"]
+                  "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb",
+                  "cv", "load_average"]
 
 
 def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
@@ -73,6 +75,12 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
                "benchmarked_at": bench.get("timestamp")}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
+        check = bench.get("check") or {}
+        errors = [o for o in check.get("outputs", []) if "max_abs_error" in o]
+        if check:
+            row["check_ok"] = check.get("ok")
+            row["max_abs_error"] = max((o["max_abs_error"] for o in errors), default=None)
+            row["max_rel_error"] = max((o["max_rel_error"] for o in errors), default=None)
         if bench.get("status") == "failed":
             row.update(status="failed", failed_stage="benchmark", error=bench.get("error"))
         median, flops = bench.get("median_ms"), stats.get("flops")

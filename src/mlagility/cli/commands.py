@@ -44,6 +44,7 @@ def benchmark(args: argparse.Namespace) -> int:
         quantize=args.quantize,
         sequence=args.sequence_file,
         lean_cache=args.lean_cache,
+        check=not args.no_check,
         reporter=reporter,
     )
     if args.results_file:
@@ -196,4 +197,24 @@ def models_location(args: argparse.Namespace) -> int:
         folders = sorted(p.name for p in corpus.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
         count = sum(len(list((corpus / f).glob("*.py"))) for f in folders)
         print(f"The mlagility model corpus ({count} scripts in {', '.join(folders)}) is at:\n{corpus}")
+    return EXIT_OK
+
+
+def list_runtimes(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from mlagility.common.printing import terminal_console
+    from mlagility.runtimes.registry import load_registry
+
+    registry = load_registry()
+    table = Table(title="Runtimes (--device D --runtime R)", title_justify="left")
+    for column in ("device", "runtime", "available here", "class"):
+        table.add_column(column)
+    for (device, name), runtime in sorted(registry.runtimes.items()):
+        reason = runtime.unavailable_reason()
+        table.add_row(device, name, "yes" if reason is None else f"no: {reason}",
+                      f"{runtime.__module__}.{runtime.__qualname__}")
+    for entry, error in registry.broken.items():
+        table.add_row("?", entry, f"no: plugin failed to load ({error})", "")
+    terminal_console().print(table)
     return EXIT_OK

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'benchit FILES...' is short for 'benchit benchmark FILES...'.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
+    parser.add_argument("--list-runtimes", action="store_true",
+                        help="list the device/runtime pairs, and why any is unavailable here")
     commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,version}", parser_class=_Parser)
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files")
@@ -95,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a Python file defining get_sequence(): the build stages to run instead of the default")
     bench.add_argument("--lean-cache", action="store_true",
                        help="remove heavy artifacts (ONNX files, inputs) once each build is benchmarked")
+    bench.add_argument("--no-check", action="store_true",
+                       help="skip comparing each runtime's outputs with PyTorch eager's")
     bench.add_argument("--results-file", help=argparse.SUPPRESS)
     bench.set_defaults(handler="mlagility.cli.commands:benchmark")
 
@@ -145,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(_with_default_command(argv))
+    if args.list_runtimes:
+        from mlagility.cli.commands import list_runtimes
+
+        return list_runtimes(args)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -121,6 +121,11 @@ class StatusTree:
             if result.flops:
                 gflops = result.flops / (perf.median_latency / 1e3) / 1e9
                 lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
+            lines += _measurement_warnings(perf)
+            if runtime in result.checks:
+                lines.append(_check_text(result.checks[runtime]))
+        if len(result.performance) > 1:
+            lines.append(comparison_table(result))
         if result.failed:
             lines.append(Text(_failure_text(result), style="bold red"))
             if result.log:
@@ -131,7 +136,48 @@ class StatusTree:
             lines.append(Text(SUCCESS[result.status], style="green"))
         elif result.status == "found":
             lines.append(Text("Discovered", style="yellow"))
-        return Text("\n").join(lines) if lines else Text("")
+        return Group(*lines) if lines else Text("")
+
+
+NOISY_CV = 0.2
+
+
+def _measurement_warnings(perf) -> list:
+    warnings = []
+    if perf.cv > NOISY_CV:
+        warnings.append(Text(f"Warning: noisy measurement (coefficient of variation {perf.cv:.0%}); "
+                             "rerun on a quieter machine or raise --min-time", style="yellow"))
+    if perf.load_average is not None and perf.load_average > perf.cores:
+        warnings.append(Text(f"Warning: machine busy while timing (load average {perf.load_average:.1f} "
+                             f"on {perf.cores} cores)", style="yellow"))
+    return warnings
+
+
+def _check_text(check: dict) -> Text:
+    errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]
+    worst = max((o["max_rel_error"] for o in errors), default=0.0)
+    worst_abs = max((o["max_abs_error"] for o in errors), default=0.0)
+    if check.get("ok"):
+        return Text(f"Outputs match PyTorch eager (max abs error {worst_abs:.2g}, max rel error {worst:.2g}, "
+                    f"tolerance {check['tolerance']:g})", style="green")
+    detail = check.get("error") or f"max rel error {worst:.3g} > tolerance {check['tolerance']:g}"
+    return Text(f"MISMATCH: outputs differ from PyTorch eager: {detail}", style="bold red")
+
+
+def comparison_table(result) -> Table:
+    """One row per runtime: median, p90, throughput, speedup over torch-eager, memory, load."""
+    table = Table(title="Runtime comparison", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("runtime", "median ms", "p90 ms", "inferences/s", "vs torch-eager", "peak MiB", "load/compile s", "check"):
+        table.add_column(column, justify="left" if column in ("runtime", "check") else "right")
+    eager = result.performance.get("torch-eager")
+    for name, perf in result.performance.items():
+        speedup = f"{eager.median_latency / perf.median_latency:.2f}x" if eager else "-"
+        check = result.checks.get(name)
+        verdict = "reference" if name == "torch-eager" else ("-" if check is None else ("ok" if check["ok"] else "MISMATCH"))
+        load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
+        table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",
+                      speedup, f"{perf.peak_memory_mb:,.0f}", load, verdict)
+    return table
 
 
 def _failure_text(result) -> str:
@@ -156,6 +202,9 @@ def sweep_summary(results) -> Table:
                   f"{len(results.script_errors)} with errors")
     table.add_row("Models", f"{len(results)} found, {built} built, {statuses['benchmarked']} benchmarked, "
                   f"{statuses['failed']} failed")
+    mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
+    if mismatches:
+        table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from PyTorch eager")
     failures = Counter(
         (r.failed_stage or "build", _reason_class(r.error or "")) for r in results if r.failed
     )

@@ -35,6 +35,8 @@ class Measurement:
     cores: int
     settings: dict[str, Any]
     timestamp: str = ""
+    cv: float = 0.0  # coefficient of variation of the latencies (std / mean)
+    load_average: float | None = None  # 1-minute load average when timing started
 
     @classmethod
     def from_timings(
@@ -46,6 +48,7 @@ class Measurement:
             warmup_iterations=timings.warmup_iterations,
             timed_seconds=timings.total_s,
             settings=settings.to_dict(),
+            load_average=timings.load_average,
             timestamp=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             **fields,
         )

@@ -12,6 +12,7 @@ from mlagility.common.exceptions import BenchmarkError
 from mlagility.common.system_info import physical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
+from mlagility.runtimes.outputs import outputs_path
 from mlagility.runtimes.timing import BenchmarkSettings
 
 
@@ -35,6 +36,7 @@ class OrtRuntime(Runtime):
                 "settings": settings.to_dict(),
                 "threads": physical_cores(),
                 "output": str(Path(tmp) / "result.json"),
+                "outputs_file": str(outputs_path(build.dir, self.device, self.name)),
             }
             request_path = Path(tmp) / "request.json"
             request_path.write_text(json.dumps(request))

@@ -40,6 +40,10 @@ def main(request_path: str) -> None:
     with np.load(request["inputs"]) as saved:
         feeds = {name: saved[name] for name in saved.files}
     timings = measure(lambda: session.run(None, feeds), settings)
+    if request.get("outputs_file"):
+        from mlagility.runtimes.outputs import save_outputs
+
+        save_outputs(request["outputs_file"], session.run(None, feeds))
     measurement = Measurement.from_timings(
         timings,
         settings,

@@ -42,11 +42,13 @@ class Timings:
     warmup_iterations: int
     latencies_ms: list[float] = field(default_factory=list)
     total_s: float = 0.0
+    load_average: float | None = None  # 1-minute load average when timing started
 
 
 def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
     """Time ``run``: one cold call, a warm-up, then the timed loop (one timer per call)."""
     clock = time.perf_counter
+    load_average = _load_average()
     start = clock()
     run()
     first_ms = (clock() - start) * 1e3
@@ -69,7 +71,16 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
         t0 = clock()
         run()
         latencies.append((clock() - t0) * 1e3)
-    return Timings(first_ms, warmups, latencies, clock() - begin)
+    return Timings(first_ms, warmups, latencies, clock() - begin, load_average)
+
+
+def _load_average() -> float | None:
+    import os
+
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def statistics(latencies_ms: list[float]) -> dict[str, float]:
@@ -88,6 +99,7 @@ def statistics(latencies_ms: list[float]) -> dict[str, float]:
         "p95_ms": float(np.percentile(data, 95)),
         "p99_ms": float(np.percentile(data, 99)),
         "throughput_ips": 1e3 / mean if mean > 0 else float("inf"),
+        "cv": float(data.std(ddof=1) / mean) if data.size > 1 and mean > 0 else 0.0,
         "iterations": int(data.size),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlagility.common.system_info import cpu_name, logical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
+from mlagility.runtimes.outputs import outputs_path, save_outputs
 from mlagility.runtimes.timing import BenchmarkSettings, measure, peak_rss_mb
 
 
@@ -19,6 +20,7 @@ class TorchEagerRuntime(Runtime):
         model, args, kwargs = build.context.model, build.context.args, build.context.kwargs
         with torch.inference_mode():
             timings = measure(lambda: model(*args, **kwargs), settings)
+            save_outputs(outputs_path(build.dir, self.device, self.name), model(*args, **kwargs))
         return Measurement.from_timings(
             timings,
             settings,

@@ -1,0 +1,112 @@
+"""Several runtimes in one run, the correctness check, and external runtime plugins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import yaml
+
+from conftest import EXAMPLES, FAST, run_benchit
+
+PLANTED = '''
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from mlagility.build.options import BuildOptions
+from mlagility.build.stages import Sequence, Stage, export_sequence, OptimizeOnnx
+
+
+class CorruptWeights(Stage):
+    """Doubles the first weight of the exported model: ONNX Runtime must now disagree."""
+
+    name = "corrupt_weights"
+    needs = ("onnx",)
+
+    def run(self, ctx):
+        path = str(ctx.path("onnx"))
+        model = onnx.load(path)
+        init = model.graph.initializer[0]
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * 2 + 1, init.name))
+        onnx.save_model(model, path, save_as_external_data=True, location="model.onnx.data")
+
+
+def get_sequence():
+    return Sequence("planted", [export_sequence(), CorruptWeights(), OptimizeOnnx()])
+'''
+
+
+def state_of(cache):
+    (path,) = cache.glob("*/mlagility_build.yaml")
+    return yaml.safe_load(path.read_text())
+
+
+def test_several_runtimes_compared_and_checked(cache_dir):
+    result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "torch-eager", *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Runtime comparison" in result.stdout and "vs torch-eager" in result.stdout
+    assert "Outputs match PyTorch eager" in result.stdout
+    bench = state_of(cache_dir)["benchmarks"]
+    check = bench["x86/ort"]["check"]
+    assert check["ok"] and check["outputs"][0]["max_abs_error"] < 1e-5
+    assert bench["x86/ort"]["cv"] >= 0 and "load_average" in bench["x86/ort"]
+    assert "check" not in bench["x86/torch-eager"]  # the reference itself
+
+
+def test_planted_mismatch_is_flagged_and_no_check_skips_it(cache_dir, tmp_path):
+    sequence = tmp_path / "planted.py"
+    sequence.write_text(PLANTED)
+    flagged = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--sequence-file", sequence, *FAST)
+    assert "MISMATCH: outputs differ from PyTorch eager" in flagged.stdout, flagged.stdout
+    assert "Mismatches" in flagged.stdout
+    assert state_of(cache_dir)["benchmarks"]["x86/ort"]["check"]["ok"] is False
+    skipped = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--sequence-file", sequence, "--no-check", *FAST)
+    assert skipped.returncode == 0 and "MISMATCH" not in skipped.stdout and "Outputs match" not in skipped.stdout
+
+
+def test_external_runtime_plugin_registers_through_entry_points(tmp_path, cache_dir):
+    package = tmp_path / "site"
+    (package / "fake_runtime").mkdir(parents=True)
+    (package / "fake_runtime" / "__init__.py").write_text(textwrap.dedent('''
+        from mlagility.runtimes.base import Runtime
+        from mlagility.runtimes.torch_eager import TorchEagerRuntime
+
+
+        class Doubler(TorchEagerRuntime):
+            """A third-party runtime: PyTorch eager under another name and device."""
+
+            device = "x86"
+            name = "fake-plugin"
+
+
+        class Missing(Runtime):
+            device = "tpu"
+            name = "fake-missing"
+
+            @classmethod
+            def unavailable_reason(cls):
+                return "no TPU on this machine"
+
+            def benchmark(self, build, settings):
+                raise NotImplementedError
+        '''))
+    dist = package / "fake_runtime-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-runtime\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[mlagility.runtimes]\nfake-plugin = fake_runtime:Doubler\nfake-missing = fake_runtime:Missing\n"
+        "broken = fake_runtime:DoesNotExist\n"
+    )
+    env = {"PYTHONPATH": str(package) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    listed = run_benchit("--list-runtimes", env=env)
+    assert listed.returncode == 0
+    assert "fake-plugin" in listed.stdout and "no TPU on this machine" in listed.stdout
+    assert "plugin failed to load" in listed.stdout and "torch-eager" in listed.stdout
+    ran = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "fake-plugin", *FAST, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "(fake-plugin v" in ran.stdout
+    unavailable = run_benchit(EXAMPLES / "hello_world.py", "--device", "tpu", "--runtime", "fake-missing", env=env)
+    assert unavailable.returncode == 2 and "not available here: no TPU on this machine" in unavailable.stderr
