@@ -148,3 +148,15 @@ x += 1
     (invocation, _), = discover(script)[0]
     (saved,) = invocation.args
     assert torch.equal(saved, torch.zeros(1, 8)) and not saved.is_inference()
+
+
+def test_weights_hash_covers_scalar_buffers_and_changes_with_weights():
+    from mlagility.analysis.hashing import weights_hash
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))  # 0-d num_batches_tracked
+    before = weights_hash(model)
+    assert weights_hash(model) == before
+    with torch.no_grad():
+        model[0].weight[0, 0, 0, 0] += 1
+    assert weights_hash(model) != before

@@ -37,7 +37,7 @@ def weights_hash(module) -> str:
     with torch.no_grad():
         for name, tensor in list(module.named_parameters()) + list(module.named_buffers()):
             digest.update(name.encode())
-            data = tensor.detach().cpu().contiguous()
+            data = tensor.detach().cpu().contiguous().reshape(-1)
             digest.update(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"")
     return digest.hexdigest()[:16]
 
