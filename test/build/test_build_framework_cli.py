@@ -111,7 +111,10 @@ def test_cache_stats_clean_delete_and_refusals(cache_dir, tmp_path):
     (cache_dir / "linked").symlink_to(tmp_path)
     link = run_benchit("cache", "delete", "linked", "-d", cache_dir)
     assert link.returncode == 2 and "outside the cache" in link.stderr and tmp_path.exists()
-    assert run_benchit("cache", "list", "-d", tmp_path / "not_a_cache").returncode == 2
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "data.txt").write_text("x")
+    assert run_benchit("cache", "list", "-d", foreign).returncode == 2
     cleaned = run_benchit("cache", "clean", name, "-d", cache_dir)
     assert cleaned.returncode == 0 and not list((cache_dir / name).glob("*.onnx"))
     assert (cache_dir / name / "log_export.txt").exists()

@@ -101,9 +101,12 @@ def cache_list(args: argparse.Namespace) -> int:
     from mlagility.common.filesystem import directory_size
     from mlagility.common.printing import terminal_console
 
-    cache = Cache(args.cache_dir).existing()
-    builds = cache.builds()
+    cache = Cache(args.cache_dir)
     console = terminal_console()
+    if not cache.root.exists():
+        console.print(f"No builds yet: no cache at {cache.root}")
+        return EXIT_OK
+    builds = cache.existing().builds()
     if not builds:
         console.print(f"No builds in {cache.root}")
         return EXIT_OK
