@@ -107,3 +107,31 @@ def test_onnx_file_with_dynamic_dimension_gets_a_clear_error(cache_dir, tmp_path
     assert result.failed
     assert "input 'x' has a dynamic dimension 'batch'" in result.error
     assert "make_dynamic_shape_fixed" in result.error
+
+
+class Cache:
+    """Stands for transformers' DynamicCache: not a pytree, so torch.export cannot output it."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+
+class WithCache(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x, use_cache: bool = True):
+        y = self.fc(x)
+        return (y, Cache(y)) if use_cache else (y,)
+
+
+def test_model_returning_a_cache_is_exported_with_use_cache_false(cache_dir):
+    from mlagility.build.state import BuildState
+
+    perf = benchmark_model(WithCache(), {"x": torch.rand(2, 8)}, build_name="cached", cache_dir=cache_dir, **FAST)
+    assert perf.iterations >= 5
+    state = BuildState.load(cache_dir / "cached")
+    assert state.call_overrides == {"use_cache": False} and state.exporter == "dynamo"
+    assert any("use_cache=True" in note for note in state.exporter_notes)
+    assert state.benchmarks["x86/ort"]["check"]["ok"]

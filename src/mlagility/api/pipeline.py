@@ -76,7 +76,7 @@ def _reference_outputs(build, request: BenchmarkRequest):
     from mlagility.runtimes.outputs import flatten_outputs
 
     with torch.inference_mode():
-        return flatten_outputs(context.model(*context.args, **context.kwargs))
+        return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
 
 
 def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict | None:

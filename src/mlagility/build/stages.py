@@ -38,6 +38,10 @@ class BuildContext:
         relative = self.state.artifacts.get(key)
         return None if relative is None else self.dir / relative
 
+    def call_kwargs(self) -> dict:
+        """The keyword arguments the build uses: the script's, plus ``state.call_overrides``."""
+        return {**self.kwargs, **(self.state.call_overrides or {})}
+
     def current_onnx(self) -> Path | None:
         """The newest ONNX model of the build before optimization (converted, else exported)."""
         return self.path("converted") or self.path("onnx")
@@ -104,24 +108,36 @@ def onnx_graph_inputs(path: Path) -> list[Any]:
 
 
 class ExportOnnx(Stage):
-    """Export with the dynamo exporter; fall back to the TorchScript exporter, noting why."""
+    """Export with the dynamo exporter; fall back to the TorchScript exporter, noting why.
+
+    A transformers model whose forward returns a cache object (``DynamicCache``...) cannot be
+    exported as is; it is exported with ``use_cache=False`` (the same computation for one forward
+    pass), recorded in ``state.call_overrides`` so that inputs and the correctness check match.
+    """
 
     name = "export"
     description = "Exporting to ONNX"
     produces = ("onnx",)
-    EXPORTERS = ("dynamo", "torchscript")
 
     def run(self, ctx: BuildContext) -> None:
         failures: dict[str, str] = {}
-        for exporter in self.EXPORTERS:
+        attempts = ["dynamo", "torchscript"]
+        while attempts:
+            exporter = attempts.pop(0)
             path = ctx.dir / ONNX_FILE
             _remove_onnx(path)
             try:
-                print(f"--- exporting with the {exporter} exporter")
+                print(f"--- exporting with the {exporter} exporter, overrides {ctx.state.call_overrides}")
                 self._export(ctx, path, dynamo=exporter == "dynamo")
             except Exception as error:  # any exporter failure: note it and try the next one
                 traceback.print_exc()
-                failures[exporter] = one_line(root_cause(error))
+                reason = one_line(root_cause(error))
+                if _returns_cache(reason) and _accepts(ctx.model, "use_cache") and not ctx.state.call_overrides:
+                    ctx.state.call_overrides = {"use_cache": False}
+                    failures[f"{exporter} (use_cache=True)"] = reason
+                    attempts.insert(0, exporter)
+                    continue
+                failures[exporter] = reason
                 continue
             ctx.state.exporter = exporter
             ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
@@ -135,14 +151,25 @@ class ExportOnnx(Stage):
     def _export(ctx: BuildContext, path: Path, dynamo: bool) -> None:
         import torch
 
-        kwargs: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo}
-        args = ctx.args
+        options: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo,
+                                   "kwargs": ctx.call_kwargs() or None}
         if dynamo:
-            kwargs.update(kwargs=ctx.kwargs or None, verbose=False, external_data=True)
-        elif ctx.kwargs:
-            args = (*args, dict(ctx.kwargs))
+            options.update(verbose=False, external_data=True)
         with torch.inference_mode(False), torch.no_grad():
-            torch.onnx.export(ctx.model, args, str(path), **kwargs)
+            torch.onnx.export(ctx.model, ctx.args, str(path), **options)
+
+
+def _returns_cache(reason: str) -> bool:
+    return "cache_utils" in reason or "Cache'> in output" in reason
+
+
+def _accepts(model, parameter: str) -> bool:
+    import inspect
+
+    try:
+        return parameter in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _remove_onnx(path: Path) -> None:
@@ -181,7 +208,7 @@ class SaveInputs(Stage):
 
         from mlagility.analysis.hashing import bind_inputs, flatten_tensors
 
-        flat = flatten_tensors(bind_inputs(ctx.model, ctx.args, ctx.kwargs))
+        flat = flatten_tensors(bind_inputs(ctx.model, ctx.args, ctx.call_kwargs()))
         names = ctx.state.onnx_inputs
         by_name = dict(flat)
         if all(name in by_name for name in names):
@@ -230,6 +257,15 @@ class OptimizeOnnx(Stage):
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
         ort.InferenceSession(str(ctx.current_onnx()), options, providers=["CPUExecutionProvider"])
+        try:  # ONNX Runtime can write an optimized file it cannot load back (seen with Loop nodes)
+            check = ort.SessionOptions()
+            check.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            ort.InferenceSession(str(out), check, providers=["CPUExecutionProvider"])
+        except Exception as error:
+            print(f"the optimized model does not load; runtimes will use the exported one: {error}")
+            ctx.state.exporter_notes["optimize"] = f"optimized file unusable, not used: {one_line(error)}"
+            _remove_onnx(out)
+            return
         ctx.state.artifacts["optimized"] = OPTIMIZED_FILE
 
 

@@ -49,6 +49,7 @@ class BuildState:
     exporter_notes: dict[str, str] = field(default_factory=dict)
     opset: int | None = None
     onnx_inputs: list[str] = field(default_factory=list)
+    call_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. use_cache: false for export
     onnx_stats: dict[str, Any] = field(default_factory=dict)  # ops, sizes, inputs/outputs, flops
     cleaned: str | None = None  # when heavy artifacts were removed (clean, --lean-cache)
     failed_stage: str | None = None

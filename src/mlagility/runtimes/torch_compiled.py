@@ -57,7 +57,7 @@ class TorchCompiledRuntime(Runtime):
         import torch
 
         log_path = build.dir / f"log_benchmark_{self.device}_{self.name}.txt"
-        model, args, kwargs = build.context.model, build.context.args, build.context.kwargs
+        model, args, kwargs = build.context.model, build.context.args, build.context.call_kwargs()
         with open(log_path, "w", encoding="utf-8") as log:
             try:
                 with torch.inference_mode():

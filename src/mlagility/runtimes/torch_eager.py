@@ -17,7 +17,7 @@ class TorchEagerRuntime(Runtime):
     def benchmark(self, build, settings: BenchmarkSettings) -> Measurement:
         import torch
 
-        model, args, kwargs = build.context.model, build.context.args, build.context.kwargs
+        model, args, kwargs = build.context.model, build.context.args, build.context.call_kwargs()
         with torch.inference_mode():
             timings = measure(lambda: model(*args, **kwargs), settings)
             save_outputs(outputs_path(build.dir, self.device, self.name), model(*args, **kwargs))
