@@ -27,7 +27,7 @@ import subprocess
 from mlagility.common.system_info import physical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
-from mlagility.runtimes.openvino import benchmark_in_child
+from mlagility.runtimes.child import benchmark_in_child
 from mlagility.runtimes.timing import BenchmarkSettings
 
 NO_GPU = "no NVIDIA GPU found (nvidia-smi missing or lists no GPU)"

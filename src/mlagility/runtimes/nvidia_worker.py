@@ -76,6 +76,10 @@ def main(request_path: str) -> None:
     # it returns after the outputs are on the host, so each timed call is synchronized with the
     # device and includes those copies.
     timings = measure(lambda: session.run(None, feeds), settings)
+    if request.get("outputs_file"):
+        from mlagility.runtimes.outputs import save_outputs
+
+        save_outputs(request["outputs_file"], session.run(None, feeds))
     after = gpu_lines()
     print("GPUs after timing (name, driver, memory used):", *after, sep="\n  ", flush=True)
     measurement = Measurement.from_timings(

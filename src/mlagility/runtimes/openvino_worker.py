@@ -57,6 +57,11 @@ def main(request_path: str) -> None:
     infer = compiled.create_infer_request()
     # Like ORT's session.run(None, feeds): inputs used in place, every output returned as a copy.
     timings = measure(lambda: infer.infer(feeds, share_inputs=True), settings)
+    if request.get("outputs_file"):
+        from mlagility.runtimes.outputs import save_outputs
+
+        results = infer.infer(feeds)
+        save_outputs(request["outputs_file"], [np.asarray(results[port]) for port in compiled.outputs])
     measurement = Measurement.from_timings(
         timings,
         settings,

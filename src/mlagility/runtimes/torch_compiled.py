@@ -25,6 +25,7 @@ from mlagility.common.exceptions import BenchmarkError, one_line, root_cause
 from mlagility.common.system_info import cpu_name, logical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
+from mlagility.runtimes.outputs import outputs_path, save_outputs
 from mlagility.runtimes.timing import BenchmarkSettings, measure, peak_rss_mb
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
@@ -64,6 +65,7 @@ class TorchCompiledRuntime(Runtime):
                     compiled = torch.compile(model)
                     run = lambda: compiled(*args, **kwargs)  # noqa: E731
                     compile_s, timings, new_graphs = _compile_and_measure(run, settings, log)
+                    save_outputs(outputs_path(build.dir, self.device, self.name), run())
             except Exception as error:  # a dynamo/inductor failure: this runtime's failure
                 traceback.print_exc(file=log)
                 reason = one_line(root_cause(error))
