@@ -45,7 +45,7 @@ def state_of(cache):
 
 
 def test_several_runtimes_compared_and_checked(cache_dir):
-    result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "torch-eager", *FAST)
+    result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "torch-eager", "openvino", *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Runtime comparison" in result.stdout and "vs torch-eager" in result.stdout
     assert "Outputs match PyTorch eager" in result.stdout
@@ -54,6 +54,7 @@ def test_several_runtimes_compared_and_checked(cache_dir):
     assert check["ok"] and check["outputs"][0]["max_abs_error"] < 1e-5
     assert bench["x86/ort"]["cv"] >= 0 and "load_average" in bench["x86/ort"]
     assert "check" not in bench["x86/torch-eager"]  # the reference itself
+    assert bench["x86/openvino"]["check"]["ok"]
 
 
 def test_planted_mismatch_is_flagged_and_no_check_skips_it(cache_dir, tmp_path):
