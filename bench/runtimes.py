@@ -36,25 +36,10 @@ def models() -> dict:
         def forward(self, input_ids):
             return self.encoder(self.embed(input_ids))
 
-    _one_dim_scalar_buffers(resnet)
     return {
         "resnet18": (resnet, (torch.rand(1, 3, 224, 224),)),
         "bert_base": (Bert(), (torch.randint(0, 30522, (1, 128)),)),
     }
-
-
-def _one_dim_scalar_buffers(model) -> None:
-    """Work around mlagility.analysis.hashing.weights_hash failing on 0-dim buffers.
-
-    ``tensor.view(torch.uint8)`` raises on a 0-dim int64 tensor (BatchNorm's
-    ``num_batches_tracked``), so benchmark_model fails on any model with BatchNorm. Eval-mode
-    BatchNorm never reads that buffer, so making it 1-dim changes nothing that is timed.
-    Remove this once weights_hash reshapes to 1-dim before viewing as bytes.
-    """
-    for module in model.modules():
-        for name, buffer in list(module.named_buffers(recurse=False)):
-            if buffer.dim() == 0:
-                setattr(module, name, buffer.reshape(1))
 
 
 def main() -> None:
