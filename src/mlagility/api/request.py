@@ -6,7 +6,6 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from pathlib import Path
 
 from mlagility.build.cache import Cache
 from mlagility.build.options import BuildOptions, check_rebuild_policy, resolve_opset

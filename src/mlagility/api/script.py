@@ -6,8 +6,6 @@ import time
 from pathlib import Path
 
 from mlagility.api.inputs import Target, expand_inputs, labels_match, parse_label_filter
-from mlagility.api.onnx_file import benchmark_onnx_file
-from mlagility.api.pipeline import build_and_benchmark
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import BenchmarkResults, InvocationResult, QuietReporter, Reporter
 from mlagility.build.attempts import AttemptLog
@@ -108,6 +106,8 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
         attempt = attempts.start(target.spec, request.attempt_arguments()) if attempts else None
         try:
             if target.path.suffix == ".onnx":
+                from mlagility.api.onnx_file import benchmark_onnx_file
+
                 found, error = benchmark_onnx_file(target.path, request, reporter), None
             else:
                 found, error = _run_script(target, request, reporter)
@@ -162,6 +162,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
+    from mlagility.api.pipeline import build_and_benchmark
     from mlagility.build.stages import BuildContext
     from mlagility.build.state import BuildState
 
