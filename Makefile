@@ -6,7 +6,7 @@ STAMP := $(VENV)/.mlagility-installed
 CONSTRAINTS := requirements/constraints.txt
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup demo test bench clean-venv
+.PHONY: setup demo test bench corpus-analyze clean-venv
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/discovery_overhead.py
 	$(BIN)/python bench/fidelity.py
+	$(BIN)/python bench/runtimes.py
+
+# Not in CI: every corpus script through `benchit --analyze-only --process-isolation` (~2 h).
+corpus-analyze: $(STAMP)
+	$(BIN)/python bench/corpus_analyze.py --out corpus_analyze.csv
 
 clean-venv:
 	rm -rf $(VENV)

@@ -3,7 +3,8 @@
 Two models, exported once: a ResNet-50-sized CNN (torchvision resnet50) and a BERT-base-sized
 encoder (12 layers, hidden 768, 12 heads, sequence 128, built from torch.nn). For each round,
 `benchit model.onnx` (its own child process) and a plain loop (another child process, same
-session options, same number of iterations) run one after the other, never at once. Printed:
+session options, same number of iterations) run one after the other, never at once, in
+alternating order. Printed:
 each side's median and the median of the per-round ratios benchit/plain (target 0.95..1.05).
 
     .venv/bin/python bench/fidelity.py [--rounds 5] [--iterations 50]
@@ -104,10 +105,16 @@ def main() -> None:
         folder = Path(tmp)
         for name, path in export_models(folder).items():
             ours, plain, ratios = [], [], []
-            for _ in range(args.rounds):
-                b = benchit_median(path, folder / "cache", args.iterations)
-                p = plain_median(path, args.iterations)
+            for round_ in range(args.rounds):  # alternate which side goes first
+                if round_ % 2:
+                    p = plain_median(path, args.iterations)
+                    b = benchit_median(path, folder / "cache", args.iterations)
+                else:
+                    b = benchit_median(path, folder / "cache", args.iterations)
+                    p = plain_median(path, args.iterations)
                 ours.append(b), plain.append(p), ratios.append(b / p)
+                print(f"  {name} round {round_ + 1}: benchit {b:.2f} ms  plain {p:.2f} ms  ratio {b / p:.3f}",
+                      flush=True)
             print(f"{name:10s} benchit median {statistics.median(ours):8.2f} ms   plain ORT loop "
                   f"{statistics.median(plain):8.2f} ms   ratio {statistics.median(ratios):.3f} "
                   f"(median of {args.rounds} rounds; target 0.95..1.05)")

@@ -5,8 +5,8 @@ Two models: a ResNet-sized CNN (torchvision resnet18, 1x3x224x224) and a BERT-ba
 Each model is built once (``benchmark_model(..., build_only=True)``), then benchmarked on each
 available x86 runtime in turn (ort, torch-eager, torch-compiled, openvino), one at a time, with
 the same settings. Printed per model and runtime: median latency, ratio to torch-eager's median
-(below 1 = faster than eager) and load time (session creation / model compile; for
-torch-compiled, the torch.compile time).
+(below 1 = faster than eager), load time (session creation / model compile; for
+torch-compiled, the torch.compile time) and the outputs' check against torch-eager.
 
     nice -n 10 .venv/bin/python bench/runtimes.py [--iterations 30] [--min-time 1] [--max-time 30]
 """
@@ -80,7 +80,7 @@ def main() -> None:
                 results[model_name][name] = perf
                 print(f"{model_name} {name}: {getattr(perf, 'median_latency', perf)}", flush=True)
     print()
-    print(f"{'model':10s} {'runtime':15s} {'median ms':>10s} {'vs eager':>9s} {'load s':>8s} {'iters':>6s}")
+    print(f"{'model':10s} {'runtime':15s} {'median ms':>10s} {'vs eager':>9s} {'load s':>8s} {'iters':>6s}  check")
     for model_name, by_runtime in results.items():
         eager = getattr(by_runtime.get("torch-eager"), "median_latency", None)
         for name, perf in by_runtime.items():
@@ -89,8 +89,11 @@ def main() -> None:
                 continue
             ratio = f"{perf.median_latency / eager:9.2f}" if eager else f"{'-':>9s}"
             load = f"{perf.load_time:8.2f}" if perf.load_time is not None else f"{'-':>8s}"
+            check = perf.check or {}
+            worst = max((o.get("max_abs_error", float("inf")) for o in check.get("outputs", [])), default=None)
+            verdict = "-" if not check else f"{'ok' if check['ok'] else 'MISMATCH'} (max abs err {worst:.1e})"
             print(f"{model_name:10s} {name:15s} {perf.median_latency:10.2f} {ratio} {load} "
-                  f"{perf.iterations:6d}")
+                  f"{perf.iterations:6d}  {verdict}")
 
 
 if __name__ == "__main__":

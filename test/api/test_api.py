@@ -32,6 +32,7 @@ def test_benchmark_model_returns_measured_performance(cache_dir):
     assert perf.latency_units == "milliseconds (ms)"
     assert perf.load_time > 0 and perf.first_inference_latency > 0 and perf.peak_memory_mb > 0
     assert (cache_dir / "tiny" / "inputs.npz").exists()
+    assert perf.check["ok"] and perf.check["outputs"][0]["max_abs_error"] < 1e-3
 
 
 def test_benchmark_model_torch_eager_and_build_only(cache_dir):

@@ -13,6 +13,8 @@ class MeasuredPerformance:
     """MLAgility's fields (``throughput``, ``mean_latency``, ``device``...) plus full statistics.
 
     Latencies are in milliseconds, throughput in inferences per second, times in seconds.
+    ``check``: the comparison of this runtime's outputs with PyTorch eager's (``ok``,
+    ``tolerance``, per-output ``max_abs_error``/``max_rel_error``); None when not checked.
     """
 
     throughput: float
@@ -37,6 +39,7 @@ class MeasuredPerformance:
     cores: int
     cv: float = 0.0
     load_average: float | None = None
+    check: dict | None = None
     latency_units: str = "milliseconds (ms)"
     throughput_units: str = "inferences per second (IPS)"
 

@@ -117,6 +117,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             check = _check(result, build, runtime, reference, request)
             if check is not None:
                 build.state.benchmarks[key]["check"] = check
+                result.performance[runtime.name].check = check
         build.state.save(build.dir)
     if not result.runtime_errors:
         result.status = "benchmarked"
