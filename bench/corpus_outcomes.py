@@ -24,7 +24,7 @@ def main(cache: str, sample: str) -> None:
     scripts = [Path(line.strip()) for line in Path(sample).read_text().splitlines() if line.strip()]
     corpus_of = {str(s): s.parent.name for s in scripts}
     frame = report_frame([cache])
-    frame = frame[frame["script"].isin(corpus_of)]
+    frame = frame[frame["script"].isin(corpus_of) & frame["build_name"].notna()]  # script failures below
     attempts = [yaml.safe_load(p.read_text()) for p in (Path(cache) / "_attempts").glob("*.yaml")]
     outcome = {a["script"]: a.get("outcome", "") for a in attempts}
     rows = defaultdict(Counter)

@@ -157,6 +157,8 @@ def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cac
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    crash = write_script("crash.py", "import os\nos.kill(os.getpid(), 11)\n")
+    assert run_benchit(crash, "-d", cache_dir, "--process-isolation", *FAST).returncode == 1
 
     report = run_benchit("cache", "report", "-d", cache_dir, "-r", tmp_path / "reports")
     assert report.returncode == 0, report.stdout + report.stderr
@@ -164,8 +166,15 @@ def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cac
     (json_path,) = (tmp_path / "reports").glob("mlagility_report_*.json")
     from mlagility.api.report import load_report
 
-    frame = load_report(csv_path)
-    assert len(load_report(json_path)) == len(frame) == 6  # hello, 2 x two_models, svd, partial, killed
+    everything = load_report(csv_path)
+    assert len(load_report(json_path)) == len(everything) == 8
+    frame = everything[everything["build_name"].notna()]  # hello, 2 x two_models, svd, partial, killed
+    assert len(frame) == 6
+    scripts = everything[everything["failed_stage"] == "script"]  # whole-script failures: their own rows
+    failed_scripts = {os.path.basename(s): e for s, e in zip(scripts["script"], scripts["error"])}
+    assert failed_scripts["crash.py"].startswith("crashed (signal 11")
+    assert failed_scripts["killed.py"] == "no outcome recorded (the process died)"
+    assert scripts["log"].notna().sum() == 1  # the isolated child's log
     by_script = {os.path.basename(s): row for s, row in zip(frame["script"], frame.to_dict("records"))}
     hello = by_script["hello_world.py"]
     assert hello["author"] == "mlagility" and hello["runtime"] == "ort" and hello["median_ms"] > 0
@@ -181,3 +190,4 @@ def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cac
                    "load_time_s", "first_inference_ms", "peak_memory_mb", "onnx_size_bytes", "mlagility_version"):
         assert column in frame.columns
     assert "builds" in report.stdout and "failed at export" in report.stdout
+    assert "scripts that failed as a whole" in report.stdout

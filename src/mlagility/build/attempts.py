@@ -68,14 +68,14 @@ class AttemptLog:
         deadline = time.monotonic() + wait_s
         while True:
             attempt = self.load(script, arguments)
-            if attempt is None or attempt.status == "finished" or not _alive(attempt.pid):
+            if attempt is None or attempt.status == "finished" or not process_alive(attempt.pid):
                 return attempt
             if time.monotonic() >= deadline:
                 return attempt
             time.sleep(0.5)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False
     try:

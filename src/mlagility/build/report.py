@@ -1,7 +1,9 @@
 """Reports over one or more caches: one row per build and benchmarked runtime (CSV + JSON).
 
 Every value is read defensively: a partial, failed, killed, cleaned or label-less build still
-gets a row, with empty cells where nothing is known.
+gets a row, with empty cells where nothing is known. A script that failed as a whole (raised,
+crashed, killed, timed out: its attempt record in ``_attempts``) gets a row too, with
+``failed_stage`` = ``script``, its outcome as ``error`` and its log.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from mlagility.build.attempts import ATTEMPTS_DIR, Attempt, process_alive
 from mlagility.build.cache import Cache
 from mlagility.build.state import BuildState
+from mlagility.common import filesystem
 
 COLUMNS = [
     # MLAgility's columns
@@ -23,7 +27,7 @@ COLUMNS = [
     "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "iterations",
     "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
-    "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version",
+    "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb",
@@ -66,6 +70,7 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         "updated": state.updated,
         "cleaned": state.cleaned,
         "mlagility_version": state.mlagility_version,
+        "log": state.log,
     }
     if not state.benchmarks:
         return [base]
@@ -82,7 +87,7 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
             row["max_abs_error"] = max((o["max_abs_error"] for o in errors), default=None)
             row["max_rel_error"] = max((o["max_rel_error"] for o in errors), default=None)
         if bench.get("status") == "failed":
-            row.update(status="failed", failed_stage="benchmark", error=bench.get("error"))
+            row.update(status="failed", failed_stage="benchmark", error=bench.get("error"), log=bench.get("log"))
         median, flops = bench.get("median_ms"), stats.get("flops")
         if median and flops:
             row["gflops_per_s"] = flops / (median / 1e3) / 1e9
@@ -98,7 +103,27 @@ def report_frame(cache_dirs: list) -> "pandas.DataFrame":  # noqa: F821
         cache = Cache(cache_dir).existing()
         for state in cache.builds():
             rows.extend(build_rows(state, cache.root))
+        rows.extend(script_failure_rows(cache.root))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def script_failure_rows(cache_root: Path) -> list[dict[str, Any]]:
+    """One row per script whose last attempt failed as a whole (not per model)."""
+    rows = []
+    for path in sorted((Path(cache_root) / ATTEMPTS_DIR).glob("*.yaml")):
+        try:
+            attempt = Attempt(**filesystem.read_yaml(path))
+        except (OSError, TypeError, ValueError):
+            continue
+        if attempt.status == "finished" and attempt.outcome in ("ok", "failed"):
+            continue  # the script ran; its models have their own rows
+        if attempt.status != "finished" and process_alive(attempt.pid):
+            continue  # still running
+        outcome = attempt.outcome if attempt.status == "finished" else "no outcome recorded (the process died)"
+        rows.append({"script": attempt.script, "cache": str(cache_root), "status": "failed",
+                     "failed_stage": "script", "error": outcome.removeprefix("error: "),
+                     "created": attempt.started, "updated": attempt.finished, "log": attempt.log})
+    return rows
 
 
 def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.DataFrame"]:  # noqa: F821
@@ -113,11 +138,13 @@ def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.Data
 
 
 def summarize(frame) -> list[tuple[str, int]]:
-    builds = frame.drop_duplicates("build_name") if len(frame) else frame
-    lines = [("builds", len(builds)), ("rows (build x runtime)", len(frame)),
-             ("succeeded", int((builds["status"] == "built").sum()) if len(builds) else 0),
-             ("failed", int((frame["status"] == "failed").sum()) if len(frame) else 0)]
-    if len(frame):
-        for stage, count in frame[frame["status"] == "failed"]["failed_stage"].value_counts().items():
-            lines.append((f"failed at {stage}", int(count)))
+    is_script = frame["failed_stage"].eq("script")
+    rows = frame[~is_script]
+    builds = rows.drop_duplicates("build_name")
+    lines = [("builds", len(builds)), ("rows (build x runtime)", len(rows)),
+             ("succeeded", int(builds["status"].eq("built").sum())),
+             ("failed", int(rows["status"].eq("failed").sum())),
+             ("scripts that failed as a whole", int(is_script.sum()))]
+    for stage, count in rows[rows["status"] == "failed"]["failed_stage"].value_counts().items():
+        lines.append((f"failed at {stage}", int(count)))
     return lines
