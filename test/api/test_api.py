@@ -85,6 +85,25 @@ def test_benchmark_script_returns_results(cache_dir):
         assert result.performance["ort"].mean_latency > 0
 
 
+def test_results_travel_between_processes_and_a_bad_results_file_is_an_error(cache_dir, tmp_path):
+    import json
+
+    from mlagility.api.isolation import read_results_file, write_results_file
+
+    results = benchmark_script(EXAMPLES / "hello_world.py", cache_dir=cache_dir, **FAST)
+    path = tmp_path / "results.json"
+    write_results_file(path, results, {})
+    data = json.loads(path.read_text())
+    data["results"][0]["performance"]["ort"]["a_field_from_a_newer_version"] = 1
+    path.write_text(json.dumps(data))
+    (back,), errors = read_results_file(path)
+    assert errors == {} and back.performance["ort"].median_latency == results[0].performance["ort"].median_latency
+    assert back.performance["ort"].check["ok"]
+    path.write_text('{"results": [{"model": 3}]}')
+    assert read_results_file(path)[1]["*"].startswith("could not read the child's results file")
+    assert read_results_file(tmp_path / "missing.json") == ([], {})
+
+
 def export_onnx(path, batch_dim_dynamic=False):
     model = torch.nn.Linear(8, 4).eval()
     dynamic_axes = {"x": {0: "batch"}} if batch_dim_dynamic else None

@@ -30,11 +30,19 @@ def write_results_file(path: str | os.PathLike, results: list[InvocationResult],
 
 
 def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str]]:
+    """The child's results; a missing file gives none (the caller reports why), an unreadable one
+    gives an error for the script, so that its results are never lost silently."""
     try:
-        data = json.loads(path.read_text())
-        return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
-    except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable: the caller reports it
+        text = path.read_text()
+    except OSError:
         return [], {}
+    try:
+        data = json.loads(text)
+        return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        from mlagility.common.exceptions import one_line
+
+        return [], {"*": f"could not read the child's results file ({one_line(error)})"}
 
 
 def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:
@@ -54,7 +62,7 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
             attempt = attempts.load(target.spec, request.attempt_arguments())
             recorded = attempt.outcome if attempt and attempt.status == "finished" else ""
             outcome = recorded or "the child process ended without writing results"
-    error = errors.get(str(target.path))
+    error = errors.get(str(target.path)) or errors.get("*")
     if outcome:
         error = f"{outcome} (log: {log})"
         attempt = attempts.load(target.spec, request.attempt_arguments())

@@ -64,7 +64,7 @@ class InvocationResult:
             inv["hash"], model, [InputSpec.from_dict(s) for s in inv["inputs"]], inv["signature"],
             inv["executions"], inv["parent_invocation"],
         )
-        data["performance"] = {k: MeasuredPerformance(**v) for k, v in data["performance"].items()}
+        data["performance"] = {k: MeasuredPerformance.from_dict(v) for k, v in data["performance"].items()}
         known = {f.name for f in fields(cls)}
         return cls(model=model, invocation=invocation, **{k: v for k, v in data.items() if k in known})
 

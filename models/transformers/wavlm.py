@@ -1,0 +1,19 @@
+# labels: name::wavlm author::transformers task::Speech_Recognition domain::Audio
+"""transformers 5.24.0: ``WavLMModel`` (audio model) built from ``WavLMConfig()`` with random weights. Default config, 94M parameters."""
+
+import torch
+from transformers import WavLMConfig, WavLMModel
+from mlagility.parser import parse
+
+batch_size, max_audio_seq_length = parse(["batch_size", "max_audio_seq_length"])
+
+torch.manual_seed(0)
+config = WavLMConfig()
+model = WavLMModel(config)
+model.eval()
+
+inputs = {
+    "input_values": torch.randn(batch_size, max_audio_seq_length),
+}
+
+model(**inputs)
