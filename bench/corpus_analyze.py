@@ -73,7 +73,7 @@ def summary(out: Path) -> bool:
             counts[row["corpus"]][row["outcome"]] += 1
             counts["all"][row["outcome"]] += 1
     print(f"{'corpus':20s} {'scripts':>8s} {'ok':>6s} {'wrong-count':>12s} {'error':>6s}")
-    for corpus, c in counts.items():
+    for corpus, c in sorted(counts.items(), key=lambda item: item[0] == "all"):
         print(f"{corpus:20s} {sum(c.values()):8d} {c['ok']:6d} {c['wrong-count']:12d} {c['error']:6d}")
     return all(c["ok"] == sum(c.values()) for c in counts.values())
 

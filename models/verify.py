@@ -67,6 +67,17 @@ def _on_alarm(signum, frame):
     raise ScriptTimeout("time limit reached")
 
 
+def _inside_module_init() -> bool:
+    """A call made while a module's ``__init__`` runs builds a model (e.g. SSD runs its backbone
+    once to size its heads): not the script calling a model (the same rule as benchit's)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "__init__" and isinstance(frame.f_locals.get("self"), torch.nn.Module):
+            return True
+        frame = frame.f_back
+    return False
+
+
 class CallCounter:
     """Counts top-level calls of parameterized modules via global forward hooks."""
 
@@ -86,7 +97,7 @@ class CallCounter:
 
     def _pre(self, module, args):
         has = self._params(module)
-        if has and self._active == 0:
+        if has and self._active == 0 and not _inside_module_init():
             self.calls += 1
             self.names.append(type(module).__name__)
         self._stack.append(has)
