@@ -45,6 +45,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import torch  # noqa: E402
 
+from mlagility.analysis.discovery import inside_module_init  # noqa: E402  (benchit's own rule)
+
 FIELDS = ["script", "status", "calls", "expected", "seconds", "maxrss_mb", "error"]
 EXPECTED = re.compile(r"^# expected-calls: (\d+)\s*$", re.M)
 
@@ -67,17 +69,6 @@ def _on_alarm(signum, frame):
     raise ScriptTimeout("time limit reached")
 
 
-def _inside_module_init() -> bool:
-    """A call made while a module's ``__init__`` runs builds a model (e.g. SSD runs its backbone
-    once to size its heads): not the script calling a model (the same rule as benchit's)."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_name == "__init__" and isinstance(frame.f_locals.get("self"), torch.nn.Module):
-            return True
-        frame = frame.f_back
-    return False
-
-
 class CallCounter:
     """Counts top-level calls of parameterized modules via global forward hooks."""
 
@@ -97,7 +88,7 @@ class CallCounter:
 
     def _pre(self, module, args):
         has = self._params(module)
-        if has and self._active == 0 and not _inside_module_init():
+        if has and self._active == 0 and not inside_module_init():
             self.calls += 1
             self.names.append(type(module).__name__)
         self._stack.append(has)

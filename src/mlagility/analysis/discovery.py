@@ -147,7 +147,7 @@ class ModelDiscovery:
         done = _Completed(module, args, rest[0], call.children)
         if depth:
             self._stack[-1].children.append(done)
-        elif not _inside_module_init():
+        elif not inside_module_init():
             self._record_tree(done, root=None, parent=None, depth=0)
 
     # -- recording -----------------------------------------------------------------------
@@ -250,7 +250,7 @@ class ModelDiscovery:
         return type(module).__name__
 
 
-def _inside_module_init() -> bool:
+def inside_module_init() -> bool:
     """Whether a module's ``__init__`` is running: calls made to build a model (e.g. a backbone
     run once to size a head) are construction, not the script calling a model."""
     frame = sys._getframe(2)
