@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/discovery_overhead.py
 	$(BIN)/python bench/fidelity.py
 	$(BIN)/python bench/runtimes.py
+	$(BIN)/python bench/precision.py
 
 # Not in CI: every corpus script through `benchit --analyze-only --process-isolation` (~2 h).
 corpus-analyze: $(STAMP)

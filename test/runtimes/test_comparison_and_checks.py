@@ -111,3 +111,18 @@ def test_external_runtime_plugin_registers_through_entry_points(tmp_path, cache_
     assert "(fake-plugin v" in ran.stdout
     unavailable = run_benchit(EXAMPLES / "hello_world.py", "--device", "tpu", "--runtime", "fake-missing", env=env)
     assert unavailable.returncode == 2 and "not available here: no TPU on this machine" in unavailable.stderr
+
+
+def test_compare_relative_and_absolute_floor():
+    import numpy as np
+
+    from mlagility.runtimes.outputs import compare
+
+    ref = np.array([1.0, -2.0, 4.0], dtype=np.float32)
+    assert compare([ref], [ref + 1e-4], 1e-3)["ok"]  # 2.5e-5 relative
+    assert not compare([ref], [ref + 0.1], 1e-3)["ok"]  # 2.5% relative
+    vanished = np.array([1e-39, -3e-40], dtype=np.float32)  # random-weight activations that vanished
+    check = compare([vanished], [vanished * 1.5], 1e-3)
+    assert check["ok"] and check["outputs"][0]["max_rel_error"] > 0.4  # shown, but not a mismatch
+    assert not compare([ref], [np.array([1.0, np.nan, 4.0])], 1e-3)["ok"]
+    assert not compare([ref], [ref[:2]], 1e-3)["ok"]
