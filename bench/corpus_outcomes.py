@@ -41,11 +41,19 @@ def main(cache: str, sample: str) -> None:
         rows[corpus]["optimized"] += bool(build["onnx_optimized"])
         ok = build["runtime"] == "ort" and build["status"] != "failed" and build["median_ms"] == build["median_ms"]
         rows[corpus]["benchmarked"] += bool(ok)
-        if not ok:
+        rows[corpus]["match"] += bool(ok and build["check_ok"] is True)
+        rows[corpus]["checked"] += bool(ok and build["check_ok"] in (True, False))
+        if ok and build["check_ok"] is False:
+            failures[corpus][f"outputs differ from PyTorch eager: {build['model_class']} "
+                             f"(max rel error {build['max_rel_error']:.3g})"] += 1
+        elif not ok and build["status"] in ("building", "new"):
+            failures[corpus][f"build never finished ({build['status']}): {build['model_class']}"] += 1
+        elif not ok:
             failures[corpus][f"{build['failed_stage']}: {str(build['error'])[:110]}"] += 1
     total = Counter()
-    print("| corpus | scripts | attempted | models found | exported | optimized | benchmarked on ort | rate |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| corpus | scripts | attempted | models found | exported | optimized | benchmarked on ort | rate "
+          "| outputs match eager / checked |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for corpus, counts in rows.items():
         total.update(counts)
         print(_row(corpus, counts))
@@ -59,7 +67,7 @@ def main(cache: str, sample: str) -> None:
 def _row(name, c) -> str:
     rate = f"{c['benchmarked'] / c['models']:.1%}" if c["models"] else "-"
     return (f"| {name} | {c['scripts']} | {c['attempted']} | {c['models']} | {c['exported']} | {c['optimized']} "
-            f"| {c['benchmarked']} | {rate} |")
+            f"| {c['benchmarked']} | {rate} | {c['match']} / {c['checked']} |")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Two models: a ResNet-sized CNN (torchvision resnet18, 1x3x224x224) and a BERT-ba
 (12 layers, hidden 768, 12 heads, sequence 128, built from torch.nn as in bench/fidelity.py).
 Each model is built once (``benchmark_model(..., build_only=True)``), then benchmarked on each
 available x86 runtime in turn (ort, torch-eager, torch-compiled, openvino), one at a time, with
-the same settings. Printed per model and runtime: median latency, ratio to torch-eager's median
+the same settings, in ``--rounds`` interleaved rounds (default 3). Printed per model and runtime,
+from its median round: median latency, ratio to torch-eager's median
 (below 1 = faster than eager), load time (session creation / model compile; for
 torch-compiled, the torch.compile time) and the outputs' check against torch-eager.
 
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--max-time", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=3, help="each runtime once per round; medians of rounds")
     args = parser.parse_args()
 
     import torch
@@ -70,15 +72,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlagility-bench-") as cache:
         for model_name, (model, inputs) in models().items():
             benchmark_model(model, inputs, build_name=model_name, cache_dir=cache, build_only=True)
-            results[model_name] = {}
-            for name in available:
-                try:
-                    perf = benchmark_model(model, inputs, build_name=model_name, cache_dir=cache,
-                                           runtime=name, **settings)
-                except MLAgilityError as error:
-                    perf = error
-                results[model_name][name] = perf
-                print(f"{model_name} {name}: {getattr(perf, 'median_latency', perf)}", flush=True)
+            results[model_name], rounds = {}, {name: [] for name in available}
+            for round_ in range(args.rounds):  # runtimes interleaved: a slow spell hits them all
+                for name in available:
+                    try:
+                        perf = benchmark_model(model, inputs, build_name=model_name, cache_dir=cache,
+                                               runtime=name, **settings)
+                    except MLAgilityError as error:
+                        perf = error
+                    rounds[name].append(perf)
+                    print(f"round {round_ + 1} {model_name} {name}: {getattr(perf, 'median_latency', perf)}",
+                          flush=True)
+            for name, perfs in rounds.items():  # the round with the median latency represents it
+                timed = sorted((p for p in perfs if not isinstance(p, Exception)), key=lambda p: p.median_latency)
+                results[model_name][name] = timed[len(timed) // 2] if timed else perfs[-1]
     print()
     print(f"{'model':10s} {'runtime':15s} {'median ms':>10s} {'vs eager':>9s} {'load s':>8s} {'iters':>6s}  check")
     for model_name, by_runtime in results.items():

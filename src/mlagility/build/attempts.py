@@ -32,6 +32,12 @@ class Attempt:
     log: str | None = None
 
 
+def canonical_script(script: str) -> str:
+    """The script as an absolute path (with its ``::hashes`` suffix, if any)."""
+    path, sep, hashes = str(script).partition("::")
+    return str(Path(path).resolve()) + sep + hashes
+
+
 def attempt_key(script: str, arguments: dict) -> str:
     text = json.dumps({"script": str(Path(script).resolve()), **arguments}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -55,7 +61,7 @@ class AttemptLog:
         filesystem.write_yaml(self.path(attempt.script, attempt.arguments), asdict(attempt))
 
     def start(self, script: str, arguments: dict, log: str | None = None) -> Attempt:
-        attempt = Attempt(str(script), arguments, log=log)
+        attempt = Attempt(canonical_script(script), arguments, log=log)
         self.save(attempt)
         return attempt
 
