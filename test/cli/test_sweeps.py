@@ -189,15 +189,15 @@ def test_resume_after_the_sweep_is_sigkilled_matches_an_uninterrupted_sweep(writ
 
 def test_ctrl_c_stops_cleanly_with_a_summary(write_script, cache_dir, tmp_path):
     write_script("a_good.py", labelled("author::tester"))
-    # Python code that runs (short sleeps): a SIGINT that the kernel hands to one of torch's native
-    # threads interrupts the main thread at its next bytecode, not inside one long C call.
-    write_script("b_slow.py", "import time\nprint('SLOW STARTED', flush=True)\n"
-                 "for _ in range(6000):\n    time.sleep(0.1)\n")
+    write_script("b_slow.py", "import time\nprint('SLOW STARTED', flush=True)\ntime.sleep(600)\n")
     write_script("c_never.py", labelled("author::tester"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     sweep = subprocess.Popen(
         [sys.executable, "-m", "mlagility.cli.main", str(tmp_path / "*.py"), "-d", str(cache_dir), *FAST],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        # a test run started in the background by a non-interactive shell inherits SIGINT ignored,
+        # and Python keeps it ignored: give the sweep the default disposition, as a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while time.time() < deadline and not list((cache_dir / "_attempts").glob("b_slow_*.yaml")):
