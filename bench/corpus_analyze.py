@@ -1,6 +1,6 @@
 """The whole corpus through ``benchit --analyze-only --process-isolation``: the outcome per script.
 
-Not part of CI (about 5 s per script on 2 cores: ~2 hours for the 1,394 scripts). Each script
+Not part of CI (a median 7.6 s per script on 2 cores: hours for the 1,416 scripts). Each script
 runs in its own child process (a crash or hang costs only that script; ``--timeout`` kills it),
 with ``HF_HUB_OFFLINE=1``. One CSV row per script is appended as soon as the script is done, so
 the run can be polled and resumed (scripts already in the CSV are skipped):
