@@ -88,6 +88,8 @@ def test_cache_hit_does_not_export_again(cache_dir):
     second = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, *FAST)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "cached build reused" in second.stdout
+    assert "1 built (1 reused from the cache)" in second.stdout
+    assert "reused from the cache" not in first.stdout
     assert (build / "model.onnx").stat().st_mtime_ns == exported
 
 

@@ -200,7 +200,9 @@ def sweep_summary(results) -> Table:
     )
     table.add_row("Scripts", f"{len(results.scripts_run)} run, {len(results.skipped)} skipped, "
                   f"{len(results.script_errors)} with errors")
-    table.add_row("Models", f"{len(results)} found, {built} built, {statuses['benchmarked']} benchmarked, "
+    reused = sum(1 for result in results if result.reused)
+    built_text = f"{built} built ({reused} reused from the cache)" if reused else f"{built} built"
+    table.add_row("Models", f"{len(results)} found, {built_text}, {statuses['benchmarked']} benchmarked, "
                   f"{statuses['failed']} failed")
     mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
     if mismatches:
