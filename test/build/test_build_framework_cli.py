@@ -178,6 +178,7 @@ def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cac
     by_script = {os.path.basename(s): row for s, row in zip(frame["script"], frame.to_dict("records"))}
     hello = by_script["hello_world.py"]
     assert hello["author"] == "mlagility" and hello["runtime"] == "ort" and hello["median_ms"] > 0
+    assert hello["threads"] >= 1 and hello["load_average"] >= 0
     assert hello["onnx_exported"] and hello["onnx_optimized"] and hello["flops"] == 100 and hello["gflops_per_s"] > 0
     assert by_script["svd.py"]["status"] == "failed" and by_script["svd.py"]["failed_stage"] == "export"
     assert "svd" in by_script["svd.py"]["error"]
