@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from mlagility.build.report import report_frame
+from mlagility.sweep.report import report_frame
 
 
 def main(cache: str, sample: str) -> None:

@@ -44,7 +44,7 @@ def test_benchmark_model_torch_eager_and_build_only(cache_dir):
 
 
 def test_explicit_build_name_rebuilds_when_the_input_shape_changes(cache_dir):
-    from mlagility.build.state import BuildState
+    from mlagility.builds.state import BuildState
 
     torch.manual_seed(0)
     model = Tiny()
@@ -88,7 +88,7 @@ def test_benchmark_script_returns_results(cache_dir):
 def test_results_travel_between_processes_and_a_bad_results_file_is_an_error(cache_dir, tmp_path):
     import json
 
-    from mlagility.api.isolation import read_results_file, write_results_file
+    from mlagility.sweep.isolation import read_results_file, write_results_file
 
     results = benchmark_script(EXAMPLES / "hello_world.py", cache_dir=cache_dir, **FAST)
     path = tmp_path / "results.json"
@@ -147,7 +147,7 @@ class WithCache(torch.nn.Module):
 
 
 def test_model_returning_a_cache_is_exported_with_use_cache_false(cache_dir):
-    from mlagility.build.state import BuildState
+    from mlagility.builds.state import BuildState
 
     perf = benchmark_model(WithCache(), {"x": torch.rand(2, 8)}, build_name="cached", cache_dir=cache_dir, **FAST)
     assert perf.iterations >= 5

@@ -16,8 +16,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from mlagility.build.options import BuildOptions
-from mlagility.build.stages import Sequence, Stage, export_sequence, OptimizeOnnx
+from mlagility.builds.options import BuildOptions
+from mlagility.builds.stages import Sequence, Stage, export_sequence, OptimizeOnnx
 
 
 class CorruptWeights(Stage):

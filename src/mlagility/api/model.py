@@ -42,8 +42,8 @@ def benchmark_model(
 
     from mlagility.analysis import hashing
     from mlagility.analysis.model_info import Invocation, ModelInfo
-    from mlagility.build.stages import BuildContext
-    from mlagility.build.state import BuildState
+    from mlagility.builds.stage import BuildContext
+    from mlagility.builds.state import BuildState
 
     if not isinstance(model, torch.nn.Module):
         raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")

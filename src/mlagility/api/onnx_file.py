@@ -10,8 +10,10 @@ from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 from mlagility.api.pipeline import build_and_benchmark
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
-from mlagility.build.stages import BuildContext, onnx_file_sequence, onnx_signature
-from mlagility.build.state import BuildState
+from mlagility.builds.onnx_tools import onnx_signature
+from mlagility.builds.stage import BuildContext
+from mlagility.builds.stages import onnx_file_sequence
+from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import one_line
 
 

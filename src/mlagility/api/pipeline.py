@@ -7,10 +7,10 @@ import contextlib
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
-from mlagility.build.builder import lock_for, run_build
-from mlagility.build.cache import clean_build
-from mlagility.build.stages import BuildContext, Stage
-from mlagility.build.state import BuildState
+from mlagility.builds.builder import lock_for, run_build
+from mlagility.builds.cache import clean_build
+from mlagility.builds.stage import BuildContext, Stage
+from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
 
 

@@ -17,6 +17,6 @@ def load_report(path) -> "pandas.DataFrame":  # noqa: F821
 
 def cache_report(*cache_dirs) -> "pandas.DataFrame":  # noqa: F821
     """The report of one or more caches, without writing files (default: the cache)."""
-    from mlagility.build.report import report_frame
+    from mlagility.sweep.report import report_frame
 
     return report_frame(list(cache_dirs) or [None])

@@ -7,9 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlagility.build.cache import Cache
-from mlagility.build.options import BuildOptions, check_rebuild_policy, resolve_opset
-from mlagility.build.stages import Sequence, load_sequence_file, pytorch_sequence
+from mlagility.builds.cache import Cache
+from mlagility.builds.options import BuildOptions, check_rebuild_policy, resolve_opset
+from mlagility.builds.stage import Sequence, load_sequence_file
+from mlagility.builds.stages import pytorch_sequence
 from mlagility.common.exceptions import UsageError
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.registry import load_registry

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from mlagility.api.inputs import Target, expand_inputs, labels_match, parse_label_filter
+from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import BenchmarkResults, InvocationResult, QuietReporter, Reporter
-from mlagility.build.attempts import AttemptLog
+from mlagility.sweep.attempts import AttemptLog
 from mlagility.common.exceptions import one_line
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
@@ -96,7 +96,7 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
     for warning in target.label_warnings:
         reporter.warn(warning)
     if request.process_isolation:
-        from mlagility.api.isolation import run_isolated
+        from mlagility.sweep.isolation import run_isolated
 
         found, error = run_isolated(target, request)
         for result in found:
@@ -163,8 +163,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
     from mlagility.api.pipeline import build_and_benchmark
-    from mlagility.build.stages import BuildContext
-    from mlagility.build.state import BuildState
+    from mlagility.builds.stage import BuildContext
+    from mlagility.builds.state import BuildState
 
     invocation, info = result.invocation, result.model
     wanted = BuildState(

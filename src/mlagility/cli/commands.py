@@ -17,7 +17,7 @@ def version(args: argparse.Namespace) -> int:
 
 def benchmark(args: argparse.Namespace) -> int:
     from mlagility.api.script import benchmark_script
-    from mlagility.common.status_tree import StatusTree, sweep_summary
+    from mlagility.cli.status_tree import StatusTree, sweep_summary
 
     tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
@@ -59,7 +59,7 @@ class _ResultsFileReporter:
     """Forwards events to the tree and keeps a JSON results file current (isolated children)."""
 
     def __init__(self, tree, path: str):
-        from mlagility.api.isolation import write_results_file  # imported now, not under memory pressure
+        from mlagility.sweep.isolation import write_results_file  # imported now, not under memory pressure
 
         self._write = write_results_file
         self.tree, self.path, self.results, self.errors = tree, path, [], {}
@@ -88,7 +88,7 @@ class _ResultsFileReporter:
 
 
 def cache_location(args: argparse.Namespace) -> int:
-    from mlagility.build.cache import resolve_cache_dir
+    from mlagility.builds.cache import resolve_cache_dir
 
     print(resolve_cache_dir(args.cache_dir))
     return EXIT_OK
@@ -97,9 +97,9 @@ def cache_location(args: argparse.Namespace) -> int:
 def cache_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.build.cache import Cache
+    from mlagility.builds.cache import Cache
     from mlagility.common.filesystem import directory_size
-    from mlagility.common.printing import terminal_console
+    from mlagility.cli.printing import terminal_console
 
     cache = Cache(args.cache_dir)
     console = terminal_console()
@@ -128,8 +128,8 @@ def cache_stats(args: argparse.Namespace) -> int:
     import yaml
     from rich.syntax import Syntax
 
-    from mlagility.build.cache import Cache
-    from mlagility.common.printing import terminal_console
+    from mlagility.builds.cache import Cache
+    from mlagility.cli.printing import terminal_console
 
     state = Cache(args.cache_dir).existing().state(args.build)
     console = terminal_console()
@@ -138,7 +138,7 @@ def cache_stats(args: argparse.Namespace) -> int:
 
 
 def _selected_builds(args: argparse.Namespace):
-    from mlagility.build.cache import Cache
+    from mlagility.builds.cache import Cache
     from mlagility.common.exceptions import UsageError
 
     cache = Cache(args.cache_dir).existing()
@@ -159,7 +159,7 @@ def cache_delete(args: argparse.Namespace) -> int:
 
 
 def cache_clean(args: argparse.Namespace) -> int:
-    from mlagility.build.cache import clean_build
+    from mlagility.builds.cache import clean_build
 
     _cache, dirs = _selected_builds(args)
     for build_dir in dirs:
@@ -171,8 +171,8 @@ def cache_clean(args: argparse.Namespace) -> int:
 def cache_report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.build.report import summarize, write_report
-    from mlagility.common.printing import terminal_console
+    from mlagility.sweep.report import summarize, write_report
+    from mlagility.cli.printing import terminal_console
 
     csv_path, json_path, frame = write_report(args.cache_dirs or [None], args.report_dir)
     console = terminal_console()
@@ -206,7 +206,7 @@ def models_location(args: argparse.Namespace) -> int:
 def list_runtimes(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.common.printing import terminal_console
+    from mlagility.cli.printing import terminal_console
     from mlagility.runtimes.registry import load_registry
 
     registry = load_registry()

@@ -24,10 +24,6 @@ class CacheError(MLAgilityError):
     """A cache directory or build directory is missing, foreign or unusable."""
 
 
-class ScriptError(MLAgilityError):
-    """The user's script raised (the models found before the error keep their results)."""
-
-
 class StageError(MLAgilityError):
     """A build stage failed; ``stage`` names it and ``log_path`` points to its log."""
 

@@ -53,3 +53,21 @@ def reset_peak_rss() -> None:
             refs.write("5")
     except OSError:
         pass
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB.
+
+    Read from ``VmHWM`` on Linux: ``ru_maxrss`` survives ``exec`` and would report the parent's
+    peak in a freshly started child process.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,7 +9,7 @@ from mlagility.runtimes.measurement import Measurement
 from mlagility.runtimes.timing import BenchmarkSettings
 
 if TYPE_CHECKING:
-    from mlagility.build.builder import Build
+    from mlagility.builds.builder import Build
 
 
 class Runtime(ABC):

@@ -33,7 +33,8 @@ def main(request_path: str) -> None:
     from mlagility.common.filesystem import write_json
     from mlagility.common.system_info import cpu_name, logical_cores
     from mlagility.runtimes.measurement import Measurement
-    from mlagility.runtimes.timing import BenchmarkSettings, measure, peak_rss_mb
+    from mlagility.common.system_info import peak_rss_mib
+from mlagility.runtimes.timing import BenchmarkSettings, measure
 
     request = json.loads(open(request_path, encoding="utf-8").read())
     settings = BenchmarkSettings(**request["settings"])
@@ -70,7 +71,7 @@ def main(request_path: str) -> None:
         runtime="openvino",
         runtime_version=metadata.version("openvino"),
         load_time_s=load_time,
-        peak_memory_mb=peak_rss_mb(),
+        peak_memory_mb=peak_rss_mib(),
         threads=request["threads"],
         cores=logical_cores(),
     )

@@ -23,9 +23,6 @@ class RuntimeRegistry:
     def register(self, runtime: type[Runtime]) -> None:
         self.runtimes[(runtime.device, runtime.name)] = runtime
 
-    def devices(self) -> list[str]:
-        return sorted({device for device, _ in self.runtimes})
-
     def keys(self) -> list[str]:
         return [f"{device}/{name}" for device, name in sorted(self.runtimes)]
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from mlagility.common import system_info
 from mlagility.common.exceptions import UsageError
 
 
@@ -48,7 +49,7 @@ class Timings:
 def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
     """Time ``run``: one cold call, a warm-up, then the timed loop (one timer per call)."""
     clock = time.perf_counter
-    load_average = _load_average()
+    load_average = system_info.load_average()
     start = clock()
     run()
     first_ms = (clock() - start) * 1e3
@@ -74,15 +75,6 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
     return Timings(first_ms, warmups, latencies, clock() - begin, load_average)
 
 
-def _load_average() -> float | None:
-    import os
-
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return None
-
-
 def statistics(latencies_ms: list[float]) -> dict[str, float]:
     """Mean, median, min, max, std (sample), p90/p95/p99 in ms, throughput in inferences/s."""
     import numpy as np
@@ -102,21 +94,3 @@ def statistics(latencies_ms: list[float]) -> dict[str, float]:
         "cv": float(data.std(ddof=1) / mean) if data.size > 1 and mean > 0 else 0.0,
         "iterations": int(data.size),
     }
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB.
-
-    Read from ``VmHWM`` on Linux: ``ru_maxrss`` survives ``exec`` and would report the parent's
-    peak in a freshly started child process.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

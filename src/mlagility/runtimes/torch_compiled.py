@@ -26,7 +26,8 @@ from mlagility.common.system_info import cpu_name, logical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
 from mlagility.runtimes.outputs import outputs_path, save_outputs
-from mlagility.runtimes.timing import BenchmarkSettings, measure, peak_rss_mb
+from mlagility.common.system_info import peak_rss_mib
+from mlagility.runtimes.timing import BenchmarkSettings, measure
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
 
@@ -85,7 +86,7 @@ class TorchCompiledRuntime(Runtime):
             runtime=self.name,
             runtime_version=str(torch.__version__),
             load_time_s=compile_s,
-            peak_memory_mb=peak_rss_mb(),
+            peak_memory_mb=peak_rss_mib(),
             threads=torch.get_num_threads(),
             cores=logical_cores(),
         )

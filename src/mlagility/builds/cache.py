@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from mlagility.build.state import STATE_FILE, BuildState
+from mlagility.builds.state import STATE_FILE, BuildState
 from mlagility.common.exceptions import CacheError, UsageError
 
 MARKER = ".mlagility_cache"
@@ -93,7 +93,7 @@ def clean_build(build_dir: Path) -> int:
     Returns the bytes freed. The state keeps listing the artifacts, so a later benchmark sees
     them missing and rebuilds ("artifact missing: ...") instead of failing.
     """
-    from mlagility.build.state import now
+    from mlagility.builds.state import now
 
     freed = 0
     for child in build_dir.iterdir():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlagility.build.state import BuildState
+from mlagility.builds.state import BuildState
 
 
 def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> list[str]:

@@ -9,14 +9,14 @@ from typing import Callable
 
 from filelock import FileLock
 
-from mlagility.build.cache import Cache
-from mlagility.build.stages import BuildContext, Sequence, Stage, remove_artifacts
-from mlagility.build.staleness import stale_reasons
-from mlagility.build.state import BuildState
+from mlagility.builds.cache import Cache
+from mlagility.builds.stage import BuildContext, Sequence, Stage, remove_artifacts
+from mlagility.builds.staleness import stale_reasons
+from mlagility.builds.state import BuildState
 from mlagility.common.capture import capture_output
 from mlagility.common.exceptions import CacheError, StageError, one_line
 from mlagility.common.system_info import package_versions, reset_peak_rss
-from mlagility.runtimes.timing import peak_rss_mb
+from mlagility.common.system_info import peak_rss_mib
 
 # Called with a short description of what the build is doing now (for progress display).
 ProgressCallback = Callable[[str], None]
@@ -106,7 +106,7 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
         state.status, state.failed_stage, state.error, state.log = "failed", stage.name, reason, str(log)
         state.save(build_dir)
         raise StageError(stage.name, reason, str(log)) from error
-    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mb=round(peak_rss_mb(), 1))
+    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mb=round(peak_rss_mib(), 1))
     state.save(build_dir)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mlagility.build.cache import MARKER, Cache, resolve_cache_dir
-from mlagility.build.staleness import stale_reasons
-from mlagility.build.state import STATE_FILE, BuildState
+from mlagility.builds.cache import MARKER, Cache, resolve_cache_dir
+from mlagility.builds.staleness import stale_reasons
+from mlagility.builds.state import STATE_FILE, BuildState
 from mlagility.common.exceptions import CacheError, UsageError
 
 

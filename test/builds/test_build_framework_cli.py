@@ -13,14 +13,14 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, FAST, TINY_MODEL, run_benchit
-from mlagility.build.stages import CheckOnnx, ExportOnnx, Sequence
+from mlagility.builds.stages import CheckOnnx, ExportOnnx, Sequence
 from mlagility.common.exceptions import UsageError
 
 HELLO = EXAMPLES / "hello_world.py"
 
 SEQUENCE_FILE = '''
-from mlagility.build.options import BuildOptions
-from mlagility.build.stages import Sequence, Stage, pytorch_sequence
+from mlagility.builds.options import BuildOptions
+from mlagility.builds.stages import Sequence, Stage, pytorch_sequence
 
 
 class CountOps(Stage):

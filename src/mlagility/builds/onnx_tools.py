@@ -1,4 +1,5 @@
-"""Facts about an ONNX file: op counts, opset, IR version, sizes, inputs/outputs, FLOPs estimate."""
+"""ONNX helpers: opset, graph inputs and signature, saving/removing files, and the facts of a file
+(op counts, opset, IR version, sizes, inputs/outputs, FLOPs estimate)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,52 @@ def _node_macs(node, shapes) -> int:
             inner = a[-2] if transposed and len(a) > 1 else a[-1]
             return math.prod(out) * inner
     return 0
+
+
+def remove_onnx(path: Path) -> None:
+    """Delete an ONNX file and its external-data file."""
+    for candidate in (path, path.with_name(path.name + ".data")):
+        candidate.unlink(missing_ok=True)
+
+
+def save_onnx(model, path: Path) -> None:
+    """Save a ``ModelProto`` with its weights in ``<name>.data`` beside it."""
+    import onnx
+
+    remove_onnx(path)
+    onnx.save_model(model, str(path), save_as_external_data=True, location=path.name + ".data")
+
+
+def onnx_opset(path: Path) -> int | None:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
+
+def onnx_graph_inputs(path: Path) -> list[Any]:
+    """The graph inputs that are real inputs (not initializers), as ONNX ValueInfo."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    initializers = {init.name for init in graph.initializer}
+    return [value for value in graph.input if value.name not in initializers]
+
+
+def onnx_signature(path: Path) -> list[dict[str, Any]]:
+    """Name, shape and numpy dtype of each graph input; a dynamic dimension is its name (str)."""
+    import numpy as np
+    from onnx import helper
+
+    signature = []
+    for value in onnx_graph_inputs(path):
+        tensor_type = value.type.tensor_type
+        shape = [
+            dim.dim_value if dim.HasField("dim_value") and dim.dim_value > 0 else (dim.dim_param or "?")
+            for dim in tensor_type.shape.dim
+        ]
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor_type.elem_type))
+        signature.append({"name": value.name, "shape": shape, "dtype": str(dtype)})
+    return signature
+
+

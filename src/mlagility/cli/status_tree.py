@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.common.printing import format_flops, format_ms, format_size, terminal_console
+from mlagility.cli.printing import format_flops, format_ms, format_size, terminal_console
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from mlagility.build.state import now
+from mlagility.builds.state import now
 from mlagility.common import filesystem
 
 ATTEMPTS_DIR = "_attempts"

@@ -20,14 +20,6 @@ def now() -> str:
 
 
 @dataclass
-class StageRecord:
-    status: str = "running"  # running | done | failed
-    duration_s: float | None = None
-    log: str | None = None
-    error: str | None = None
-
-
-@dataclass
 class BuildState:
     build_name: str
     schema_version: int = SCHEMA_VERSION

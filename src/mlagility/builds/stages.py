@@ -1,110 +1,23 @@
-"""Build stages: each turns part of a ``BuildContext`` into artifacts in the build directory.
+"""The built-in stages and the default sequences (PyTorch invocations, ``.onnx`` files).
 
 Stages import torch/onnx/onnxruntime inside ``run`` so that importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-import shutil
 import traceback
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlagility.build.options import BuildOptions
-from mlagility.build.state import BuildState
-from mlagility.common.exceptions import StageError, UsageError, one_line, root_cause
+from mlagility.builds.onnx_tools import onnx_graph_inputs, onnx_opset, onnx_signature, remove_onnx, save_onnx
+from mlagility.builds.options import BuildOptions
+from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.common.exceptions import StageError, one_line, root_cause
 
 ONNX_FILE = "model.onnx"
 OPTIMIZED_FILE = "model-opt.onnx"
 CONVERTED_FILE = "model-converted.onnx"
 INPUTS_FILE = "inputs.npz"
-
-
-@dataclass
-class BuildContext:
-    """What stages read and write. ``model``/``args``/``kwargs`` are absent for ``.onnx`` inputs."""
-
-    dir: Path
-    state: BuildState
-    options: BuildOptions
-    model: Any = None
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    onnx_source: Path | None = None
-
-    def path(self, key: str) -> Path | None:
-        relative = self.state.artifacts.get(key)
-        return None if relative is None else self.dir / relative
-
-    def call_kwargs(self) -> dict:
-        """The keyword arguments the build uses: the script's, plus ``state.call_overrides``."""
-        return {**self.kwargs, **(self.state.call_overrides or {})}
-
-    def current_onnx(self) -> Path | None:
-        """The newest ONNX model of the build before optimization (converted, else exported)."""
-        return self.path("converted") or self.path("onnx")
-
-
-class Stage(ABC):
-    """One unit of build work.
-
-    ``name`` is unique in a sequence and names the log file (``log_<name>.txt``); ``needs`` and
-    ``produces`` list artifact keys (``onnx``, ``inputs``, ``converted``, ``optimized``...).
-    ``run`` reads and updates ``ctx.state`` (artifacts, facts) and raises on failure; its
-    stdout/stderr/warnings go to its log, its duration and peak memory to the state.
-    """
-
-    name: str = ""
-    description: str = ""
-    needs: tuple[str, ...] = ()
-    produces: tuple[str, ...] = ()
-
-    @abstractmethod
-    def run(self, ctx: BuildContext) -> None:
-        """Do the work, record artifacts in ``ctx.state``; raise on failure."""
-
-
-class Sequence:
-    """An ordered list of stages; sequences nest and are flattened; names must be unique."""
-
-    def __init__(self, name: str, parts: "list[Stage | Sequence]"):
-        self.name = name
-        self.stages: list[Stage] = []
-        for part in parts:
-            if isinstance(part, Sequence):
-                self.stages.extend(part.stages)
-            elif isinstance(part, Stage):
-                self.stages.append(part)
-            else:
-                raise UsageError(f"sequence {name!r}: {part!r} is not a Stage or a Sequence")
-        names = [stage.name for stage in self.stages]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise UsageError(f"sequence {name!r} has duplicate stage names: {', '.join(duplicates)}")
-        if any(not n for n in names):
-            raise UsageError(f"sequence {name!r} has a stage without a name")
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(stage.name for stage in self.stages)
-
-
-def onnx_opset(path: Path) -> int | None:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
-
-
-def onnx_graph_inputs(path: Path) -> list[Any]:
-    """The graph inputs that are real inputs (not initializers), as ONNX ValueInfo."""
-    import onnx
-
-    graph = onnx.load(str(path), load_external_data=False).graph
-    initializers = {init.name for init in graph.initializer}
-    return [value for value in graph.input if value.name not in initializers]
 
 
 class ExportOnnx(Stage):
@@ -125,7 +38,7 @@ class ExportOnnx(Stage):
         while attempts:
             exporter = attempts.pop(0)
             path = ctx.dir / ONNX_FILE
-            _remove_onnx(path)
+            remove_onnx(path)
             try:
                 print(f"--- exporting with the {exporter} exporter, overrides {ctx.state.call_overrides}")
                 self._export(ctx, path, dynamo=exporter == "dynamo")
@@ -144,7 +57,7 @@ class ExportOnnx(Stage):
             ctx.state.artifacts["onnx"] = ONNX_FILE
             ctx.state.opset = onnx_opset(path)
             return
-        _remove_onnx(ctx.dir / ONNX_FILE)
+        remove_onnx(ctx.dir / ONNX_FILE)
         raise StageError(self.name, "; ".join(f"{k} exporter: {v}" for k, v in failures.items()))
 
     @staticmethod
@@ -172,11 +85,6 @@ def _accepts(model, parameter: str) -> bool:
         return False
 
 
-def _remove_onnx(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + ".data")):
-        candidate.unlink(missing_ok=True)
-
-
 class CheckOnnx(Stage):
     """``onnx.checker``, then the facts of the model: ops, opset, sizes, inputs/outputs, FLOPs."""
 
@@ -187,7 +95,7 @@ class CheckOnnx(Stage):
     def run(self, ctx: BuildContext) -> None:
         import onnx
 
-        from mlagility.build.onnx_info import describe_onnx
+        from mlagility.builds.onnx_tools import describe_onnx
 
         onnx.checker.check_model(str(ctx.path("onnx")))
         ctx.state.opset = onnx_opset(ctx.path("onnx"))
@@ -246,7 +154,7 @@ class OptimizeOnnx(Stage):
         import onnxruntime as ort
 
         out = ctx.dir / OPTIMIZED_FILE
-        _remove_onnx(out)
+        remove_onnx(out)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(out)
@@ -264,7 +172,7 @@ class OptimizeOnnx(Stage):
         except Exception as error:
             print(f"the optimized model does not load; runtimes will use the exported one: {error}")
             ctx.state.exporter_notes["optimize"] = f"optimized file unusable, not used: {one_line(error)}"
-            _remove_onnx(out)
+            remove_onnx(out)
             return
         ctx.state.artifacts["optimized"] = OPTIMIZED_FILE
 
@@ -283,7 +191,7 @@ class ConvertFp16(Stage):
 
         model = onnx.load(str(ctx.path("onnx")))
         converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True)
-        _save_onnx(converted, ctx.dir / CONVERTED_FILE)
+        save_onnx(converted, ctx.dir / CONVERTED_FILE)
         ctx.state.artifacts["converted"] = CONVERTED_FILE
 
 
@@ -299,16 +207,9 @@ class QuantizeInt8(Stage):
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         out = ctx.dir / CONVERTED_FILE
-        _remove_onnx(out)
+        remove_onnx(out)
         quantize_dynamic(str(ctx.path("onnx")), str(out), weight_type=QuantType.QInt8, use_external_data_format=True)
         ctx.state.artifacts["converted"] = CONVERTED_FILE
-
-
-def _save_onnx(model, path: Path) -> None:
-    import onnx
-
-    _remove_onnx(path)
-    onnx.save_model(model, str(path), save_as_external_data=True, location=path.name + ".data")
 
 
 class UseOnnxFile(Stage):
@@ -322,23 +223,6 @@ class UseOnnxFile(Stage):
         ctx.state.artifacts["onnx"] = str(ctx.onnx_source.resolve())
         ctx.state.exporter = "provided"
         ctx.state.opset = onnx_opset(ctx.onnx_source)
-
-
-def onnx_signature(path: Path) -> list[dict[str, Any]]:
-    """Name, shape and numpy dtype of each graph input; a dynamic dimension is its name (str)."""
-    import numpy as np
-    from onnx import helper
-
-    signature = []
-    for value in onnx_graph_inputs(path):
-        tensor_type = value.type.tensor_type
-        shape = [
-            dim.dim_value if dim.HasField("dim_value") and dim.dim_value > 0 else (dim.dim_param or "?")
-            for dim in tensor_type.shape.dim
-        ]
-        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor_type.elem_type))
-        signature.append({"name": value.name, "shape": shape, "dtype": str(dtype)})
-    return signature
 
 
 class RandomInputs(Stage):
@@ -397,29 +281,3 @@ def onnx_file_sequence(options: BuildOptions) -> Sequence:
     return Sequence("onnx_file", [UseOnnxFile(), CheckOnnx(), RandomInputs()])
 
 
-def remove_artifacts(build_dir: Path) -> None:
-    """Delete everything a build produced except logs (used before a rebuild)."""
-    for child in build_dir.iterdir():
-        if child.name.startswith("log_") or child.name.startswith("."):
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink(missing_ok=True)
-
-
-def load_sequence_file(path) -> Sequence:
-    """A custom sequence from a Python file defining ``get_sequence()`` (``--sequence-file``)."""
-    import runpy
-
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"--sequence-file {path}: no such file")
-    try:
-        namespace = runpy.run_path(str(path), run_name="mlagility_sequence")
-    except Exception as error:
-        raise UsageError(f"--sequence-file {path} raised {one_line(error)}")
-    if not callable(namespace.get("get_sequence")):
-        raise UsageError(f"--sequence-file {path} must define get_sequence() returning a Sequence or a list of stages")
-    sequence = namespace["get_sequence"]()
-    return sequence if isinstance(sequence, Sequence) else Sequence(path.stem, list(sequence))

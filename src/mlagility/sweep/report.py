@@ -12,9 +12,9 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from mlagility.build.attempts import ATTEMPTS_DIR, Attempt, process_alive
-from mlagility.build.cache import Cache
-from mlagility.build.state import BuildState
+from mlagility.sweep.attempts import ATTEMPTS_DIR, Attempt, process_alive
+from mlagility.builds.cache import Cache
+from mlagility.builds.state import BuildState
 from mlagility.common import filesystem
 
 COLUMNS = [

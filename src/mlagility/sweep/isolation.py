@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mlagility.api.inputs import Target
+from mlagility.sweep.targets import Target
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult
-from mlagility.build.attempts import AttemptLog
+from mlagility.sweep.attempts import AttemptLog
 
 LOGS_DIR = "_logs"
 

@@ -1,0 +1,348 @@
+"""Every benchmark option, declared once.
+
+Each ``Option`` says its name (the API keyword), type, default, unit, help text, whether it
+changes a build's identity (``build``: a build made with another value is another build or stale)
+and whether it is part of a sweep attempt's identity (``resume``: ``--resume`` skips a script
+only when it was attempted with the same values). Everything else is derived from this list:
+
+* the ``benchit benchmark`` flags (``add_arguments``), whatever their place on the command line;
+* the keyword arguments of ``benchmark_script``/``benchmark_model`` and their docstrings
+  (``api_signature``, ``api_docs``);
+* the flags that reproduce a run in a child process or a Slurm task (``to_flags``) and the
+  values read back from them (``from_flags``), a round trip tested for every option;
+* the ``--resume`` key (``resume_identity``).
+
+Validation happens once, in ``Option.check``: a bad value (NaN, infinity, out of range, wrong
+choice, unparsable environment variable) is one ``UsageError`` line naming the option and the fix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from mlagility.common.exceptions import UsageError
+
+API_SCRIPT, API_MODEL = "benchmark_script", "benchmark_model"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One benchmark option.
+
+    ``type``: ``bool`` (a flag), ``int``, ``float``, ``str``, or ``list`` (of ``str``, ``nargs``).
+    ``minimum``/``maximum`` bound numbers (``exclusive_minimum`` for > instead of >=); NaN and
+    infinity are always refused. ``env``: an environment variable read when the value is not
+    given. ``api``: which API functions take it as a keyword. ``cli_only``: flag without an API
+    keyword (e.g. ``--traceback``). ``negated``: the flag sets the option to False (``--no-check``).
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    unit: str | None = None
+    short: str | None = None
+    flag: str | None = None  # default: --name-with-dashes
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    env: str | None = None
+    build: bool = False
+    resume: bool = False
+    api: tuple[str, ...] = (API_SCRIPT, API_MODEL)
+    group: str | None = None  # options of one group exclude each other
+    negated: bool = False
+    hidden: bool = False
+    metavar: str | None = None
+
+    @property
+    def cli_flag(self) -> str:
+        if self.flag:
+            return self.flag
+        return "--" + ("no-" if self.negated else "") + self.name.replace("_", "-")
+
+    # -- values -------------------------------------------------------------------------------
+    def check(self, value: Any) -> Any:
+        """The value, converted and validated; raises ``UsageError`` naming the flag."""
+        if value is None:
+            return self._from_env() if self.env else value
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise UsageError(f"{self.name} must be True or False (got {value!r})")
+            return value
+        if self.type is list:
+            items = [value] if isinstance(value, str) else list(value)
+            if not items:
+                raise UsageError(f"{self.cli_flag} needs at least one value")
+            items = [str(item) for item in items]
+            for item in items:
+                self._check_choice(item)
+            return items
+        if self.type in (int, float):
+            value = self._number(value)
+        elif self.type is str:
+            value = str(value)
+        self._check_choice(value)
+        return value
+
+    def _number(self, value: Any) -> float | int:
+        kind = "a whole number" if self.type is int else "a number" + (f" of {self.unit}" if self.unit else "")
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = self.type(value) if self.type is float else int(str(value)) if isinstance(value, str) else value
+            if self.type is int and (not isinstance(number, int) and not float(number).is_integer()):
+                raise ValueError
+            number = self.type(number)
+        except (TypeError, ValueError, OverflowError):
+            raise UsageError(f"{self.cli_flag} {value!r} is not {kind}")
+        if isinstance(number, float) and not math.isfinite(number):
+            raise UsageError(f"{self.cli_flag} {value!r} is not {kind}: give a finite value")
+        low, high = self.minimum, self.maximum
+        if low is not None and (number <= low if self.exclusive_minimum else number < low):
+            relation = "greater than" if self.exclusive_minimum else "at least"
+            raise UsageError(f"{self.cli_flag} must be {relation} {low:g} (got {number:g})")
+        if high is not None and number > high:
+            raise UsageError(f"{self.cli_flag} must be at most {high:g} (got {number:g})")
+        return number
+
+    def _check_choice(self, value: Any) -> None:
+        if self.choices is not None and value not in self.choices:
+            raise UsageError(
+                f"invalid {self.cli_flag} {value!r}: choose one of {', '.join(map(str, self.choices))}"
+            )
+
+    def _from_env(self) -> Any:
+        text = os.environ.get(self.env or "")
+        if text is None or text == "":
+            return self.default
+        try:
+            return self.check(text)
+        except UsageError as error:
+            raise UsageError(f"{self.env}={text!r}: {error}") from None
+
+    # -- CLI ----------------------------------------------------------------------------------
+    def help_text(self) -> str:
+        parts = [self.help]
+        if self.type is not bool:
+            default = self.default if self.default not in (None, [], ()) else None
+            if isinstance(default, list):
+                default = " ".join(default)
+            if self.env and default is not None:
+                parts.append(f"(default: ${self.env} or {default})")
+            elif self.env:
+                parts.append(f"(default: ${self.env})")
+            elif default is not None:
+                parts.append(f"(default: {default}{' ' + self.unit if self.unit else ''})")
+        return " ".join(parts)
+
+    def to_flags(self, value: Any) -> list[str]:
+        """The command-line words that give this option ``value`` (none for the default)."""
+        if value == self.default or value is None:
+            return []
+        if self.type is bool:
+            return [self.cli_flag] if value != self.negated else []
+        if self.type is list:
+            return [self.cli_flag, *map(str, value)]
+        return [f"{self.cli_flag}={value!r}" if isinstance(value, float) else f"{self.cli_flag}={value}"]
+
+
+def _opt(name, type_, default, help_, **kw) -> Option:
+    return Option(name, type_, default, help_, **kw)
+
+
+SCRIPT = (API_SCRIPT,)
+
+# The options, in the order ``--help`` shows them.
+OPTIONS: list[Option] = [
+    _opt("cache_dir", str, None, "build cache directory", short="-d", env="MLAGILITY_CACHE_DIR",
+         metavar="DIR"),
+    _opt("device", str, "x86", "device type to benchmark on: x86, nvidia, ...", resume=True),
+    _opt("runtime", list, ["ort"], "runtime(s) to benchmark with, in turn (see benchit --list-runtimes)",
+         resume=True, metavar="RUNTIME"),
+    _opt("rebuild", str, "if_needed", "when to rebuild a cached build",
+         choices=("if_needed", "always", "never"), resume=True),
+    _opt("iterations", int, 100, "minimum number of timed inferences", minimum=1, resume=True),
+    _opt("min_time", float, 1.0, "minimum timed duration", unit="s", minimum=0, resume=True),
+    _opt("max_time", float, 60.0, "maximum timed duration (stops the loop even below --iterations)",
+         unit="s", minimum=0, exclusive_minimum=True, resume=True),
+    _opt("analyze_only", bool, False, "discover the models; build and benchmark nothing", api=SCRIPT,
+         group="stop", resume=True),
+    _opt("build_only", bool, False, "build; do not benchmark", group="stop", resume=True),
+    _opt("export_only", bool, False, "export to ONNX and check it; do not benchmark", group="stop",
+         resume=True),
+    _opt("onnx_opset", int, None, "ONNX opset to export (default: the exporter's)", minimum=7, maximum=30,
+         env="MLAGILITY_ONNX_OPSET", build=True, resume=True),
+    _opt("precision", str, "fp32", "fp16: convert weights and compute to fp16, keeping fp32 inputs/outputs",
+         choices=("fp32", "fp16"), build=True, resume=True),
+    _opt("quantize", str, None, "int8: ONNX Runtime dynamic quantization of the weights", choices=("int8",),
+         build=True, resume=True),
+    _opt("sequence", str, None, "a Python file defining get_sequence(): the build stages to run instead "
+         "of the default (API: also a Sequence or a list of stages)", flag="--sequence-file", build=True,
+         resume=True, metavar="FILE"),
+    _opt("script_args", str, "", "arguments passed to the scripts' sys.argv, as one shell-quoted string",
+         api=SCRIPT, resume=True, metavar='"ARGS"'),
+    _opt("max_depth", int, 0, "also benchmark the sub-models down to this depth (0: the models the "
+         "script calls)", minimum=0, api=SCRIPT, resume=True),
+    _opt("labels", list, None, "only scripts whose '# labels:' line has every KEY with one of its values",
+         api=SCRIPT, metavar="KEY::V1,V2"),
+    _opt("process_isolation", bool, False, "run each script in its own child process (a crash or hang "
+         "costs only that script)", api=SCRIPT),
+    _opt("timeout", float, 3600.0, "seconds before an isolated script is killed with its process tree",
+         unit="s", minimum=0, exclusive_minimum=True, env="MLAGILITY_TIMEOUT_SECONDS", api=SCRIPT),
+    _opt("resume", bool, False, "skip scripts already attempted with the same options (successes and "
+         "failures)", api=SCRIPT),
+    _opt("lean_cache", bool, False, "remove heavy artifacts (ONNX files, inputs) once each build is "
+         "benchmarked (raw latency samples are kept)"),
+    _opt("check", bool, True, "compare each runtime's outputs with PyTorch eager's", negated=True,
+         resume=True),
+]
+
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+
+
+def defaults(api: str | None = None) -> dict[str, Any]:
+    return {o.name: o.default for o in OPTIONS if api is None or api in o.api}
+
+
+def resolve(values: dict[str, Any], api: str | None = None) -> dict[str, Any]:
+    """Every option's checked value: given ones validated, missing ones from env or default.
+
+    Raises ``UsageError`` for an unknown option name or a bad value, and when two options of
+    one ``group`` are both set.
+    """
+    unknown = sorted(set(values) - set(BY_NAME))
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join(unknown)}")
+    resolved = {}
+    for option in OPTIONS:
+        if api is not None and api not in option.api and option.name not in values:
+            resolved[option.name] = option.default
+            continue
+        value = values.get(option.name)
+        if option.name == "sequence" and value is not None and not isinstance(value, (str, os.PathLike)):
+            resolved[option.name] = value  # a Sequence object or a list of stages (API only)
+            continue
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        resolved[option.name] = option.check(value) if value is not None or option.env else (
+            option.default if value is None else value
+        )
+    groups: dict[str, list[str]] = {}
+    for option in OPTIONS:
+        if option.group and resolved[option.name]:
+            groups.setdefault(option.group, []).append(option.cli_flag)
+    for flags in groups.values():
+        if len(flags) > 1:
+            raise UsageError(f"{' and '.join(flags)} exclude each other: pick one")
+    return resolved
+
+
+# -- CLI -------------------------------------------------------------------------------------
+def add_arguments(parser, exclude: Iterable[str] = ()) -> None:
+    """Add every option as a flag to an argparse parser (values are checked later by ``resolve``)."""
+    import argparse
+
+    groups: dict[str, Any] = {}
+    for option in OPTIONS:
+        if option.name in exclude:
+            continue
+        target = parser
+        if option.group:
+            if option.group not in groups:
+                groups[option.group] = parser.add_mutually_exclusive_group()
+            target = groups[option.group]
+        names = [option.short, option.cli_flag] if option.short else [option.cli_flag]
+        help_text = argparse.SUPPRESS if option.hidden else option.help_text().replace("%", "%%")
+        if option.type is bool:
+            target.add_argument(*names, dest=option.name, action="store_const",
+                                const=not option.negated, default=None, help=help_text)
+        elif option.type is list:
+            target.add_argument(*names, dest=option.name, nargs="+", default=None,
+                                metavar=option.metavar or option.name.upper(), help=help_text)
+        else:
+            target.add_argument(*names, dest=option.name, default=None, help=help_text,
+                                metavar=option.metavar or option.name.upper())
+
+
+def from_namespace(args) -> dict[str, Any]:
+    """The options given on a command line (``None`` for those not given)."""
+    return {o.name: getattr(args, o.name) for o in OPTIONS if hasattr(args, o.name)
+            and getattr(args, o.name) is not None}
+
+
+def to_flags(values: dict[str, Any], exclude: Iterable[str] = ()) -> list[str]:
+    """The flags that reproduce ``values`` (resolved) in a child process; defaults are omitted."""
+    words: list[str] = []
+    for option in OPTIONS:
+        if option.name in exclude or option.name not in values:
+            continue
+        value = values[option.name]
+        if option.name == "sequence" and value is not None and not isinstance(value, str):
+            raise UsageError("a Sequence object cannot be passed to a child process: use a sequence file")
+        words += option.to_flags(value)
+    return words
+
+
+def resume_identity(values: dict[str, Any]) -> dict[str, Any]:
+    """What makes two attempts of a script the same attempt (for ``--resume``)."""
+    identity = {}
+    for option in OPTIONS:
+        if option.resume:
+            value = values.get(option.name, option.default)
+            if option.name == "sequence" and value is not None and not isinstance(value, str):
+                value = getattr(value, "names", None) or [getattr(s, "name", str(s)) for s in value]
+            if option.name == "script_args" and isinstance(value, list):
+                value = shlex.join(value)
+            identity[option.name] = value
+    return identity
+
+
+# -- API -------------------------------------------------------------------------------------
+def api_signature(api: str, leading: list[inspect.Parameter], trailing: list[inspect.Parameter] = ()
+                  ) -> inspect.Signature:
+    """The signature of an API function: its own leading parameters, then every option it takes."""
+    params = list(leading)
+    for option in OPTIONS:
+        if api in option.api:
+            params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=option.default, annotation=_annotation(option)))
+    params += list(trailing)
+    return inspect.Signature(params)
+
+
+def api_docs(api: str) -> str:
+    """The "Options" section of an API function's docstring."""
+    lines = ["Options (keyword arguments; each is also a ``benchit`` flag):", ""]
+    for option in OPTIONS:
+        if api in option.api:
+            default = "env " + option.env + ", else " + repr(option.default) if option.env else repr(option.default)
+            unit = f", {option.unit}" if option.unit else ""
+            lines.append(f"    ``{option.name}`` ({_annotation(option)}{unit}, default {default}): {option.help}"
+                         f" [``{option.cli_flag}``]")
+    return "\n".join(lines)
+
+
+def _annotation(option: Option) -> str:
+    name = {list: "list[str]"}.get(option.type, option.type.__name__)
+    return f"{name} | None" if option.default is None else name
+
+
+def with_options(api: str, leading: list[str], trailing: Iterable[str] = ()) -> Callable:
+    """Decorator: give ``function(*leading, **options)`` the derived signature and docs."""
+
+    def decorate(function: Callable) -> Callable:
+        own = inspect.signature(function).parameters
+        function.__signature__ = api_signature(
+            api, [own[name] for name in leading], [own[name] for name in trailing]
+        )
+        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
+        return function
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Sweeps: choosing targets, attempt records for --resume, process isolation, reports."""
