@@ -48,7 +48,7 @@ def main(request_path: str) -> None:
     from mlagility.common.system_info import logical_cores
     from mlagility.runtimes.measurement import Measurement
     from mlagility.common.system_info import peak_rss_mib
-from mlagility.runtimes.timing import BenchmarkSettings, measure
+    from mlagility.runtimes.timing import BenchmarkSettings, measure
 
     request = json.loads(open(request_path, encoding="utf-8").read())
     settings = BenchmarkSettings(**request["settings"])
