@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import sysconfig
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,15 +45,40 @@ def has_parameters(module: torch.nn.Module) -> bool:
     return next(module.parameters(), None) is not None
 
 
+_PARALLEL_WRAPPERS = (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)
+
+
 def unwrap(module: torch.nn.Module) -> torch.nn.Module:
-    """The module a ``torch.compile`` wrapper (``OptimizedModule``) stands for."""
-    return getattr(module, "_orig_mod", module) if hasattr(module, "_orig_mod") else module
+    """The model a wrapper stands for: ``torch.compile``'s ``OptimizedModule`` (``_orig_mod``),
+    ``nn.DataParallel`` / ``DistributedDataParallel`` (``.module``), nested in any order."""
+    for _ in range(8):
+        inner = getattr(module, "_orig_mod", None)
+        if inner is None and isinstance(module, _PARALLEL_WRAPPERS):
+            inner = module.module
+        if not isinstance(inner, torch.nn.Module):
+            return module
+        module = inner
+    return module
+
+
+def class_names(module: torch.nn.Module) -> tuple[str, str]:
+    """(class name, qualified class) as the user wrote them; a ``torch.jit.script``/``trace``
+    model is shown by its original class (``TinyScorer``), not ``RecursiveScriptModule``."""
+    if isinstance(module, torch.jit.ScriptModule):
+        try:
+            qualified = module._c._type().qualified_name()
+        except Exception:
+            qualified = getattr(module, "original_name", type(module).__name__)
+        name = getattr(module, "original_name", None) or qualified.rsplit(".", 1)[-1]
+        return name, f"{qualified.replace('__torch__.', '')} (TorchScript)"
+    return type(module).__name__, f"{type(module).__module__}.{type(module).__qualname__}"
 
 
 @dataclass
 class _Tracked:
     module: torch.nn.Module
     info: ModelInfo
+    instance: int = 0  # 0 for the first object with this model hash, 1 for the second...
 
 
 @dataclass
@@ -85,17 +111,39 @@ class ModelDiscovery:
         self.invocations: list[Invocation] = []
         self._by_key: dict[tuple[int, str], Invocation] = {}
         self._tracked: dict[int, _Tracked] = {}
+        self._instances: dict[str, int] = {}  # model hash -> how many distinct objects have it
         self._created: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._stack: list[_Call] = []
         self._handles: list = []
+        # Hooks are process-wide; the call stack is per thread, recording is under one lock.
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._stacks: dict[int, list] = {}  # thread id -> that thread's stack (to see who is busy)
+        self._model_threads: weakref.WeakSet = weakref.WeakSet()  # non-main threads that called models
+        self._pending: list[tuple[Invocation, torch.nn.Module]] = []  # builds deferred to the main thread
+        self._building = False
+        self._fast = max_depth == 0
+        self._fast_handle = None
 
     # -- hook lifetime -------------------------------------------------------------------
     def __enter__(self) -> "ModelDiscovery":
         self._register()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self._remove()
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if exc_type is None or not issubclass(exc_type, KeyboardInterrupt):
+                self._run_pending(final=True)
+        finally:
+            self._remove()
+
+    @property
+    def _stack(self) -> list:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+            with self._lock:
+                self._stacks[threading.get_ident()] = stack
+        return stack
 
     @contextlib.contextmanager
     def suspended(self):
@@ -117,11 +165,48 @@ class ModelDiscovery:
             hooks.register_module_buffer_registration_hook(self._on_registration),
             hooks.register_module_module_registration_hook(self._on_registration),
         ]
+        self._call_hooks = (self._handles[0].id, self._handles[1].id)
 
     def _remove(self) -> None:
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        if self._fast_handle is not None:  # a top-level call interrupted (KeyboardInterrupt)
+            self._fast_handle.remove()
+            self._fast_handle = None
+
+    # -- the fast path (max_depth 0, one thread) ------------------------------------------------
+    # With max_depth 0 nothing below a top-level model call is recorded, yet the global hooks make
+    # every submodule call take torch's slow path (hooks looked up, closures, try/except) and run
+    # two Python hooks. So for the duration of a top-level call the two global call hooks are taken
+    # out of torch's hook dicts (submodules take torch's no-hook fast path) and one always-called
+    # forward hook on the called module itself puts them back when it returns or raises. Only when
+    # the process runs a single Python thread: with several, another thread's calls must still be
+    # seen, so every call goes through the hooks (per-thread stacks).
+    def _take_fast_path(self, module) -> None:
+        pre_id, post_id = self._call_hooks
+        hooks = torch.nn.modules.module
+        pre = hooks._global_forward_pre_hooks.pop(pre_id, None)
+        post = hooks._global_forward_hooks.pop(post_id, None)
+        if pre is None or post is None:  # not ours to take (suspended, or already out)
+            if pre is not None:
+                hooks._global_forward_pre_hooks[pre_id] = pre
+            if post is not None:
+                hooks._global_forward_hooks[post_id] = post
+            return
+
+        def returned(called, args, kwargs, result):
+            handle.remove()
+            self._fast_handle = None
+            if self._handles and self._call_hooks == (pre_id, post_id):
+                hooks._global_forward_pre_hooks[pre_id] = pre
+                hooks._global_forward_hooks[post_id] = post
+            if _raised_in(called):  # torch passes kwargs to this hook even when forward raised
+                self._after_call(called, args, None)
+            else:
+                self._after_call(called, args, kwargs, result)
+
+        handle = self._fast_handle = module.register_forward_hook(returned, with_kwargs=True, always_call=True)
 
     # -- hooks ---------------------------------------------------------------------------
     def _on_registration(self, module, _name, _value) -> None:
@@ -129,26 +214,67 @@ class ModelDiscovery:
             self._created[module] = self._creation_site(module)
 
     def _before_call(self, module, _args) -> None:
-        if not torch.compiler.is_compiling():
-            self._stack.append(_Call(module))
+        if torch.compiler.is_compiling():
+            return
+        stack = self._stack
+        stack.append(_Call(module))
+        if len(stack) == 1:
+            if threading.current_thread() is not threading.main_thread():
+                self._model_threads.add(threading.current_thread())
+            elif self._fast and threading.active_count() == 1 and getattr(module, "_compiled_call_impl", None) is None:
+                self._take_fast_path(module)
 
     def _after_call(self, module, args, *rest) -> None:
-        if torch.compiler.is_compiling() or not self._stack or self._stack[-1].module is not module:
+        if torch.compiler.is_compiling():
             return
-        call = self._stack.pop()
+        stack = self._stack
+        if not stack or stack[-1].module is not module:
+            return
+        call = stack.pop()
+        depth = len(stack)
+        if depth > self.max_depth and not (depth and unwrap(stack[-1].module) is module):
+            return  # too deep to record (checked first: has_parameters walks the whole module)
         if len(rest) != 2 or not has_parameters(module):
             return  # the call raised (rest == (result,)), or this module is not a model
-        depth = len(self._stack)
-        if depth and unwrap(self._stack[-1].module) is module:  # torch.compile wrapper's inner call
-            self._stack[-1].children.extend(call.children)
-            return
-        if depth > self.max_depth:
+        if depth and unwrap(stack[-1].module) is module:  # a wrapper's inner call (compile, DataParallel)
+            stack[-1].children.extend(call.children)
             return
         done = _Completed(module, args, rest[0], call.children)
         if depth:
-            self._stack[-1].children.append(done)
+            stack[-1].children.append(done)
         elif not inside_module_init():
-            self._record_tree(done, root=None, parent=None, depth=0)
+            with self._lock:
+                self._record_tree(done, root=None, parent=None, depth=0)
+            self._run_pending()
+
+    # -- builds: only on the main thread, never while another thread is running a model ----------
+    def _can_build_now(self) -> bool:
+        if threading.current_thread() is not threading.main_thread() or self._building:
+            return False
+        me = threading.get_ident()
+        with self._lock:
+            busy = any(stack for ident, stack in self._stacks.items() if ident != me)
+        return not busy and not any(thread.is_alive() for thread in list(self._model_threads))
+
+    def _run_pending(self, final: bool = False) -> None:
+        """Hand the deferred invocations to the callback, from the main thread (at the end of the
+        script, whatever other threads are doing; the hooks are suspended while they build)."""
+        if not self._pending or threading.current_thread() is not threading.main_thread():
+            return
+        if not final and not self._can_build_now():
+            return
+        while self._pending:
+            with self._lock:
+                invocation, module = self._pending.pop(0)
+            self._build(invocation, module)
+
+    def _build(self, invocation: Invocation, module) -> None:
+        self._building = True
+        try:
+            with self.suspended():
+                self.on_invocation(invocation, module)
+        finally:
+            self._building = False
 
     # -- recording -----------------------------------------------------------------------
     def _record_tree(self, done: _Completed, root, parent: str | None, depth: int) -> None:
@@ -160,7 +286,8 @@ class ModelDiscovery:
         module = unwrap(called)
         tracked = self._track(module, called, root, depth)
         signature, specs = hashing.input_signature(module, args, kwargs)
-        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, parent)
+        constants = hashing.constant_arguments(module, args, kwargs)
+        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, parent, tracked.instance)
         key = (id(module), inv_hash)
         if key in self._by_key:
             self._by_key[key].executions += 1
@@ -171,13 +298,13 @@ class ModelDiscovery:
             inputs=specs,
             signature=signature,
             parent_invocation=parent,
+            constants=constants,
             args=_detached_copy(args),
             kwargs=_detached_copy(kwargs),
         )
         self._by_key[key] = invocation
         self.invocations.append(invocation)
-        with self.suspended():
-            self.on_invocation(invocation, module)
+        self._pending.append((invocation, module))
         return invocation
 
     def _track(self, module, called, root: Invocation | None, depth: int) -> _Tracked:
@@ -185,19 +312,26 @@ class ModelDiscovery:
         if tracked is None:
             file, line = self._created.get(module) or self._created.get(called) or self._call_site()
             params = list(module.parameters())
+            class_name, qualified_class = class_names(module)
+            model_hash = hashing.model_hash(module)
+            # Two objects with one architecture (a student and a teacher) are two models: the
+            # second one's invocations get their own hashes (and builds); the first keeps its own.
+            instance = self._instances.get(model_hash, 0)
+            self._instances[model_hash] = instance + 1
             info = ModelInfo(
                 name=self._sub_model_name(module, root) if root else self._variable_name(module, called),
                 depth=depth,
                 parent_hash=root.model.model_hash if root else None,
-                class_name=type(module).__name__,
-                qualified_class=f"{type(module).__module__}.{type(module).__qualname__}",
+                class_name=class_name,
+                qualified_class=qualified_class,
                 file=file,
                 line=line,
                 params=sum(p.numel() for p in params),
                 size_mb=sum(p.numel() * p.element_size() for p in params) / 1e6,
-                model_hash=hashing.model_hash(module),
+                model_hash=model_hash,
+                wrapper=type(called).__name__ if called is not module else None,
             )
-            tracked = self._tracked[id(module)] = _Tracked(module, info)
+            tracked = self._tracked[id(module)] = _Tracked(module, info, instance)
         return tracked
 
     # -- where in the user's code ----------------------------------------------------------
@@ -248,6 +382,16 @@ class ModelDiscovery:
             if not is_library_file(frame.f_code.co_filename):
                 break
         return type(module).__name__
+
+
+_CALL_IMPL = torch.nn.Module._call_impl.__code__
+
+
+def _raised_in(module) -> bool:
+    """Whether ``module``'s call is unwinding an exception (its ``_call_impl`` caught one)."""
+    error = sys.exc_info()[1]
+    tb = error.__traceback__ if error is not None else None
+    return tb is not None and tb.tb_frame.f_code is _CALL_IMPL and tb.tb_frame.f_locals.get("self") is module
 
 
 def inside_module_init() -> bool:

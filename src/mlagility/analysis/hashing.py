@@ -97,11 +97,31 @@ def input_signature(module, args: tuple, kwargs: dict) -> tuple[str, list[InputS
     return "|".join(parts), specs
 
 
+def constant_arguments(module, args: tuple, kwargs: dict) -> list[tuple[str, str]]:
+    """The call's non-tensor arguments as (name, short text), e.g. ``("steps", "3")``,
+    ``("mask", "None")``; arguments holding tensors are described by their tensor specs instead.
+    Defaults the call did not pass are not listed (they are the same on every call)."""
+    import torch
+    from torch.utils import _pytree
+
+    constants = []
+    for name, value in bind_inputs(module, args, kwargs):
+        leaves = _pytree.tree_leaves(value)
+        if any(isinstance(leaf, torch.Tensor) for leaf in leaves):
+            continue
+        text = repr(value) if value is None or isinstance(value, (bool, int, float, str)) else _constant(value)
+        constants.append((name, text if len(text) <= 60 else text[:57] + "..."))
+    return constants
+
+
 def _constant(value: Any) -> str:
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     return type(value).__qualname__
 
 
-def invocation_hash(model_hash_: str, signature: str, parent: str | None = None) -> str:
-    return short_hash(f"{model_hash_}|{signature}|{parent or ''}")
+def invocation_hash(model_hash_: str, signature: str, parent: str | None = None, instance: int = 0) -> str:
+    """``instance``: 0 for the first model object with this architecture in a script, 1 for the
+    second (a teacher next to its student)...: each object gets its own builds and results."""
+    suffix = f"|instance{instance}" if instance else ""
+    return short_hash(f"{model_hash_}|{signature}|{parent or ''}{suffix}")

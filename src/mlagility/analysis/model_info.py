@@ -37,6 +37,7 @@ class ModelInfo:
     depth: int = 0
     parent_hash: str | None = None
     model_type: str = "pytorch"
+    wrapper: str | None = None  # the wrapper the script called it through (DataParallel...)
 
     @property
     def location(self) -> str:
@@ -53,6 +54,8 @@ class Invocation:
     signature: str
     executions: int = 1
     parent_invocation: str | None = None
+    # The call's non-tensor arguments, (name, repr) in signature order: ("steps", "3")
+    constants: list[tuple[str, str]] = field(default_factory=list)
     # The live objects, kept only in memory (never written to disk as Python objects).
     args: tuple = field(default=(), repr=False, compare=False)
     kwargs: dict = field(default_factory=dict, repr=False, compare=False)
@@ -60,3 +63,7 @@ class Invocation:
     @property
     def input_shapes(self) -> str:
         return ", ".join(f"'{spec.name}': {tuple(spec.shape)}" for spec in self.inputs) or "(none)"
+
+    @property
+    def constant_arguments(self) -> str:
+        return ", ".join(f"{name}={text}" for name, text in self.constants)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from mlagility.analysis.torch_state import clean_context, preserved_state
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
@@ -45,7 +46,7 @@ def build_and_benchmark(
 
     result.build_dir = str(context.dir)
     try:
-        with lock_for(context.dir), eval_mode(context.model):
+        with lock_for(context.dir), preserved_state(context.model), clean_context(), eval_mode(context.model):
             build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
@@ -66,16 +67,22 @@ def build_and_benchmark(
     reporter.changed(result)
 
 
-def _reference_outputs(build, request: BenchmarkRequest):
-    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check)."""
+def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
+    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check):
+    those the build saved from the weights it holds, or (``live``: for runtimes that run the
+    script's model object itself) the live model's, computed with its state preserved."""
     context = build.context
     if not request.check or context.model is None:
         return None
     import torch
 
+    from mlagility.builds.stages import load_reference_outputs
     from mlagility.runtimes.outputs import flatten_outputs
 
-    with torch.inference_mode():
+    saved = None if live else load_reference_outputs(build.dir, build.state)
+    if saved is not None:
+        return saved
+    with preserved_state(context.model, clone_parameters=False), torch.inference_mode():
         return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
 
 
@@ -93,6 +100,8 @@ def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
     reference = _reference_outputs(build, request)
+    if any(getattr(r, "needs_model", False) for r in request.runtimes):
+        live_reference = _reference_outputs(build, request, live=True)
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
@@ -114,7 +123,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 measurement, build.state.build_name
             )
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
-            check = _check(result, build, runtime, reference, request)
+            check = _check(result, build, runtime, live_reference if runtime.needs_model else reference, request)
             if check is not None:
                 build.state.benchmarks[key]["check"] = check
                 result.performance[runtime.name].check = check

@@ -51,6 +51,7 @@ class InvocationResult:
         data["invocation"] = {
             "hash": inv.hash, "inputs": [spec.to_dict() for spec in inv.inputs], "signature": inv.signature,
             "executions": inv.executions, "parent_invocation": inv.parent_invocation,
+            "constants": [list(pair) for pair in inv.constants],
         }
         data["performance"] = {name: perf.to_dict() for name, perf in self.performance.items()}
         return data
@@ -63,6 +64,7 @@ class InvocationResult:
         invocation = Invocation(
             inv["hash"], model, [InputSpec.from_dict(s) for s in inv["inputs"]], inv["signature"],
             inv["executions"], inv["parent_invocation"],
+            constants=[tuple(pair) for pair in inv.get("constants", [])],
         )
         data["performance"] = {k: MeasuredPerformance.from_dict(v) for k, v in data["performance"].items()}
         known = {f.name for f in fields(cls)}

@@ -177,6 +177,7 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
             "params": info.params,
             "labels": target.labels,
             "parent_invocation": invocation.parent_invocation,
+            "arguments": dict(invocation.constants),
         },
         model_hash=info.model_hash,
         weights_hash=weights_hash(module),

@@ -18,6 +18,7 @@ ONNX_FILE = "model.onnx"
 OPTIMIZED_FILE = "model-opt.onnx"
 CONVERTED_FILE = "model-converted.onnx"
 INPUTS_FILE = "inputs.npz"
+REFERENCE_FILE = "reference_outputs.npz"
 
 
 class ExportOnnx(Stage):
@@ -62,14 +63,63 @@ class ExportOnnx(Stage):
 
     @staticmethod
     def _export(ctx: BuildContext, path: Path, dynamo: bool) -> None:
+        """Export in a clean context (the script's autocast, inference mode or default dtype never
+        reach the exporter) and leave the model's parameters, buffers and flags as they were."""
         import torch
+
+        from mlagility.analysis.torch_state import clean_context, preserved_state
 
         options: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo,
                                    "kwargs": ctx.call_kwargs() or None}
         if dynamo:
             options.update(verbose=False, external_data=True)
-        with torch.inference_mode(False), torch.no_grad():
-            torch.onnx.export(ctx.model, ctx.args, str(path), **options)
+        with preserved_state(ctx.model, clone_parameters=False), clean_context():
+            model = ctx.model
+            if dynamo and isinstance(model, torch.jit.ScriptModule):
+                model = _script_to_exported_program(ctx)
+                options.pop("kwargs")
+            torch.onnx.export(model, ctx.args, str(path), **options)
+
+
+def _script_to_exported_program(ctx: BuildContext):
+    """A ``torch.jit.script``/``trace`` model as an ``ExportedProgram`` (the dynamo exporter cannot
+    trace TorchScript; the TorchScript exporter fails on e.g. ``Dict[str, Tensor]`` outputs)."""
+    from torch._export.converter import TS2EPConverter
+
+    if ctx.call_kwargs():
+        raise ValueError("a TorchScript model called with keyword arguments cannot be converted")
+    print("--- TorchScript model: converting with torch._export.converter.TS2EPConverter first")
+    return TS2EPConverter(ctx.model, tuple(ctx.args)).convert()
+
+
+class ReferenceOutputs(Stage):
+    """PyTorch eager's outputs for the build's inputs, from the weights the build is made from
+    (``reference_outputs.npz``): a reused build is checked against its own weights, whatever the
+    script's current weights are (an unseeded script gets new random weights on every run)."""
+
+    name = "reference"
+    description = "Computing PyTorch eager reference outputs"
+    produces = ("reference",)
+
+    def run(self, ctx: BuildContext) -> None:
+        import torch
+
+        from mlagility.analysis.torch_state import clean_context, preserved_state
+        from mlagility.runtimes.outputs import save_outputs
+
+        with preserved_state(ctx.model, clone_parameters=False), clean_context(), torch.inference_mode():
+            outputs = ctx.model(*ctx.args, **ctx.call_kwargs())
+        save_outputs(ctx.dir / REFERENCE_FILE, outputs)
+        ctx.state.artifacts["reference"] = REFERENCE_FILE
+
+
+def load_reference_outputs(build_dir: Path, state) -> list | None:
+    """The reference outputs a build saved (None when it has none, e.g. ``.onnx`` inputs)."""
+    from mlagility.runtimes.outputs import load_outputs
+
+    relative = state.artifacts.get("reference")
+    path = Path(build_dir) / relative if relative else None
+    return load_outputs(path) if path is not None and path.is_file() else None
 
 
 def _returns_cache(reason: str) -> bool:
@@ -261,7 +311,7 @@ def _random_array(rng, dtype, shape):
 
 
 def export_sequence() -> Sequence:
-    return Sequence("export", [ExportOnnx(), CheckOnnx(), SaveInputs()])
+    return Sequence("export", [ReferenceOutputs(), ExportOnnx(), CheckOnnx(), SaveInputs()])
 
 
 def pytorch_sequence(options: BuildOptions) -> Sequence:

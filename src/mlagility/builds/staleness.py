@@ -18,8 +18,11 @@ def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> l
         reasons.append(f"mlagility {old.mlagility_version} -> {new.mlagility_version}")
     if old.model_hash != new.model_hash:
         reasons.append(f"model architecture changed ({old.model_hash} -> {new.model_hash})")
-    elif old.weights_hash != new.weights_hash:
-        reasons.append("weights changed")
+    # Weights are not identity (MLAgility PR #324): an unseeded script has new random weights on
+    # every run and must still reuse its builds. A reused build is checked against the reference
+    # outputs it saved from its own weights; ``--rebuild always`` rebuilds with the current ones.
+    if old.artifacts and "reference" not in old.artifacts and old.weights_hash != new.weights_hash:
+        reasons.append("weights changed (and the build has no reference outputs of its own)")
     reasons += _input_changes(old.inputs, new.inputs)
     for key in sorted(set(old.options) | set(new.options)):
         if key == "sequence" and old.options.get(key) != new.options.get(key):
@@ -31,6 +34,11 @@ def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> l
         if not (build_dir / relative).exists():
             reasons.append(f"artifact missing: {relative}")
     return reasons
+
+
+def weights_differ(old: BuildState | None, new: BuildState) -> bool:
+    """Whether a reusable build was made from other weights than the script's current ones."""
+    return old is not None and old.weights_hash != new.weights_hash
 
 
 def _input_changes(old: list[dict], new: list[dict]) -> list[str]:
