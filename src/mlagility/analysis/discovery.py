@@ -221,7 +221,7 @@ class ModelDiscovery:
         if len(stack) == 1:
             if threading.current_thread() is not threading.main_thread():
                 self._model_threads.add(threading.current_thread())
-            elif self._fast and threading.active_count() == 1 and getattr(module, "_compiled_call_impl", None) is None:
+            elif self._fast and threading.active_count() == 1 and _fast_path_allowed(module):
                 self._take_fast_path(module)
 
     def _after_call(self, module, args, *rest) -> None:
@@ -385,6 +385,12 @@ class ModelDiscovery:
 
 
 _CALL_IMPL = torch.nn.Module._call_impl.__code__
+
+
+def _fast_path_allowed(module) -> bool:
+    """Not for ScriptModules (no Python hooks on them) nor ``module.compile()``d modules (dynamo
+    compiles ``_call_impl`` with the module's hooks: adding one per call would recompile)."""
+    return not isinstance(module, torch.jit.ScriptModule) and getattr(module, "_compiled_call_impl", None) is None
 
 
 def _raised_in(module) -> bool:

@@ -69,26 +69,33 @@ class StatusTree:
         if not self.results and self.error is None:
             tree.add(Text("(running the script, no model called yet)", style="dim"))
         nodes = {}
-        for result in self.results:
-            parent = nodes.get(result.invocation.parent_invocation, tree)
-            nodes[result.invocation.hash] = parent.add(self._invocation_node(result))
+        for group in group_by_model(self.results):
+            parent = nodes.get(group[0].invocation.parent_invocation, tree)
+            if len(group) == 1:
+                nodes[group[0].invocation.hash] = parent.add(self._invocation_node(group[0]))
+                continue
+            # One model called with several signatures: the model once, its invocations under it.
+            model_node = parent.add(self._model_node(group))
+            for number, result in enumerate(group, 1):
+                nodes[result.invocation.hash] = model_node.add(self._invocation_only_node(result, number))
         if self.error:
             tree.add(Text(f"Script error: {self.error}", style="bold red"))
         return tree
 
-    def _invocation_node(self, result) -> Group:
-        info, invocation = result.model, result.invocation
-        executed = f" (executed {invocation.executions}x)" if info.model_type == "pytorch" else ""
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="cyan", no_wrap=True)
-        grid.add_column()
+    def _model_rows(self, grid, info) -> None:
         kind = "Pytorch (torch.nn.Module)" if info.model_type == "pytorch" else "ONNX file"
         grid.add_row("Model Type:", kind)
-        grid.add_row("Class:", f"{info.class_name} ({info.qualified_class})")
+        wrapper = f", called through {info.wrapper}" if getattr(info, "wrapper", None) else ""
+        grid.add_row("Class:", f"{info.class_name} ({info.qualified_class}{wrapper})")
         if info.file:
             grid.add_row("Location:", info.location if info.line else info.file)
         grid.add_row("Parameters:", f"{info.params:,} ({format_size(info.size_mb)})")
+
+    def _invocation_rows(self, grid, result) -> None:
+        invocation = result.invocation
         grid.add_row("Input Shape:", invocation.input_shapes)
+        if getattr(invocation, "constants", None):
+            grid.add_row("Arguments:", invocation.constant_arguments)
         grid.add_row("Hash:", invocation.hash)
         if result.build_dir:
             grid.add_row("Build dir:", result.build_dir)
@@ -100,7 +107,35 @@ class StatusTree:
             label = "Stale:" if reason.startswith("stale but reused") else "Rebuilt:"
             grid.add_row(label, Text(reason, style="yellow"))
         grid.add_row("Status:", self._status(result))
+
+    @staticmethod
+    def _grid() -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column()
+        return grid
+
+    def _invocation_node(self, result) -> Group:
+        info, invocation = result.model, result.invocation
+        executed = f" (executed {invocation.executions}x)" if info.model_type == "pytorch" else ""
+        grid = self._grid()
+        self._model_rows(grid, info)
+        self._invocation_rows(grid, result)
         return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
+
+    def _model_node(self, group) -> Group:
+        info = group[0].model
+        total = sum(result.invocation.executions for result in group)
+        grid = self._grid()
+        self._model_rows(grid, info)
+        title = f"{info.name} ({len(group)} invocations, executed {total}x in all)"
+        return Group(Text(title, style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
+
+    def _invocation_only_node(self, result, number: int) -> Group:
+        grid = self._grid()
+        self._invocation_rows(grid, result)
+        title = f"Invocation {number} (executed {result.invocation.executions}x)"
+        return Group(Text(title, style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
 
     def _status(self, result):
         lines = []
@@ -140,6 +175,21 @@ class StatusTree:
 
 
 NOISY_CV = 0.2
+
+
+def model_key(result) -> tuple:
+    """What identifies one model object across its invocations (results from a child process
+    carry copies of its ``ModelInfo``, so equal fields, not identity)."""
+    info = result.model
+    return (result.script, info.name, info.model_hash, info.file, info.line, info.parent_hash)
+
+
+def group_by_model(results) -> list[list]:
+    """Results grouped by model, in the order each model was first found."""
+    groups: dict[tuple, list] = {}
+    for result in results:
+        groups.setdefault(model_key(result), []).append(result)
+    return list(groups.values())
 
 
 def _measurement_warnings(perf) -> list:
@@ -202,7 +252,9 @@ def sweep_summary(results) -> Table:
                   f"{len(results.script_errors)} with errors")
     reused = sum(1 for result in results if result.reused)
     built_text = f"{built} built ({reused} reused from the cache)" if reused else f"{built} built"
-    table.add_row("Models", f"{len(results)} found, {built_text}, {statuses['benchmarked']} benchmarked, "
+    models = len(group_by_model(results))
+    found = f"{models} found" if models == len(results) else f"{models} found ({len(results)} invocations)"
+    table.add_row("Models", f"{found}, {built_text}, {statuses['benchmarked']} benchmarked, "
                   f"{statuses['failed']} failed")
     mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
     if mismatches:
