@@ -63,7 +63,7 @@ def test_custom_sequence_file_runs_a_custom_stage_and_counts_for_staleness(cache
     assert state["options"]["sequence"][-1] == "count_ops"
     default = run_benchit(HELLO, "-d", cache_dir, *FAST)
     assert default.returncode == 0
-    assert "sequence changed (export, check, save_inputs, optimize, count_ops -> export, check" in default.stdout
+    assert "sequence changed (reference, export, check, save_inputs, optimize, count_ops -> reference, export, check" in default.stdout
     missing = run_benchit(HELLO, "-d", cache_dir, "--sequence-file", tmp_path / "nope.py")
     assert missing.returncode == 2 and "--sequence-file" in missing.stderr
 

@@ -51,7 +51,7 @@ def test_fresh_build_is_not_stale(tmp_path):
     [
         (dict(status="failed", failed_stage="export"), "previous build failed (export)"),
         (dict(mlagility_version="0.0.1"), "mlagility 0.0.1 -> "),
-        (dict(weights_hash="w0"), "weights changed"),
+        (dict(weights_hash="w0", stages={"export": {"status": "done"}}), "weights changed (and the build has no reference"),
         (dict(model_hash="bbbb1111"), "model architecture changed"),
         (dict(inputs=[{"name": "x", "shape": [2, 10], "dtype": "float32"}]),
          "input shape of x changed from (2, 10) to (1, 10)"),
@@ -64,6 +64,14 @@ def test_fresh_build_is_not_stale(tmp_path):
 def test_each_staleness_reason(tmp_path, old, reason):
     reasons = stale_reasons(make_state(**old), make_state(), tmp_path)
     assert len(reasons) == 1 and reasons[0].startswith(reason), reasons
+
+
+def test_weights_identity_weights_alone_do_not_make_a_build_with_its_own_reference_stale(tmp_path):
+    (tmp_path / "model.onnx").write_text("x")
+    (tmp_path / "reference_outputs.npz").write_text("x")
+    artifacts = {"onnx": "model.onnx", "reference": "reference_outputs.npz"}
+    old = make_state(weights_hash="w0", artifacts=artifacts)
+    assert stale_reasons(old, make_state(artifacts=artifacts), tmp_path) == []
 
 
 def test_cache_dir_resolution_order(tmp_path, monkeypatch):

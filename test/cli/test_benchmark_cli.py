@@ -33,7 +33,7 @@ def test_hello_world_is_discovered_built_and_benchmarked(cache_dir):
     state = state_of(build)
     assert state["status"] == "built"
     assert state["exporter"] in ("dynamo", "torchscript")
-    assert set(state["stages"]) == {"export", "check", "save_inputs", "optimize"}
+    assert set(state["stages"]) == {"reference", "export", "check", "save_inputs", "optimize"}
     for stage in state["stages"]:
         assert (build / f"log_{stage}.txt").exists()
     bench = state["benchmarks"]["x86/ort"]
@@ -93,15 +93,20 @@ def test_cache_hit_does_not_export_again(cache_dir):
     assert (build / "model.onnx").stat().st_mtime_ns == exported
 
 
-def test_changed_weights_rebuild_and_say_why(cache_dir, write_script):
+def test_weights_identity_changed_weights_reuse_the_build_and_check_its_own_weights(cache_dir, write_script):
+    """An unseeded script has new weights on every run: its builds are reused (MLAgility #324),
+    each checked against the reference outputs saved from the build's own weights; --rebuild
+    always rebuilds with the current ones."""
     source = TINY_MODEL + "\nmodel = Tiny()\nmodel(torch.rand(1, 8))\n"
     script = write_script("weights.py", source.replace("manual_seed(0)", "manual_seed(SEED)").replace(
         "import torch\n", "import sys\nimport torch\nSEED = int(sys.argv[1])\n", 1))
     assert run_benchit(script, "-d", cache_dir, "--script-args", "1", *FAST).returncode == 0
     again = run_benchit(script, "-d", cache_dir, "--script-args", "2", *FAST)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "Rebuilt:" in again.stdout and "weights changed" in again.stdout
-    assert "cached build reused" not in again.stdout
+    assert "cached build reused" in again.stdout and "Rebuilt:" not in again.stdout
+    assert "Outputs match PyTorch eager" in again.stdout and "MISMATCH" not in again.stdout
+    always = run_benchit(script, "-d", cache_dir, "--script-args", "2", "--rebuild", "always", *FAST)
+    assert always.returncode == 0 and "--rebuild always" in always.stdout
 
 
 def test_rebuild_always_and_never(cache_dir):

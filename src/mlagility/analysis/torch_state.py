@@ -48,6 +48,7 @@ class _TensorRecord:
     tensor: Any
     version: int | None
     clone: Any = None
+    buffer: bool = False
 
 
 @dataclass
@@ -85,7 +86,9 @@ def _snapshot_module(module, state: TorchState, clone_parameters: bool | None) -
                     clone = None
                     if kind == "_buffers" or clone_params:
                         clone = tensor.detach().clone()
-                    state.tensors.append(_TensorRecord(sub, name, tensor, _version(tensor), clone))
+                    state.tensors.append(
+                        _TensorRecord(sub, name, tensor, _version(tensor), clone, kind == "_buffers")
+                    )
             attrs = vars(sub)
             saved = {}
             for key, value in attrs.items():
@@ -114,8 +117,14 @@ def _restore_module(state: TorchState) -> list[str]:
                     value.update(contents)
     with torch.inference_mode(False), torch.no_grad():
         for record in state.tensors:
-            if record.version is not None and _version(record.tensor) == record.version:
-                continue  # untouched: nothing to copy back
+            touched = record.version is None or _version(record.tensor) != record.version
+            if not touched and record.buffer and record.clone is not None:
+                # kernels update some buffers in place without bumping their version (BatchNorm's
+                # running stats): compare the values
+                touched = record.tensor.shape != record.clone.shape or not torch.equal(record.tensor, record.clone)
+            if not touched:
+                continue  # never copied back needlessly: a copy would bump the version of a tensor
+                # the script's pending autograd graph may have saved
             if record.clone is not None:
                 if record.tensor.shape != record.clone.shape:
                     record.tensor.data = record.clone
