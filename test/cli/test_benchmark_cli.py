@@ -55,7 +55,8 @@ def test_two_models_in_one_script(cache_dir):
 def test_one_model_two_input_shapes(cache_dir):
     result = run_benchit(EXAMPLES / "multiple_invocations.py", "-d", cache_dir, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "pytorch_model (executed 3x)" in result.stdout
+    assert "pytorch_model (2 invocations, executed 4x in all)" in result.stdout  # one model
+    assert "Invocation 1 (executed 3x)" in result.stdout and "1 found (2 invocations)" in result.stdout
     assert "'x': (1, 10)" in result.stdout and "'x': (8, 10)" in result.stdout
     shapes = sorted(tuple(state_of(b)["inputs"][0]["shape"]) for b in build_dirs(cache_dir))
     assert shapes == [(1, 10), (8, 10)]
