@@ -181,7 +181,8 @@ def model_key(result) -> tuple:
     """What identifies one model object across its invocations (results from a child process
     carry copies of its ``ModelInfo``, so equal fields, not identity)."""
     info = result.model
-    return (result.script, info.name, info.model_hash, info.file, info.line, info.parent_hash)
+    # a sub-model is grouped under each parent invocation it ran in
+    return (result.script, info.name, info.model_hash, info.file, info.line, result.invocation.parent_invocation)
 
 
 def group_by_model(results) -> list[list]:
