@@ -241,3 +241,20 @@ def test_wrappers_show_the_real_model_torchscript_dict_outputs_benchmarked(cache
     assert re.search(r"Class: +TinyScorer", result.stdout)
     assert "Outputs match PyTorch eager" in result.stdout
     assert printed(result.stdout, "checksum") == printed(python_output(script), "checksum")
+
+
+def test_every_model_keeps_its_own_result_second_object_gets_its_own_hash_first_keeps_its_own(write_script):
+    source = (SCRIPTS / "09_same_class_twice.py").read_text()
+    both = discover(SCRIPTS / "09_same_class_twice.py")
+    assert [inv.model.name for inv, _ in both] == ["student", "teacher"]
+    assert len({inv.hash for inv, _ in both}) == 2 and both[0][1] is not both[1][1]
+    alone = write_script("student_only.py", source.replace("    t = teacher(x)\n", "    t = s\n"))
+    ((student, _),) = discover(alone)
+    assert student.hash == both[0][0].hash  # adding a teacher does not move the student's build
+
+
+def test_every_model_keeps_its_own_result_non_tensor_arguments_recorded_per_invocation():
+    found = discover(SCRIPTS / "06_nontensor_args.py")
+    assert [inv.constants for inv, _ in found] == [
+        [("mask", "None"), ("scale", "0.5"), ("mode", "'mean'"), ("steps", "2")], [("steps", "3")]]
+    assert len({inv.hash for inv, _ in found}) == 2 and found[0][0].model is found[1][0].model
