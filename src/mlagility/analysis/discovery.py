@@ -286,7 +286,6 @@ class ModelDiscovery:
         module = unwrap(called)
         tracked = self._track(module, called, root, depth)
         signature, specs = hashing.input_signature(module, args, kwargs)
-        constants = hashing.constant_arguments(module, args, kwargs)
         inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, parent, tracked.instance)
         key = (id(module), inv_hash)
         if key in self._by_key:
@@ -298,7 +297,7 @@ class ModelDiscovery:
             inputs=specs,
             signature=signature,
             parent_invocation=parent,
-            constants=constants,
+            constants=hashing.constant_arguments(module, args, kwargs),
             args=_detached_copy(args),
             kwargs=_detached_copy(kwargs),
         )
