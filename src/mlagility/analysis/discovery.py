@@ -221,7 +221,7 @@ class ModelDiscovery:
         if len(stack) == 1:
             if threading.current_thread() is not threading.main_thread():
                 self._model_threads.add(threading.current_thread())
-            elif self._fast and threading.active_count() == 1 and _fast_path_allowed(module):
+            elif self._fast and _single_model_thread() and _fast_path_allowed(module):
                 self._take_fast_path(module)
 
     def _after_call(self, module, args, *rest) -> None:
@@ -384,6 +384,21 @@ class ModelDiscovery:
 
 
 _CALL_IMPL = torch.nn.Module._call_impl.__code__
+
+
+# Threads known never to call a model: rich's live display (benchit's own status tree), tqdm's monitor.
+_QUIET_THREADS = {("rich.live", "_RefreshThread"), ("tqdm._monitor", "TMonitor")}
+
+
+def _single_model_thread() -> bool:
+    """Whether the main thread is the only thread that could call a model right now."""
+    if threading.active_count() == 1:
+        return True
+    main = threading.main_thread()
+    return all(
+        thread is main or (type(thread).__module__, type(thread).__name__) in _QUIET_THREADS
+        for thread in threading.enumerate()
+    )
 
 
 def _fast_path_allowed(module) -> bool:
