@@ -258,3 +258,53 @@ def test_every_model_keeps_its_own_result_non_tensor_arguments_recorded_per_invo
     assert [inv.constants for inv, _ in found] == [
         [("mask", "None"), ("scale", "0.5"), ("mode", "'mean'"), ("steps", "2")], [("steps", "3")]]
     assert len({inv.hash for inv, _ in found}) == 2 and found[0][0].model is found[1][0].model
+
+
+def test_discovery_overhead_submodules_run_hook_free_at_max_depth_0_unless_threads_call_models(write_script):
+    """No timing: the mechanism. With --max-depth 0 and one model-calling thread (benchit's own
+    live display does not count), a top-level model's submodules run with no global hook, so
+    torch takes its no-hook fast path; with another thread alive, every call is hooked."""
+    script = write_script("probe.py", """
+        import threading
+        import torch
+        from torch.nn.modules import module as hooks
+
+        seen = []
+
+        class Probe(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(2, 2)
+
+            def forward(self, x):
+                seen.append(len(hooks._global_forward_hooks) + len(hooks._global_forward_pre_hooks))
+                return self.fc(x)
+
+        model = torch.nn.Sequential(Probe())
+        model(torch.rand(1, 2))
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        model(torch.rand(3, 2))
+        stop.set()
+        other.join()
+        model(torch.rand(1, 2))
+        print("SEEN", seen)
+    """)
+    from rich.console import Console
+    from rich.live import Live
+
+    baseline = len(torch.nn.modules.module._global_forward_hooks) + len(torch.nn.modules.module._global_forward_pre_hooks)
+    live = Live("status", console=Console(file=open("/dev/null", "w"), force_terminal=True), refresh_per_second=4)
+    live.start()
+    try:
+        namespace_seen = []
+        found = []
+        with ModelDiscovery(script, lambda inv, mod: found.append(inv)):
+            import runpy
+
+            namespace_seen = runpy.run_path(str(script), run_name="__main__")["seen"]
+    finally:
+        live.stop()
+    assert namespace_seen == [baseline, baseline + 2, baseline]
+    assert [(inv.inputs[0].shape, inv.executions) for inv in found] == [((1, 2), 2), ((3, 2), 1)]
