@@ -92,7 +92,8 @@ class Option:
         return value
 
     def _number(self, value: Any) -> float | int:
-        kind = "a whole number" if self.type is int else "a number" + (f" of {self.unit}" if self.unit else "")
+        unit = {"s": "seconds"}.get(self.unit or "", self.unit)
+        kind = "a whole number" if self.type is int else "a number" + (f" of {unit}" if unit else "")
         try:
             if isinstance(value, bool):
                 raise ValueError
@@ -338,11 +339,18 @@ def with_options(api: str, leading: list[str], trailing: Iterable[str] = ()) -> 
     """Decorator: give ``function(*leading, **options)`` the derived signature and docs."""
 
     def decorate(function: Callable) -> Callable:
+        import functools
+
         own = inspect.signature(function).parameters
-        function.__signature__ = api_signature(
-            api, [own[name] for name in leading], [own[name] for name in trailing]
-        )
-        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
-        return function
+        signature = api_signature(api, [own[name] for name in leading], [own[name] for name in trailing])
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            signature.bind(*args, **kwargs)  # TypeError for an unknown keyword, as Python gives
+            return function(*args, **kwargs)
+
+        call.__signature__ = signature
+        call.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
+        return call
 
     return decorate
