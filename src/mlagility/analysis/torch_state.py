@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,7 +233,11 @@ def preserved_state(module=None, clone_parameters: bool | None = None):
     them in ``finally``, whatever happened inside (a failed export, a timing loop...).
 
     ``clone_parameters``: None clones parameters up to ``PARAM_CLONE_LIMIT_BYTES``; False only
-    guards them with their version counters (for inner scopes nested in a cloning one)."""
+    guards them with their version counters (for inner scopes nested in a cloning one).
+    Without torch imported (a script of another framework) there is no torch state to keep."""
+    if "torch" not in sys.modules:
+        yield None
+        return
     state = snapshot(module, clone_parameters)
     try:
         yield state
@@ -249,6 +254,9 @@ def preserved_state(module=None, clone_parameters: bool | None = None):
 def clean_context():
     """The context a build and the reference run get, whatever the script was in: autocast off on
     every device, inference mode off, no grad, default dtype float32 (all restored on exit)."""
+    if "torch" not in sys.modules:
+        yield
+        return
     import torch
 
     saved_dtype = torch.get_default_dtype()
