@@ -89,7 +89,7 @@ def test_example_custom_sequence_runs_its_custom_stage(tmp_path):
     assert ran.returncode == 0, ran.stdout + ran.stderr
     [build] = [d for d in cache.iterdir() if (d / "mlagility_build.yaml").is_file()]
     state = yaml.safe_load((build / "mlagility_build.yaml").read_text())
-    assert list(state["stages"]) == ["export", "check", "save_inputs", "count_nodes", "optimize"]
+    assert list(state["stages"]) == ["reference", "export", "check", "save_inputs", "count_nodes", "optimize"]
     assert state["onnx_stats"]["exported_nodes"] >= 2
     assert "nodes:" in (build / "log_count_nodes.txt").read_text()
     assert state["benchmarks"]["x86/ort"]["artifact"]["file"] == "model-opt.onnx"
