@@ -22,7 +22,7 @@ from mlagility.analysis.import_hooks import AfterImport
 from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KERAS_ROOTS = ("keras", "tensorflow")
+KERAS_ROOTS = ("keras",)  # tf.keras is Keras 3: importing it imports keras
 SKLEARN_ROOTS = ("sklearn", "xgboost", "lightgbm")
 
 
@@ -236,8 +236,8 @@ def model_type_of(model) -> str:
         return "keras"
     if torch is not None and isinstance(model, torch.nn.Module):
         return "pytorch"
-    base = sys.modules.get("sklearn.base")
-    if base is not None and isinstance(model, base.BaseEstimator):
+    base = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
+    if base is not None and isinstance(model, base):
         return "sklearn"
     for name in ("xgboost", "lightgbm"):
         if type(model).__module__.partition(".")[0] == name:

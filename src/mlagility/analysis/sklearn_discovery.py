@@ -102,8 +102,8 @@ def is_estimator_class(cls: type) -> bool:
         return False
     import sys
 
-    base = sys.modules.get("sklearn.base")
-    if base is not None and issubclass(cls, base.BaseEstimator):
+    base = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)  # None while importing
+    if base is not None and issubclass(cls, base):
         return True
     return any(m in cls.__dict__ for m in METHODS) and hasattr(cls, "fit")
 

@@ -46,6 +46,13 @@ def benchmark_model(
     from mlagility.builds.state import BuildState
 
     if not isinstance(model, torch.nn.Module):
+        from mlagility.api.frameworks import benchmark_framework_model
+
+        if sequence is None:
+            return benchmark_framework_model(
+                model, inputs, build_name, cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
+                build_only, export_only, onnx_opset, precision, quantize, lean_cache, check,
+            )
         raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")
     args, kwargs = _split_inputs(inputs)
     request = BenchmarkRequest.create(

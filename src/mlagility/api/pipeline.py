@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from mlagility.api.frameworks import runtime_mismatch
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
@@ -17,7 +18,7 @@ from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, 
 @contextlib.contextmanager
 def eval_mode(module):
     """Put every submodule in eval mode for the build and benchmark; restore each one after."""
-    if module is None:
+    if not callable(getattr(module, "modules", None)):  # no model, or not a torch module
         yield
         return
     modes = [(sub, sub.training) for sub in module.modules()]
@@ -69,6 +70,10 @@ def build_and_benchmark(
 def _reference_outputs(build, request: BenchmarkRequest):
     """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check)."""
     context = build.context
+    if request.check and context.path("reference") is not None:  # saved by the build (Keras, sklearn)
+        from mlagility.runtimes.outputs import load_outputs
+
+        return load_outputs(context.path("reference"))
     if not request.check or context.model is None:
         return None
     import torch
@@ -97,7 +102,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
         try:
-            reason = runtime.supports(build)
+            reason = runtime.supports(build) or runtime_mismatch(runtime, build)
             if reason:
                 raise BenchmarkError(runtime.name, reason)
             measurement = runtime.benchmark(build, request.settings)

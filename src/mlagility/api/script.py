@@ -126,6 +126,7 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
     from mlagility.analysis.discovery import ModelDiscovery
+    from mlagility.analysis.framework_discovery import FrameworkDiscovery
     from mlagility.analysis.script import run_script
 
     found: list[InvocationResult] = []
@@ -148,7 +149,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
     error = None
     try:
-        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
+                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise
@@ -161,12 +163,14 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
-    from mlagility.analysis.hashing import weights_hash
+    from mlagility.analysis.framework_discovery import weights_hash_of
+    from mlagility.api.frameworks import build_plan
     from mlagility.api.pipeline import build_and_benchmark
     from mlagility.builds.stage import BuildContext
     from mlagility.builds.state import BuildState
 
     invocation, info = result.invocation, result.model
+    stages, options = build_plan(info.model_type, request)
     wanted = BuildState(
         build_name=result.build_name,
         source={
@@ -177,12 +181,13 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
             "params": info.params,
             "labels": target.labels,
             "parent_invocation": invocation.parent_invocation,
+            "model_type": info.model_type,
         },
         model_hash=info.model_hash,
-        weights_hash=weights_hash(module),
+        weights_hash=weights_hash_of(info.model_type, module),
         invocation_hash=invocation.hash,
         inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
+        options=options,
     )
     context = BuildContext(
         dir=request.cache.build_dir(result.build_name),
@@ -192,4 +197,4 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
         args=invocation.args,
         kwargs=invocation.kwargs,
     )
-    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, reporter)
+    build_and_benchmark(result, wanted, context, stages, request, reporter)

@@ -78,11 +78,13 @@ class StatusTree:
 
     def _invocation_node(self, result) -> Group:
         info, invocation = result.model, result.invocation
-        executed = f" (executed {invocation.executions}x)" if info.model_type == "pytorch" else ""
+        executed = f" (executed {invocation.executions}x)" if info.model_type != "onnx" else ""
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column()
-        kind = "Pytorch (torch.nn.Module)" if info.model_type == "pytorch" else "ONNX file"
+        from mlagility.api.frameworks import MODEL_TYPE_NAMES
+
+        kind = MODEL_TYPE_NAMES.get(info.model_type, info.model_type)
         grid.add_row("Model Type:", kind)
         grid.add_row("Class:", f"{info.class_name} ({info.qualified_class})")
         if info.file:
