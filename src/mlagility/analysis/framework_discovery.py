@@ -252,7 +252,7 @@ def weights_hash_of(model_type: str, model) -> str:
 
         return array_digest(np.ascontiguousarray(np.asarray(w)) for w in model.get_weights())
     if model_type == "sklearn":
-        import pickle
+        from mlagility.analysis.sklearn_discovery import estimator_bytes
 
-        return hashlib.blake2b(pickle.dumps(model, protocol=4), digest_size=8).hexdigest()
+        return hashlib.blake2b(estimator_bytes(model), digest_size=8).hexdigest()
     return hashing.weights_hash(model)

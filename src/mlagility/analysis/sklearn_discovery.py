@@ -89,9 +89,7 @@ class SklearnDiscovery(BaseDiscovery):
         return self.record(estimator, [("X", array)], (copy,), {})
 
     def describe(self, estimator) -> tuple[int, float]:
-        import pickle
-
-        return fitted_values(estimator), len(pickle.dumps(estimator, protocol=4)) / 1e6
+        return fitted_values(estimator), len(estimator_bytes(estimator)) / 1e6
 
     def model_hash(self, estimator) -> str:
         return estimator_hash(estimator)
@@ -166,3 +164,17 @@ def fitted_values(estimator, _seen=None) -> int:
             elif hasattr(item, "get_params"):
                 total += fitted_values(item, seen)
     return total
+
+
+def estimator_bytes(estimator) -> bytes:
+    """The estimator's pickle (for its size and weights hash), or its fitted arrays' bytes when it
+    cannot be pickled (a class defined in a function)."""
+    import pickle
+
+    import numpy as np
+
+    try:
+        return pickle.dumps(estimator, protocol=4)
+    except Exception:
+        arrays = [v for k, v in sorted(vars(estimator).items()) if isinstance(v, np.ndarray) and v.dtype != object]
+        return repr(estimator).encode() + b"".join(a.tobytes() for a in arrays)

@@ -1,0 +1,141 @@
+"""Keras and scikit-learn builds through ``benchmark_model``, and the ``keras`` runtime class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlagility.builds.state import BuildState
+from mlagility.common.exceptions import StageError
+
+FAST = dict(iterations=3, min_time=0, max_time=2)
+
+
+def tiny_keras_model():
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,), name="features")
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+
+
+def only_build(cache_dir) -> BuildState:
+    (state_file,) = cache_dir.glob("*/mlagility_build.yaml")
+    return BuildState.load(state_file.parent)
+
+
+def test_keras_model_is_exported_by_keras_and_checked(tmp_path):
+    from mlagility.api.model import benchmark_model
+
+    model = tiny_keras_model()
+    x = np.random.default_rng(0).random((2, 6), dtype=np.float32)
+    perf = benchmark_model(model, x, cache_dir=tmp_path / "cache", **FAST)
+    assert perf.check["ok"] and perf.check["outputs"][0]["max_abs_error"] < 1e-5
+    state = only_build(tmp_path / "cache")
+    assert state.exporter == "keras" and state.source["model_type"] == "keras"
+    assert list(state.stages) == ["export", "check", "save_inputs", "optimize"]
+    with np.load(tmp_path / "cache" / state.build_name / "inputs.npz") as saved:
+        assert saved.files == state.onnx_inputs and saved[saved.files[0]].shape == (2, 6)
+
+
+def test_tf2onnx_is_the_recorded_fallback(tmp_path, monkeypatch):
+    from mlagility.api.model import benchmark_model
+    from mlagility.builds import keras_stages
+
+    def broken(ctx, path):
+        raise RuntimeError("planted keras exporter failure")
+
+    monkeypatch.setattr(keras_stages, "_export_keras", broken)
+    model = tiny_keras_model()
+    perf = benchmark_model(model, np.ones((3, 6), np.float32), cache_dir=tmp_path / "cache", **FAST)
+    assert perf.check["ok"]
+    state = only_build(tmp_path / "cache")
+    assert state.exporter == "tf2onnx"
+    assert "planted keras exporter failure" in state.exporter_notes["keras"]
+
+
+def test_keras_runtime_runs_the_live_model(tmp_path):
+    from mlagility.builds.builder import Build
+    from mlagility.builds.options import BuildOptions
+    from mlagility.builds.stage import BuildContext
+    from mlagility.runtimes.keras_eager import KerasEagerRuntime, load_keras
+    from mlagility.runtimes.outputs import load_outputs, outputs_path
+    from mlagility.runtimes.timing import BenchmarkSettings
+
+    model = tiny_keras_model()
+    x = np.random.default_rng(1).random((4, 6), dtype=np.float32)
+    assert KerasEagerRuntime.unavailable_reason() is None and KerasEagerRuntime.version()
+    build = Build(BuildContext(tmp_path, BuildState("b"), BuildOptions(), model=model, args=(x,)))
+    runtime = KerasEagerRuntime()
+    assert runtime.supports(build) is None
+    measurement = runtime.benchmark(build, BenchmarkSettings(**FAST))
+    assert measurement.runtime == "keras" and measurement.iterations >= 3
+    (saved,) = load_outputs(outputs_path(tmp_path, "x86", "keras"))
+    np.testing.assert_allclose(saved, np.asarray(model(x)), rtol=1e-6)
+    assert len(load_keras(model, (x,), {})()) == 1
+    torch = pytest.importorskip("torch")
+    torch_build = Build(BuildContext(tmp_path, BuildState("t"), BuildOptions(), model=torch.nn.Linear(2, 2)))
+    assert "Keras models only" in runtime.supports(torch_build)
+
+
+def test_sklearn_float64_inputs_are_converted_with_a_note(tmp_path):
+    pytest.importorskip("skl2onnx")
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from mlagility.api.model import benchmark_model
+
+    X, y = make_classification(n_samples=80, n_features=5, n_classes=3, n_informative=3, random_state=0)
+    estimator = LogisticRegression(max_iter=500).fit(X, y)
+    perf = benchmark_model(estimator, X[:7], cache_dir=tmp_path / "cache", **FAST)
+    assert perf.check["ok"] and len(perf.check["outputs"]) == 2  # labels and probabilities
+    assert perf.check["outputs"][0]["max_abs_error"] == 0  # labels exactly
+    state = only_build(tmp_path / "cache")
+    assert state.exporter == "skl2onnx" and "float64 inputs converted to float32" in state.exporter_notes["inputs"]
+
+
+def test_lightgbm_regressor_and_reshaped_reference(tmp_path):
+    pytest.importorskip("onnxmltools")
+    lightgbm = pytest.importorskip("lightgbm")
+    from sklearn.datasets import make_regression
+
+    from mlagility.api.model import benchmark_model
+
+    X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+    X = X.astype(np.float32)
+    estimator = lightgbm.LGBMRegressor(n_estimators=5, num_leaves=4, verbose=-1).fit(X, y)
+    perf = benchmark_model(estimator, X[:10], cache_dir=tmp_path / "cache", **FAST)
+    assert perf.check["ok"]
+    assert only_build(tmp_path / "cache").exporter == "onnxmltools"
+
+
+def test_an_estimator_without_converter_fails_its_export(tmp_path):
+    pytest.importorskip("skl2onnx")
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from mlagility.api.model import benchmark_model
+
+    class Majority(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            self.majority_ = np.bincount(y).argmax()
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.majority_)
+
+    X = np.zeros((6, 2), np.float32)
+    estimator = Majority().fit(X, np.array([0, 1, 1, 1, 0, 1]))
+    with pytest.raises(StageError, match="no ONNX converter for Majority"):
+        benchmark_model(estimator, X, cache_dir=tmp_path / "cache", **FAST)
+
+
+def test_unfitted_estimator_is_a_usage_error(tmp_path):
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LinearRegression
+
+    from mlagility.api.model import benchmark_model
+    from mlagility.common.exceptions import UsageError
+
+    with pytest.raises(UsageError, match="fitted"):
+        benchmark_model(LinearRegression(), np.zeros((2, 2)), cache_dir=tmp_path / "cache")
