@@ -212,7 +212,7 @@ def sweep_summary(results) -> Table:
                   f"{statuses['failed']} failed")
     mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
     if mismatches:
-        table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from PyTorch eager")
+        table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from their reference (PyTorch eager, Keras, the estimator)")
     failures = Counter(
         (r.failed_stage or "build", _reason_class(r.error or "")) for r in results if r.failed
     )
