@@ -111,3 +111,22 @@ def test_the_check_catches_a_planted_keras_mismatch(write_script, cache_dir):
     result = run_benchit(script, "-d", cache_dir, "--runtime", "ort", *FAST, env=ENV)
     assert "Class:        Drifting (__main__.Drifting)" in result.stdout, result.stdout + result.stderr
     assert "MISMATCH: outputs differ from Keras" in result.stdout
+
+
+KERAS_ON_TORCH = """
+import numpy as np
+import keras
+
+assert keras.config.backend() == "torch"
+inputs = keras.Input((8,), name="features")
+model = keras.Model(inputs, keras.layers.Dense(3)(inputs))
+model(np.random.rand(2, 8).astype("float32"))
+"""
+
+
+def test_keras_on_the_torch_backend_is_a_pytorch_model(write_script, cache_dir):
+    script = write_script("keras_torch.py", KERAS_ON_TORCH)
+    result = run_benchit(script, "-d", cache_dir, "--analyze-only", env={**ENV, "KERAS_BACKEND": "torch"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Model Type:   Pytorch (torch.nn.Module)" in result.stdout
+    assert "Keras (keras.Model)" not in result.stdout
