@@ -578,8 +578,11 @@ def gen_keras() -> list[str]:
         height, width, channels = model.input_shape[1:]
         del model
         keras.backend.clear_session()
-        doc = (f"Keras {keras.__version__}: ``keras.applications.{app}(weights=None)`` (random weights), "
-               f"default input size {height}x{width}x{channels} (channels last).")
+        size = f"default input size {height}x{width}x{channels} (channels last)"
+        if height is None:  # MobileNetV3 accepts any size: its documented default is 224x224
+            height = width = 224
+            size = f"input size 224x224x{channels} (channels last; the model takes any size, 224 is its default)"
+        doc = f"Keras {keras.__version__}: ``keras.applications.{app}(weights=None)`` (random weights), {size}."
         write("keras", name, header(name, "keras", "Image_Classification", "Computer_Vision", doc) + f"""
 import keras
 import numpy as np

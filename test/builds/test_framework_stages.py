@@ -139,3 +139,17 @@ def test_unfitted_estimator_is_a_usage_error(tmp_path):
 
     with pytest.raises(UsageError, match="fitted"):
         benchmark_model(LinearRegression(), np.zeros((2, 2)), cache_dir=tmp_path / "cache")
+
+
+def test_sklearn_regressor_and_transformer_references(tmp_path):
+    pytest.importorskip("skl2onnx")
+    from sklearn.linear_model import LinearRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from mlagility.api.model import benchmark_model
+
+    X = np.random.default_rng(0).random((30, 3), dtype=np.float32)
+    regressor = LinearRegression().fit(X, X @ np.array([1.0, 2.0, 3.0], np.float32))
+    assert benchmark_model(regressor, X[:5], cache_dir=tmp_path / "r", **FAST).check["ok"]  # (5,) vs ONNX (5, 1)
+    scaler = StandardScaler().fit(X)
+    assert benchmark_model(scaler, X[:5], cache_dir=tmp_path / "t", **FAST).check["ok"]  # transform's output

@@ -62,7 +62,21 @@ def _skl2onnx(estimator, X, opset):
     from skl2onnx import to_onnx
 
     _register_boosters()
-    return to_onnx(estimator, X[:1], target_opset=opset, options={"zipmap": False})
+    return to_onnx(estimator, X[:1], target_opset=opset, options=_no_zipmap(estimator))
+
+
+def _no_zipmap(estimator) -> dict:
+    """Classifiers (also as pipeline steps) output a probability tensor, not a list of dicts."""
+    from sklearn.base import is_classifier
+
+    options = {}
+    pending = [estimator]
+    while pending:
+        current = pending.pop()
+        if is_classifier(current):
+            options[id(current)] = {"zipmap": False}
+        pending += [step for _, step in getattr(current, "steps", None) or [] if hasattr(step, "get_params")]
+    return options
 
 
 def _onnxmltools(estimator, X, opset):
