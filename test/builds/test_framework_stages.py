@@ -153,3 +153,20 @@ def test_sklearn_regressor_and_transformer_references(tmp_path):
     assert benchmark_model(regressor, X[:5], cache_dir=tmp_path / "r", **FAST).check["ok"]  # (5,) vs ONNX (5, 1)
     scaler = StandardScaler().fit(X)
     assert benchmark_model(scaler, X[:5], cache_dir=tmp_path / "t", **FAST).check["ok"]  # transform's output
+
+
+def test_live_model_runtimes_refuse_other_frameworks(tmp_path):
+    torch = pytest.importorskip("torch")
+    from mlagility.api.frameworks import runtime_mismatch
+    from mlagility.builds.builder import Build
+    from mlagility.builds.options import BuildOptions
+    from mlagility.builds.stage import BuildContext
+    from mlagility.runtimes.keras_eager import KerasEagerRuntime
+    from mlagility.runtimes.torch_eager import TorchEagerRuntime
+
+    keras_build = Build(BuildContext(tmp_path, BuildState("k"), BuildOptions(), model=tiny_keras_model()))
+    torch_build = Build(BuildContext(tmp_path, BuildState("t"), BuildOptions(), model=torch.nn.Linear(2, 2)))
+    assert "not a Keras (keras.Model)" in runtime_mismatch(TorchEagerRuntime(), keras_build)
+    assert runtime_mismatch(TorchEagerRuntime(), torch_build) is None
+    assert runtime_mismatch(KerasEagerRuntime(), keras_build) is None
+    assert "runs Keras (keras.Model) models" in runtime_mismatch(KerasEagerRuntime(), torch_build)

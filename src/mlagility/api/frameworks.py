@@ -38,9 +38,12 @@ def runtime_mismatch(runtime, build) -> str | None:
     model = build.context.model
     if not getattr(runtime, "needs_model", False) or model is None:
         return None
-    wanted, actual = getattr(runtime, "model_type", "pytorch"), model_type_of(model)
-    if wanted != actual:
-        return f"{runtime.name} runs {MODEL_TYPE_NAMES.get(wanted, wanted)} models, not a {MODEL_TYPE_NAMES.get(actual, actual)}"
+    needs = getattr(runtime, "needs", None)  # the harness interface declares needs.model_types
+    wanted = tuple(getattr(needs, "model_types", ())) or (getattr(runtime, "model_type", "pytorch"),)
+    actual = model_type_of(model)
+    if actual not in wanted:
+        names = " or ".join(MODEL_TYPE_NAMES.get(w, w) for w in wanted)
+        return f"{runtime.name} runs {names} models, not a {MODEL_TYPE_NAMES.get(actual, actual)}"
     return None
 
 

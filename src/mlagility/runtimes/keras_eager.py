@@ -1,7 +1,19 @@
 """Keras eager on the CPU, in-process: the reference runtime of Keras models (like ``torch-eager``).
 
 The model-specific part is ``load_keras`` (model + inputs -> a callable running one inference);
-``KerasEagerRuntime.benchmark`` is the current interface's glue around it.
+``KerasEagerRuntime.benchmark`` is the current interface's glue around it. On the harness
+interface (``runtimes/base.py`` with ``ArtifactNeeds``/``LoadTarget``/``Session``) the class is::
+
+    class KerasEagerRuntime(Runtime):
+        device, name = "x86", "keras"
+        needs = ArtifactNeeds(kind="model", precisions=("fp32",), model_types=("keras",))
+        in_child, reports_load_time, imports = False, False, ("keras",)
+
+        @classmethod
+        def version(cls): return keras_version()
+
+        def load(self, target, options):
+            return Session(run=load_keras(target.model, target.args, target.kwargs), threads=_tf_threads())
 """
 
 from __future__ import annotations
