@@ -130,3 +130,13 @@ def test_keras_on_the_torch_backend_is_a_pytorch_model(write_script, cache_dir):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Model Type:   Pytorch (torch.nn.Module)" in result.stdout
     assert "Keras (keras.Model)" not in result.stdout
+
+
+def test_max_depth_records_nested_keras_models(cache_dir):
+    from conftest import REPO
+
+    script = REPO / "models" / "keras" / "nested_functional.py"
+    result = run_benchit(script, "-d", cache_dir, "--analyze-only", "--max-depth", "1", env=ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Model Type:   Keras (keras.Model)") == 2
+    assert "model.encoder (executed 1x)" in result.stdout and "'encoder_in': (1, 24)" in result.stdout
