@@ -170,3 +170,13 @@ def test_live_model_runtimes_refuse_other_frameworks(tmp_path):
     assert runtime_mismatch(TorchEagerRuntime(), torch_build) is None
     assert runtime_mismatch(KerasEagerRuntime(), keras_build) is None
     assert "runs Keras (keras.Model) models" in runtime_mismatch(KerasEagerRuntime(), torch_build)
+
+
+def test_keras_fp16_build_is_checked_at_fp16_tolerance(tmp_path):
+    from mlagility.api.model import benchmark_model
+
+    model = tiny_keras_model()
+    x = np.random.default_rng(2).random((2, 6), dtype=np.float32)
+    perf = benchmark_model(model, x, cache_dir=tmp_path / "cache", precision="fp16", **FAST)
+    assert perf.check["ok"] and perf.check["tolerance"] == 3e-2
+    assert "convert_fp16" in only_build(tmp_path / "cache").stages
