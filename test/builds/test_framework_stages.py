@@ -55,27 +55,23 @@ def test_tf2onnx_is_the_recorded_fallback(tmp_path, monkeypatch):
 
 
 def test_keras_runtime_runs_the_live_model(tmp_path):
-    from mlagility.builds.builder import Build
-    from mlagility.builds.options import BuildOptions
-    from mlagility.builds.stage import BuildContext
+    from mlagility.runtimes import harness
+    from mlagility.runtimes.base import LoadTarget
     from mlagility.runtimes.keras_eager import KerasEagerRuntime, load_keras
     from mlagility.runtimes.outputs import load_outputs, outputs_path
-    from mlagility.runtimes.timing import BenchmarkSettings
+    from mlagility.runtimes.harness import BenchmarkSettings
 
     model = tiny_keras_model()
     x = np.random.default_rng(1).random((4, 6), dtype=np.float32)
-    assert KerasEagerRuntime.unavailable_reason() is None and KerasEagerRuntime.version()
-    build = Build(BuildContext(tmp_path, BuildState("b"), BuildOptions(), model=model, args=(x,)))
+    KerasEagerRuntime.validate()
+    assert KerasEagerRuntime.unavailable_reason() is None and KerasEagerRuntime.version() != "unknown"
     runtime = KerasEagerRuntime()
-    assert runtime.supports(build) is None
-    measurement = runtime.benchmark(build, BenchmarkSettings(**FAST))
-    assert measurement.runtime == "keras" and measurement.iterations >= 3
+    job = harness.Job(runtime, LoadTarget(model=model, args=(x,)), BenchmarkSettings(**FAST), runtime.options(), tmp_path)
+    measurement = harness.benchmark(job)
+    assert measurement.runtime == "keras"
     (saved,) = load_outputs(outputs_path(tmp_path, "x86", "keras"))
     np.testing.assert_allclose(saved, np.asarray(model(x)), rtol=1e-6)
     assert len(load_keras(model, (x,), {})()) == 1
-    torch = pytest.importorskip("torch")
-    torch_build = Build(BuildContext(tmp_path, BuildState("t"), BuildOptions(), model=torch.nn.Linear(2, 2)))
-    assert "Keras models only" in runtime.supports(torch_build)
 
 
 def test_sklearn_float64_inputs_are_converted_with_a_note(tmp_path):
@@ -157,19 +153,21 @@ def test_sklearn_regressor_and_transformer_references(tmp_path):
 
 def test_live_model_runtimes_refuse_other_frameworks(tmp_path):
     torch = pytest.importorskip("torch")
-    from mlagility.api.frameworks import runtime_mismatch
-    from mlagility.builds.builder import Build
+    from mlagility.builds.artifacts import ArtifactError, artifact_for
     from mlagility.builds.options import BuildOptions
     from mlagility.builds.stage import BuildContext
     from mlagility.runtimes.keras_eager import KerasEagerRuntime
     from mlagility.runtimes.torch_eager import TorchEagerRuntime
 
-    keras_build = Build(BuildContext(tmp_path, BuildState("k"), BuildOptions(), model=tiny_keras_model()))
-    torch_build = Build(BuildContext(tmp_path, BuildState("t"), BuildOptions(), model=torch.nn.Linear(2, 2)))
-    assert "not a Keras (keras.Model)" in runtime_mismatch(TorchEagerRuntime(), keras_build)
-    assert runtime_mismatch(TorchEagerRuntime(), torch_build) is None
-    assert runtime_mismatch(KerasEagerRuntime(), keras_build) is None
-    assert "runs Keras (keras.Model) models" in runtime_mismatch(KerasEagerRuntime(), torch_build)
+    def context(model, model_type):
+        return BuildContext(tmp_path, BuildState("b", source={"model_type": model_type}), BuildOptions(), model=model)
+
+    keras_build, torch_build = context(tiny_keras_model(), "keras"), context(torch.nn.Linear(2, 2), "pytorch")
+    with pytest.raises(ArtifactError, match="not keras"):
+        artifact_for(keras_build, TorchEagerRuntime.needs, "torch-eager")
+    with pytest.raises(ArtifactError, match="not pytorch"):
+        artifact_for(torch_build, KerasEagerRuntime.needs, "keras")
+    assert artifact_for(keras_build, KerasEagerRuntime.needs, "keras").record["kind"] == "model"
 
 
 def test_keras_fp16_build_is_checked_at_fp16_tolerance(tmp_path):

@@ -47,10 +47,7 @@ def runtime_mismatch(runtime, build) -> str | None:
     return None
 
 
-def benchmark_framework_model(model, inputs, build_name=None, cache_dir=None, device="x86", runtime="ort",
-                              rebuild="if_needed", iterations=100, min_time=1.0, max_time=60.0,
-                              build_only=False, export_only=False, onnx_opset=None, precision="fp32",
-                              quantize=None, lean_cache=False, check=True):
+def benchmark_framework_model(model, inputs, build_name=None, **given):
     """Build a Keras model / fitted estimator called with ``inputs`` and benchmark it.
 
     ``inputs``: for an estimator, the ``X`` array (or a 1-tuple); for a Keras model, a tuple of
@@ -87,11 +84,10 @@ def benchmark_framework_model(model, inputs, build_name=None, cache_dir=None, de
     else:
         raise UsageError(f"benchmark_model needs a torch.nn.Module, a keras.Model or a fitted estimator, "
                          f"got {type(model).__name__}")
-    request = BenchmarkRequest.create(
-        cache_dir, device, runtime, rebuild, iterations, min_time, max_time, build_only=build_only,
-        export_only=export_only, onnx_opset=onnx_opset, precision=precision, quantize=quantize,
-        lean_cache=lean_cache, check=check,
-    )
+    from mlagility.api import options as declared
+
+    request = BenchmarkRequest.create(declared.API_MODEL, **given)
+    runtime = request.runtimes[0].name
     request.cache.ensure()
     found = discovery_class("<benchmark_model>", lambda *_: None)
     found.suspended = True
@@ -114,7 +110,7 @@ def benchmark_framework_model(model, inputs, build_name=None, cache_dir=None, de
         if result.failed_stage == "benchmark":
             raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
         raise StageError(result.failed_stage, result.error, result.log)
-    return None if request.build_only else result.performance[request.runtimes[0].name]
+    return None if request.stops_after_build else result.performance[runtime]
 
 
 def _split(inputs) -> tuple[tuple, dict]:
