@@ -9,6 +9,7 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
+import time
 
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
@@ -147,8 +148,10 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
+            started = time.perf_counter()
             measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
                                                         build.dir, artifact.record))
+            wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -160,7 +163,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
         else:
             check = _check(runtime, build, reference, request)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4)}
             if check is not None:
                 result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check
