@@ -70,7 +70,8 @@ def test_weights_identity_weights_alone_do_not_make_a_build_with_its_own_referen
     (tmp_path / "model.onnx").write_text("x")
     (tmp_path / "reference_outputs.npz").write_text("x")
     artifacts = {"onnx": "model.onnx", "reference": "reference_outputs.npz"}
-    old = make_state(weights_hash="w0", artifacts=artifacts)
+    done = {"reference": {"status": "done"}, "export": {"status": "done"}}
+    old = make_state(weights_hash="w0", artifacts=artifacts, stages=done)
     assert stale_reasons(old, make_state(artifacts=artifacts), tmp_path) == []
 
 

@@ -9,6 +9,7 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 
 from mlagility.analysis.torch_state import clean_context, preserved_state
@@ -48,10 +49,13 @@ def run_invocation(
     args: tuple = (),
     kwargs: dict | None = None,
     onnx_source=None,
+    identity: dict | None = None,
 ) -> None:
     """Describe the wanted build of ``result``'s invocation, then build and benchmark it.
 
     ``source``: what the build records about where the model came from (script, name, class...).
+    ``identity``: the build options to record (default: the request's; a framework's sequence
+    records its own stage names).
     ``model``/``args``/``kwargs``: the live call (absent for ``.onnx`` files, ``onnx_source``).
     """
     invocation, info = result.invocation, result.model
@@ -63,7 +67,7 @@ def run_invocation(
         weights_hash=weights_hash,
         invocation_hash=invocation.hash,
         inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
+        options=identity or request.options.identity(),
     )
     context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
                            model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
@@ -108,20 +112,26 @@ def build_and_benchmark(
 
 
 def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
-    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check):
-    those the build saved from the weights it holds, or (``live``: for runtimes that run the
-    script's model object itself) the live model's, computed with its state preserved."""
+    """The framework's outputs on the build's inputs (None for .onnx files or with --no-check):
+    those the build saved from the weights it holds (``reference`` artifact), or, with ``live``
+    (for runtimes that run the script's PyTorch model object itself), the live model's, computed
+    with its state preserved."""
     context = build.context
-    if not request.check or context.model is None:
+    if not request.check:
+        return None
+    saved = context.path("reference")
+    torch_module = sys.modules.get("torch")
+    is_torch = torch_module is not None and isinstance(context.model, torch_module.nn.Module)
+    if saved is not None and saved.is_file() and not (live and is_torch):
+        from mlagility.runtimes.outputs import load_outputs
+
+        return load_outputs(saved)
+    if context.model is None:
         return None
     import torch
 
-    from mlagility.builds.stages import load_reference_outputs
     from mlagility.runtimes.outputs import flatten_outputs
 
-    saved = None if live else load_reference_outputs(build.dir, build.state)
-    if saved is not None:
-        return saved
     with preserved_state(context.model, clone_parameters=False), torch.inference_mode():
         return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
 

@@ -67,6 +67,9 @@ class ExportOnnx(Stage):
         reach the exporter) and leave the model's parameters, buffers and flags as they were."""
         import torch
 
+        from mlagility.common.compat import guard_triton_after_tensorflow
+
+        guard_triton_after_tensorflow()
         from mlagility.analysis.torch_state import clean_context, preserved_state
 
         options: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo,

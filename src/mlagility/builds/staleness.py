@@ -21,7 +21,7 @@ def stale_reasons(old: BuildState | None, new: BuildState, build_dir: Path) -> l
     # Weights are not identity (MLAgility PR #324): an unseeded script has new random weights on
     # every run and must still reuse its builds. A reused build is checked against the reference
     # outputs it saved from its own weights; ``--rebuild always`` rebuilds with the current ones.
-    if old.stages and "reference" not in old.artifacts and old.weights_hash != new.weights_hash:
+    if old.stages and not old.stage_done("reference") and old.weights_hash != new.weights_hash:
         reasons.append("weights changed (and the build has no reference outputs of its own)")
     reasons += _input_changes(old.inputs, new.inputs)
     for key in sorted(set(old.options) | set(new.options)):
