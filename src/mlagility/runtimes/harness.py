@@ -198,9 +198,19 @@ def run_in_process(job: Job) -> Measurement:
     for module in runtime.imports:  # an import is not loading the model
         importlib.import_module(module)
     target.feeds()  # nor is reading the inputs
-    start = time.perf_counter()
-    session = runtime.load(target, options)
-    load_time_s = time.perf_counter() - start
+    # a model whose forward updates its buffers: loading (compiling), warm-up and timing run it
+    # many times; its state is restored before the outputs for the check are taken
+    from mlagility.analysis.torch_state import preserved_state
+
+    keep_state = contextlib.ExitStack()
+    keep_state.enter_context(preserved_state(target.model, clone_parameters=False))
+    try:
+        start = time.perf_counter()
+        session = runtime.load(target, options)
+        load_time_s = time.perf_counter() - start
+    except BaseException:
+        keep_state.close()
+        raise
     try:
         for key, value in session.details.items():
             print(f"  {key}: {value}", flush=True)
@@ -215,14 +225,17 @@ def run_in_process(job: Job) -> Measurement:
 
         with session.context() if session.context else contextlib.nullcontext():
             timings = measure(run, settings)
+            keep_state.close()  # the outputs for the check: from the state the reference saw
             print(f"timed {len(timings.latencies_ms)} runs after {timings.warmup_iterations} warm-up runs",
                   flush=True)
             reason = session.after_timing() if session.after_timing else None
             if reason:
                 print(reason, flush=True)
                 raise BenchmarkError(runtime.name, reason, str(job.log))
-            outputs = flatten_outputs(session.run())
+            with preserved_state(target.model, clone_parameters=False):  # nor leave a call behind
+                outputs = flatten_outputs(session.run())
     finally:
+        keep_state.close()
         if session.close:
             session.close()
     if not outputs:
