@@ -92,6 +92,8 @@ def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict
 
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
+    from mlagility.runtimes.samples import samples_path
+
     reference = _reference_outputs(build, request)
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
@@ -100,6 +102,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             reason = runtime.supports(build)
             if reason:
                 raise BenchmarkError(runtime.name, reason)
+            samples_path(build.dir, runtime.device, runtime.name).unlink(missing_ok=True)  # no stale samples
             measurement = runtime.benchmark(build, request.settings)
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
@@ -114,6 +117,9 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 measurement, build.state.build_name
             )
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+            samples = samples_path(build.dir, runtime.device, runtime.name)
+            if samples.is_file():  # raw latencies for distributions and `benchit compare`
+                build.state.benchmarks[key]["samples_file"] = samples.name
             check = _check(result, build, runtime, reference, request)
             if check is not None:
                 build.state.benchmarks[key]["check"] = check

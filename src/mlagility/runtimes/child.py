@@ -17,6 +17,7 @@ from mlagility.common.exceptions import BenchmarkError
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
 from mlagility.runtimes.outputs import outputs_path
+from mlagility.runtimes.samples import samples_path
 from mlagility.runtimes.timing import BenchmarkSettings
 
 
@@ -32,7 +33,8 @@ def benchmark_in_child(
     log = build.dir / f"log_benchmark_{runtime.device}_{runtime.name}.txt"
     with tempfile.TemporaryDirectory(prefix=f"mlagility-{runtime.name}-") as tmp:
         request = {**request, "output": str(Path(tmp) / "result.json"),
-                   "outputs_file": str(outputs_path(build.dir, runtime.device, runtime.name))}
+                   "outputs_file": str(outputs_path(build.dir, runtime.device, runtime.name)),
+                   "samples_file": str(samples_path(build.dir, runtime.device, runtime.name))}
         request_path = Path(tmp) / "request.json"
         request_path.write_text(json.dumps(request))
         timeout = settings.max_time * 3 + 600

@@ -77,6 +77,10 @@ def main(request_path: str) -> None:
     # it returns after the outputs are on the host, so each timed call is synchronized with the
     # device and includes those copies.
     timings = measure(lambda: session.run(None, feeds), settings)
+    if request.get("samples_file"):
+        from mlagility.runtimes.samples import save_samples
+
+        save_samples(request["samples_file"], timings.latencies_ms)
     if request.get("outputs_file"):
         from mlagility.runtimes.outputs import save_outputs
 

@@ -58,6 +58,10 @@ def main(request_path: str) -> None:
     infer = compiled.create_infer_request()
     # Like ORT's session.run(None, feeds): inputs used in place, every output returned as a copy.
     timings = measure(lambda: infer.infer(feeds, share_inputs=True), settings)
+    if request.get("samples_file"):
+        from mlagility.runtimes.samples import save_samples
+
+        save_samples(request["samples_file"], timings.latencies_ms)
     if request.get("outputs_file"):
         from mlagility.runtimes.outputs import save_outputs
 

@@ -41,6 +41,10 @@ def main(request_path: str) -> None:
     with np.load(request["inputs"]) as saved:
         feeds = {name: saved[name] for name in saved.files}
     timings = measure(lambda: session.run(None, feeds), settings)
+    if request.get("samples_file"):
+        from mlagility.runtimes.samples import save_samples
+
+        save_samples(request["samples_file"], timings.latencies_ms)
     if request.get("outputs_file"):
         from mlagility.runtimes.outputs import save_outputs
 

@@ -26,6 +26,7 @@ from mlagility.common.system_info import cpu_name, logical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
 from mlagility.runtimes.outputs import outputs_path, save_outputs
+from mlagility.runtimes.samples import samples_path, save_samples
 from mlagility.common.system_info import peak_rss_mib
 from mlagility.runtimes.timing import BenchmarkSettings, measure
 
@@ -78,6 +79,7 @@ class TorchCompiledRuntime(Runtime):
                 print(reason, file=log)
                 raise BenchmarkError(self.name, reason, str(log_path))
             print("no recompilation during timing", file=log)
+        save_samples(samples_path(build.dir, self.device, self.name), timings.latencies_ms)
         return Measurement.from_timings(
             timings,
             settings,

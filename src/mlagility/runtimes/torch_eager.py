@@ -6,6 +6,7 @@ from mlagility.common.system_info import cpu_name, logical_cores
 from mlagility.runtimes.base import Runtime
 from mlagility.runtimes.measurement import Measurement
 from mlagility.runtimes.outputs import outputs_path, save_outputs
+from mlagility.runtimes.samples import samples_path, save_samples
 from mlagility.common.system_info import peak_rss_mib
 from mlagility.runtimes.timing import BenchmarkSettings, measure
 
@@ -22,6 +23,7 @@ class TorchEagerRuntime(Runtime):
         with torch.inference_mode():
             timings = measure(lambda: model(*args, **kwargs), settings)
             save_outputs(outputs_path(build.dir, self.device, self.name), model(*args, **kwargs))
+        save_samples(samples_path(build.dir, self.device, self.name), timings.latencies_ms)
         return Measurement.from_timings(
             timings,
             settings,
