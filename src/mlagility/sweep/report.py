@@ -28,6 +28,8 @@ COLUMNS = [
     "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average", "threads",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
+    # the machine and versions of each result; the raw latencies (absolute path of a float32 .npy)
+    "device_name", "cores", "package_versions", "samples_file",
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb",
@@ -71,6 +73,7 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         "cleaned": state.cleaned,
         "mlagility_version": state.mlagility_version,
         "log": state.log,
+        "package_versions": " ".join(f"{k}={v}" for k, v in (state.package_versions or {}).items()) or None,
     }
     if not state.benchmarks:
         return [base]
@@ -80,6 +83,9 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
                "benchmarked_at": bench.get("timestamp")}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
+        row.update(device_name=bench.get("device_name"), cores=bench.get("cores"))
+        if bench.get("samples_file") and bench.get("status") != "failed":
+            row["samples_file"] = str(Path(cache_root) / state.build_name / bench["samples_file"])
         check = bench.get("check") or {}
         errors = [o for o in check.get("outputs", []) if "max_abs_error" in o]
         if check:

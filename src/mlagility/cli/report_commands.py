@@ -1,0 +1,68 @@
+"""``benchit cache report [--html [FILE]]`` and ``benchit compare``: results people look at."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from mlagility.cli.main import EXIT_FAILED, EXIT_OK
+
+VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
+                 "no samples": "yellow", "only in baseline": "dim", "only in candidate": "dim"}
+
+
+def cache_report(args: argparse.Namespace) -> int:
+    """The CSV + JSON report (as before) and, with ``--html``, the dashboard of the same caches."""
+    from mlagility.cli.commands import cache_report as csv_and_json_report
+
+    code = csv_and_json_report(args)
+    if args.html is None:
+        return code
+    from mlagility.api.report import write_dashboard
+    from mlagility.cli.printing import terminal_console
+
+    path = Path(args.html) if args.html else (
+        Path(args.report_dir) / f"mlagility_dashboard_{datetime.datetime.now():%Y-%m-%d_%H%M%S}.html")
+    written = write_dashboard(args.cache_dirs or [None], path)
+    terminal_console().print(f"Dashboard written to {written} ({written.stat().st_size / 2**20:.1f} MiB, works offline)")
+    return code
+
+
+def compare(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from mlagility.api.report import compare as run_compare
+    from mlagility.cli.printing import terminal_console
+    from mlagility.common.filesystem import write_json
+    from mlagility.sweep.compare import format_ci, format_ratio, parse_threshold
+
+    threshold = parse_threshold(args.threshold)
+    result = run_compare(args.baseline, args.candidate, threshold=threshold)
+    console = terminal_console()
+    table = Table(title=f"{args.baseline} -> {args.candidate}", title_justify="left")
+    for name, justify in (("model", "left"), ("runtime", "left"), ("precision", "left"), ("baseline ms", "right"),
+                          ("candidate ms", "right"), ("ratio", "right"), (f"{result.confidence:.0%} CI", "right"),
+                          ("MWU p", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify)
+    number = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
+    for pair in result.pairs:
+        style = VERDICT_STYLE.get(pair.verdict, "")
+        table.add_row(pair.name, pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
+                      format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
+                      f"[{style}]{pair.verdict}[/]" if style else pair.verdict)
+    console.print(table)
+    counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
+    console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
+                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median; {result.method})")
+    if args.json:
+        write_json(args.json, result.to_dict())
+        console.print(f"JSON written to {args.json}")
+    if args.html:
+        from mlagility.sweep.dashboard import write_comparison
+
+        console.print(f"HTML written to {write_comparison(result, args.html)}")
+    if args.fail_on_regression and result.regressions:
+        console.print(f"[bold red]{len(result.regressions)} significant slowdown(s) beyond {threshold:.1%}[/]")
+        return EXIT_FAILED
+    return EXIT_OK
