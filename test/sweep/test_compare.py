@@ -1,0 +1,78 @@
+"""``benchit compare`` / ``mlagility.api.report.compare``: matching, statistics, verdicts, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import run_benchit
+from synthetic import make_cache
+from mlagility.api.report import compare
+from mlagility.common.exceptions import UsageError
+from mlagility.sweep.compare import judge, parse_threshold
+
+
+def test_parse_threshold():
+    assert parse_threshold("5%") == pytest.approx(0.05)
+    assert parse_threshold("0.1") == pytest.approx(0.1)
+    assert parse_threshold("10") == pytest.approx(0.10)
+    for bad in ("abc", "-5%", "150%"):
+        with pytest.raises(UsageError):
+            parse_threshold(bad)
+
+
+def test_judge_same_distribution_is_no_change_and_a_30_percent_slowdown_is_slower():
+    rng = np.random.default_rng(1)
+    base, same = rng.lognormal(0, 0.2, 500), rng.lognormal(0, 0.2, 500)
+    assert judge(base, same, 0.05)["verdict"] == "no significant change"
+    slow = judge(base, same * 1.3, 0.05)
+    assert slow["verdict"] == "slower" and slow["ci_low"] > 1 and 1.2 < slow["ratio"] < 1.4
+    assert judge(base, same / 1.3, 0.05)["verdict"] == "faster"
+    # significant but smaller than the threshold: ignored
+    assert judge(base, same * 1.3, 0.5)["verdict"] == "no significant change"
+
+
+def test_compare_caches_flags_only_the_planted_slowdown(tmp_path):
+    base = make_cache(tmp_path / "base", 12, ("ort", "torch-eager"))
+    cand = make_cache(tmp_path / "cand", 12, ("ort", "torch-eager"), noise_seed=99, slowdown={4: 1.3})
+    result = compare(base, cand, threshold="5%", json=tmp_path / "c.json", html=tmp_path / "c.html")
+    slower = {(p.name, p.runtime) for p in result.pairs if p.verdict == "slower"}
+    assert slower == {("model_00004", "ort"), ("model_00004", "torch-eager")}
+    assert result.counts()["faster"] == 0
+    assert {p.verdict for p in result.pairs} <= {"slower", "no significant change"}
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert data["counts"]["slower"] == 2 and data["pairs"][0]["verdict"] == "slower"
+    page = (tmp_path / "c.html").read_text()
+    assert "model_00004" in page and not re.search(r"<script[^>]+src=", page)
+
+
+def test_compare_marks_unmatched_results_and_missing_samples(tmp_path):
+    base = make_cache(tmp_path / "base", 5, ("ort",), failure_every=0)
+    cand = make_cache(tmp_path / "cand", 5, ("ort", "torch-eager"), failure_every=0)
+    shutil.rmtree(next(p for p in cand.iterdir() if p.name.startswith("model_00000")))
+    next(next(p for p in cand.iterdir() if p.name.startswith("model_00001")).glob("*.npy")).unlink()
+    result = compare(base, cand)
+    verdicts = {(p.name, p.runtime): p.verdict for p in result.pairs}
+    assert verdicts[("model_00000", "ort")] == "only in baseline"
+    assert verdicts[("model_00002", "torch-eager")] == "only in candidate"
+    assert verdicts[("model_00001", "ort")] == "no samples"
+
+
+def test_compare_cli_exit_codes_json_and_report_file_input(tmp_path):
+    base = make_cache(tmp_path / "base", 6, ("ort",))
+    cand = make_cache(tmp_path / "cand", 6, ("ort",), noise_seed=7, slowdown={1: 1.3})
+    report = run_benchit("cache", "report", "-d", base, "-r", tmp_path / "rep")
+    assert report.returncode == 0, report.stderr
+    [base_json] = (tmp_path / "rep").glob("*.json")
+    failing = run_benchit("compare", base_json, cand, "--fail-on-regression", "--json", tmp_path / "out.json")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "slower" in failing.stdout and "significant slowdown" in failing.stdout
+    assert json.loads((tmp_path / "out.json").read_text())["counts"]["slower"] == 1
+    lenient = run_benchit("compare", base, cand, "--fail-on-regression", "--threshold", "50%")
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    bad = run_benchit("compare", base, tmp_path / "nowhere")
+    assert bad.returncode == 2 and "not a cache directory" in bad.stderr
