@@ -76,3 +76,18 @@ def test_compare_cli_exit_codes_json_and_report_file_input(tmp_path):
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
     bad = run_benchit("compare", base, tmp_path / "nowhere")
     assert bad.returncode == 2 and "not a cache directory" in bad.stderr
+
+
+def test_report_files_keep_hashes_that_look_like_numbers(tmp_path):
+    import pandas as pd
+
+    from mlagility.sweep.compare import load_results
+
+    rows = [{"script": "a.py", "invocation_hash": "01234567", "device": "x86", "runtime": "ort",
+             "precision": "fp32", "median_ms": 1.0, "build_name": "a_01234567", "cache": str(tmp_path)}]
+    pd.DataFrame(rows).to_csv(tmp_path / "r.csv", index=False)
+    pd.DataFrame(rows).to_json(tmp_path / "r.json", orient="records")
+    for name in ("r.csv", "r.json"):
+        assert load_results(tmp_path / name)["invocation_hash"].tolist() == ["01234567"]
+    result = compare(tmp_path / "r.csv", tmp_path / "r.json")
+    assert [p.verdict for p in result.pairs] == ["no samples"] and result.pairs[0].ratio == 1.0

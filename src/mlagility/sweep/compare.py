@@ -129,9 +129,13 @@ def load_results(source) -> "pandas.DataFrame":  # noqa: F821
 
         return report_frame([path])
     if path.is_file() and path.suffix in (".json", ".csv"):
-        from mlagility.api.report import load_report
+        import pandas as pd
 
-        frame = load_report(path)
+        text = ("build_name", "cache", "samples_file", "model_name", *KEY_FIELDS)
+        if path.suffix == ".json":  # keep the JSON types: an all-digit hash stays a string
+            frame = pd.read_json(path, orient="records", dtype=False, convert_dates=False)
+        else:
+            frame = pd.read_csv(path, dtype={name: str for name in text})
         if "samples_file" in frame.columns and "cache" in frame.columns:
             # a relative samples path is relative to its build directory
             def absolute(row):
