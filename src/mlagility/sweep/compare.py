@@ -133,7 +133,7 @@ def load_results(source) -> "pandas.DataFrame":  # noqa: F821
 
         text = ("build_name", "cache", "samples_file", "model_name", *KEY_FIELDS)
         if path.suffix == ".json":  # keep the JSON types: an all-digit hash stays a string
-            frame = pd.read_json(path, orient="records", dtype=False, convert_dates=False)
+            frame = pd.read_json(path, orient="records", dtype=False)
         else:
             frame = pd.read_csv(path, dtype={name: str for name in text})
         if "samples_file" in frame.columns and "cache" in frame.columns:
