@@ -449,7 +449,7 @@ function draw() {
     error_x: {type: 'data', symmetric: false, array: ok.map(p => p.ci_high ? p.ci_high - p.ratio : 0), arrayminus: ok.map(p => p.ci_low ? p.ratio - p.ci_low : 0)},
     marker: {color: ok.map(colour), size: 8}, text: ok.map(p => p.verdict), hovertemplate: '%{y}: %{x:.3f}x (%{text})<extra></extra>'};
   const t = D.threshold;
-  Plotly.react('chart-ratio', ok.length ? [trace] : [], {height: Math.max(380, 22 * ok.length + 80), margin: {l: 260, r: 20, t: 10, b: 40}, xaxis: {title: 'candidate / baseline', type: 'log'},
+  Plotly.react('chart-ratio', ok.length ? [trace] : [], {height: Math.max(380, 22 * ok.length + 80), margin: {l: 260, r: 20, t: 10, b: 40}, xaxis: {title: 'candidate / baseline', type: 'log'}, yaxis: {autorange: 'reversed'},
     shapes: [1, 1 + t, 1 / (1 + t)].map((x, i) => ({type: 'line', yref: 'paper', y0: 0, y1: 1, x0: x, x1: x, line: {dash: i ? 'dot' : 'solid', color: '#999'}})),
     annotations: ok.length ? [] : [{text: 'no pairs with a ratio', showarrow: false, xref: 'paper', yref: 'paper', x: .5, y: .5}]}, {responsive: true, displaylogo: false});
 }
