@@ -91,3 +91,34 @@ def test_report_files_keep_hashes_that_look_like_numbers(tmp_path):
         assert load_results(tmp_path / name)["invocation_hash"].tolist() == ["01234567"]
     result = compare(tmp_path / "r.csv", tmp_path / "r.json")
     assert [p.verdict for p in result.pairs] == ["no samples"] and result.pairs[0].ratio == 1.0
+
+
+def test_run_to_run_noise_widens_intervals_and_a_shared_slowdown_is_caught_overall():
+    from mlagility.sweep.compare import overall_change, run_to_run_noise, widen
+
+    assert run_to_run_noise([1.0] * 7) is None  # too few pairs to tell
+    rng = np.random.default_rng(0)
+    noisy = list(np.exp(rng.normal(0, 0.25, 40)))  # back-to-back runs on a busy machine
+    sigma = run_to_run_noise(noisy)
+    assert 0.15 < sigma < 0.35
+    low, high = widen(1.1, 1.05, 1.15, sigma)
+    assert low < 1 < high  # a 10% change is within this machine's run-to-run noise
+    assert overall_change(noisy, 0.05)["verdict"] == "no significant change"
+    shifted = [r * 1.3 for r in noisy]  # the same noise, every build 1.3x slower
+    assert run_to_run_noise(shifted) == pytest.approx(sigma)
+    overall = overall_change(shifted, 0.05)
+    assert overall["verdict"] == "slower" and overall["ci_low"] > 1.05
+
+
+def test_fail_on_regression_also_fires_on_an_overall_slowdown(tmp_path, monkeypatch):
+    import argparse
+
+    from mlagility.cli import report_commands
+    from mlagility.sweep.compare import Comparison
+
+    result = Comparison("a", "b", 0.05, overall={"pairs": 10, "geomean_ratio": 1.3, "ci_low": 1.2,
+                                                 "ci_high": 1.4, "verdict": "slower"})
+    monkeypatch.setattr("mlagility.api.report.compare", lambda *a, **k: result)
+    args = argparse.Namespace(baseline="a", candidate="b", threshold="5%", fail_on_regression=True, json=None, html=None)
+    assert result.failed and not result.regressions
+    assert report_commands.compare(args) == 1

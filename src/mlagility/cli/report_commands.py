@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 from pathlib import Path
 
 from mlagility.cli.main import EXIT_FAILED, EXIT_OK
@@ -55,6 +56,16 @@ def compare(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
     console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
                   f"(threshold {threshold:.1%}; ratio = candidate / baseline median; {result.method})")
+    noise = result.noise_sigma
+    console.print("run-to-run noise across the pairs: " + (
+        f"±{math.expm1(noise):.1%} (1 sd, log scale), added to each interval" if noise is not None
+        else "not estimated (fewer than 8 pairs): intervals from the samples only"))
+    if result.overall:
+        overall = result.overall
+        style = VERDICT_STYLE.get(overall["verdict"], "")
+        text = f"[{style}]{overall['verdict']}[/]" if style else overall["verdict"]
+        console.print(f"overall ({overall['pairs']} pairs): geometric mean ratio {overall['geomean_ratio']:.3f}x "
+                      f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: {text}")
     if args.json:
         write_json(args.json, result.to_dict())
         console.print(f"JSON written to {args.json}")
@@ -62,7 +73,8 @@ def compare(args: argparse.Namespace) -> int:
         from mlagility.sweep.dashboard import write_comparison
 
         console.print(f"HTML written to {write_comparison(result, args.html)}")
-    if args.fail_on_regression and result.regressions:
-        console.print(f"[bold red]{len(result.regressions)} significant slowdown(s) beyond {threshold:.1%}[/]")
+    if args.fail_on_regression and result.failed:
+        console.print(f"[bold red]significant slowdown beyond {threshold:.1%}: {len(result.regressions)} pair(s)"
+                      + (", and overall" if result.overall.get("verdict") == "slower" else "") + "[/]")
         return EXIT_FAILED
     return EXIT_OK

@@ -75,8 +75,10 @@ class Pair:
     baseline_ms: float | None = None
     candidate_ms: float | None = None
     ratio: float | None = None  # candidate / baseline median latency; > 1 is slower
-    ci_low: float | None = None
+    ci_low: float | None = None  # the interval the verdict uses (sampling + run-to-run noise)
     ci_high: float | None = None
+    bootstrap_low: float | None = None  # the bootstrap interval alone (sampling error within the runs)
+    bootstrap_high: float | None = None
     p_value: float | None = None  # Mann-Whitney U, two-sided
     n_baseline: int = 0
     n_candidate: int = 0
@@ -96,9 +98,12 @@ class Comparison:
     candidate: str
     threshold: float
     confidence: float = CONFIDENCE
-    method: str = (f"percentile bootstrap CI of the ratio of medians ({N_RESAMPLES} resamples, seed {SEED}); "
+    method: str = (f"percentile bootstrap CI of the ratio of medians ({N_RESAMPLES} resamples, seed {SEED}), "
+                   "widened by the run-to-run noise measured across the pairs; "
                    "Mann-Whitney U p-value shown for reference")
     pairs: list[Pair] = field(default_factory=list)
+    noise_sigma: float | None = None  # run-to-run noise: robust sd of log ratios across pairs
+    overall: dict[str, Any] = field(default_factory=dict)  # geometric-mean ratio over all pairs
 
     def counts(self) -> dict[str, int]:
         counts = {verdict: 0 for verdict in VERDICTS}
@@ -110,9 +115,15 @@ class Comparison:
     def regressions(self) -> list[Pair]:
         return [pair for pair in self.pairs if pair.verdict == SLOWER]
 
+    @property
+    def failed(self) -> bool:
+        """A significant slowdown beyond the threshold: in one pair, or over the whole sweep."""
+        return bool(self.regressions) or self.overall.get("verdict") == SLOWER
+
     def to_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline, "candidate": self.candidate, "threshold": self.threshold,
                 "confidence": self.confidence, "method": self.method, "counts": self.counts(),
+                "noise_sigma": self.noise_sigma, "overall": self.overall,
                 "pairs": [pair.to_dict() for pair in self.pairs]}
 
     def to_frame(self) -> "pandas.DataFrame":  # noqa: F821
@@ -204,28 +215,82 @@ def ratio_of_medians_ci(baseline, candidate, confidence: float = CONFIDENCE,
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE) -> dict[str, Any]:
-    """Ratio, CI, p-value and verdict for two arrays of latencies (ms)."""
+def verdict_for(ratio: float, low: float, high: float, threshold: float) -> str:
+    if low > 1 and ratio > 1 + threshold:
+        return SLOWER
+    if high < 1 and 1 / ratio > 1 + threshold:
+        return FASTER
+    return SAME
+
+
+def widen(ratio: float, low: float, high: float, sigma: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Combine a sampling interval with run-to-run noise of log-sd ``sigma`` (in quadrature, log space)."""
+    from scipy import stats
+
+    if not sigma:
+        return low, high
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    centre = math.log(ratio)
+    below = math.hypot(centre - math.log(low), z * sigma)
+    above = math.hypot(math.log(high) - centre, z * sigma)
+    return math.exp(centre - below), math.exp(centre + above)
+
+
+def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE, sigma: float = 0.0) -> dict[str, Any]:
+    """Ratio, intervals, p-value and verdict for two arrays of latencies (ms).
+
+    ``sigma``: the run-to-run noise (sd of log ratios) to add to the bootstrap interval.
+    """
     import numpy as np
     from scipy import stats
 
     ratio = float(np.median(candidate) / np.median(baseline))
     if len(baseline) < 2 or len(candidate) < 2:
-        low = high = ratio
+        boot_low = boot_high = ratio
     else:
-        low, high = ratio_of_medians_ci(baseline, candidate, confidence)
+        boot_low, boot_high = ratio_of_medians_ci(baseline, candidate, confidence)
     try:
         p_value = float(stats.mannwhitneyu(baseline, candidate, alternative="two-sided").pvalue)
     except ValueError:
         p_value = None
-    if low > 1 and ratio > 1 + threshold:
-        verdict = SLOWER
-    elif high < 1 and 1 / ratio > 1 + threshold:
-        verdict = FASTER
-    else:
-        verdict = SAME
-    return {"ratio": ratio, "ci_low": low, "ci_high": high, "p_value": p_value, "verdict": verdict,
+    low, high = widen(ratio, boot_low, boot_high, sigma, confidence)
+    return {"ratio": ratio, "ci_low": low, "ci_high": high, "bootstrap_low": boot_low, "bootstrap_high": boot_high,
+            "p_value": p_value, "verdict": verdict_for(ratio, low, high, threshold),
             "n_baseline": int(len(baseline)), "n_candidate": int(len(candidate))}
+
+
+MIN_PAIRS_FOR_NOISE = 8
+
+
+def run_to_run_noise(ratios: list[float]) -> float | None:
+    """Robust sd of the log ratios across pairs (1.4826 x MAD around their median); None below 8 pairs.
+
+    Two runs differ by more than their samples say (machine load, frequency, cache neighbours):
+    the spread of the ratios across the many builds of a sweep measures it, while a shift shared
+    by all builds (a real regression everywhere) moves their median, not their spread.
+    """
+    import numpy as np
+
+    if len(ratios) < MIN_PAIRS_FOR_NOISE:
+        return None
+    logs = np.log(np.asarray(ratios, float))
+    return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+
+
+def overall_change(ratios: list[float], threshold: float, confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """Geometric mean of the ratios with a bootstrap CI over pairs (each pair one observation)."""
+    import numpy as np
+    from scipy import stats
+
+    if len(ratios) < 2:
+        return {}
+    logs = np.log(np.asarray(ratios, float))
+    result = stats.bootstrap((logs,), np.mean, confidence_level=confidence, n_resamples=N_RESAMPLES,
+                             method="percentile", rng=np.random.default_rng(SEED))
+    ratio = float(np.exp(logs.mean()))
+    low, high = float(np.exp(result.confidence_interval.low)), float(np.exp(result.confidence_interval.high))
+    return {"pairs": len(ratios), "geomean_ratio": ratio, "ci_low": low, "ci_high": high,
+            "verdict": verdict_for(ratio, low, high, threshold)}
 
 
 def _name(row: dict) -> str:
@@ -264,6 +329,14 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
             for name, value in judge(base_samples, cand_samples, threshold, confidence).items():
                 setattr(pair, name, value)
         result.pairs.append(pair)
+    # second pass: add the run-to-run noise measured across the pairs, then judge again
+    judged = [pair for pair in result.pairs if pair.bootstrap_low is not None]
+    result.noise_sigma = run_to_run_noise([pair.ratio for pair in judged])
+    for pair in judged:
+        pair.ci_low, pair.ci_high = widen(pair.ratio, pair.bootstrap_low, pair.bootstrap_high,
+                                          result.noise_sigma or 0.0, confidence)
+        pair.verdict = verdict_for(pair.ratio, pair.ci_low, pair.ci_high, threshold)
+    result.overall = overall_change([pair.ratio for pair in judged], threshold, confidence)
     order = {verdict: i for i, verdict in enumerate(VERDICTS)}
     result.pairs.sort(key=lambda p: (order[p.verdict], -(p.ratio or 0) if p.verdict != FASTER else (p.ratio or 0)))
     return result
