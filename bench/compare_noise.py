@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--min-time", type=float, default=0.5)
     parser.add_argument("--keep", metavar="DIR", help="keep the three caches here")
+    parser.add_argument("--reuse", action="store_true", help="only compare the caches already in --keep DIR")
     args = parser.parse_args()
 
     from mlagility.api.report import compare
@@ -90,31 +91,38 @@ def main() -> None:
     script = root / "mlps.py"
     script.write_text(SCRIPT)
     caches = {name: root / name for name in ("baseline", "rerun", "slow")}
-    run("baseline", script, caches["baseline"], args, 10)
-    run("rerun", script, caches["rerun"], args, 10)
-    run("slow", script, caches["slow"], args, 13)
+    if not args.reuse:
+        run("baseline", script, caches["baseline"], args, 10)
+        run("rerun", script, caches["rerun"], args, 10)
+        run("slow", script, caches["slow"], args, 13)
 
     print(f"\nruntimes {' '.join(args.runtime)}, --iterations {args.iterations} --min-time {args.min_time}")
-    same = compare(caches["baseline"], caches["rerun"], threshold=0.05)
-    pairs = [p for p in same.pairs if p.ratio is not None and p.ci_low is not None]
-    ratios = sorted(p.ratio for p in pairs)
-    print(f"baseline vs rerun: {len(pairs)} pairs; ratio of medians from {ratios[0]:.3f} to {ratios[-1]:.3f}")
     from mlagility.sweep.compare import FASTER, SLOWER
 
-    for threshold in (0.0, 0.02, 0.05, 0.10):
+    def describe(result) -> str:
+        o = result.overall
+        return (f"run-to-run noise {result.noise_sigma:.3f} (log sd); overall median ratio {o['median_ratio']:.3f} "
+                f"[{o['ci_low']:.3f}, {o['ci_high']:.3f}]: {o['verdict']}")
+
+    same = compare(caches["baseline"], caches["rerun"], threshold=0.05)
+    ratios = sorted(p.ratio for p in same.pairs if p.ratio is not None)
+    print(f"baseline vs rerun: {len(ratios)} pairs; ratio of medians from {ratios[0]:.3f} to {ratios[-1]:.3f}; "
+          f"{sum(abs(r - 1) <= 0.05 for r in ratios)} within 5%; {describe(same)}")
+    raw = [p for p in same.pairs if p.bootstrap_low is not None and (p.bootstrap_low > 1.05 or p.bootstrap_high < 1 / 1.05)]
+    print(f"  bootstrap interval alone (no run-to-run noise), threshold 5%: {len(raw)}/{len(same.pairs)} would be flagged")
+    for threshold in (0.0, 0.05, 0.10, 0.20):
         result = compare(caches["baseline"], caches["rerun"], threshold=threshold)
         flagged = [p for p in result.pairs if p.verdict in (FASTER, SLOWER)]
         print(f"  threshold {threshold:4.0%}: {len(flagged)}/{len(result.pairs)} flagged "
-              f"(false-positive rate {len(flagged) / max(1, len(result.pairs)):.1%})"
-              + (": " + ", ".join(f"{p.name}/{p.runtime} {p.ratio:.3f}" for p in flagged[:6]) if flagged else ""))
+              f"(false-positive rate {len(flagged) / max(1, len(result.pairs)):.1%}); overall: {result.overall['verdict']}"
+              + (" [" + ", ".join(f"{p.runtime} {p.ratio:.2f}" for p in flagged[:9]) + "]" if flagged else ""))
     slow = compare(caches["baseline"], caches["slow"], threshold=0.05)
     flagged = [p for p in slow.pairs if p.verdict == SLOWER]
     ratios = sorted(p.ratio for p in slow.pairs if p.ratio is not None)
-    print(f"baseline vs planted 1.3x slowdown (threshold 5%): {len(flagged)}/{len(slow.pairs)} flagged slower; "
-          f"measured ratios {ratios[0]:.3f} to {ratios[-1]:.3f} (median {ratios[len(ratios) // 2]:.3f})")
-    missed = [p for p in slow.pairs if p.verdict != SLOWER]
-    for pair in missed[:10]:
-        print(f"  missed: {pair.name}/{pair.runtime} ratio {pair.ratio:.3f} CI [{pair.ci_low:.3f}, {pair.ci_high:.3f}]")
+    print(f"baseline vs planted 1.3x slowdown (threshold 5%): {len(flagged)}/{len(slow.pairs)} pairs flagged slower, "
+          f"{sum(p.verdict == FASTER for p in slow.pairs)} faster; measured ratios {ratios[0]:.3f} to {ratios[-1]:.3f} "
+          f"(median {ratios[len(ratios) // 2]:.3f}); {describe(slow)}; --fail-on-regression exit code "
+          f"{1 if slow.failed else 0}")
     print(f"caches kept in {root}" if args.keep else f"caches in {root} (temporary)")
 
 

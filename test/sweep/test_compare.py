@@ -116,7 +116,7 @@ def test_fail_on_regression_also_fires_on_an_overall_slowdown(tmp_path, monkeypa
     from mlagility.cli import report_commands
     from mlagility.sweep.compare import Comparison
 
-    result = Comparison("a", "b", 0.05, overall={"pairs": 10, "geomean_ratio": 1.3, "ci_low": 1.2,
+    result = Comparison("a", "b", 0.05, overall={"pairs": 10, "median_ratio": 1.3, "ci_low": 1.2,
                                                  "ci_high": 1.4, "verdict": "slower"})
     monkeypatch.setattr("mlagility.api.report.compare", lambda *a, **k: result)
     args = argparse.Namespace(baseline="a", candidate="b", threshold="5%", fail_on_regression=True, json=None, html=None)

@@ -64,7 +64,7 @@ def compare(args: argparse.Namespace) -> int:
         overall = result.overall
         style = VERDICT_STYLE.get(overall["verdict"], "")
         text = f"[{style}]{overall['verdict']}[/]" if style else overall["verdict"]
-        console.print(f"overall ({overall['pairs']} pairs): geometric mean ratio {overall['geomean_ratio']:.3f}x "
+        console.print(f"overall ({overall['pairs']} pairs): median ratio {overall['median_ratio']:.3f}x "
                       f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: {text}")
     if args.json:
         write_json(args.json, result.to_dict())

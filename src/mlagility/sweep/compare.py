@@ -103,7 +103,7 @@ class Comparison:
                    "Mann-Whitney U p-value shown for reference")
     pairs: list[Pair] = field(default_factory=list)
     noise_sigma: float | None = None  # run-to-run noise: robust sd of log ratios across pairs
-    overall: dict[str, Any] = field(default_factory=dict)  # geometric-mean ratio over all pairs
+    overall: dict[str, Any] = field(default_factory=dict)  # median ratio over all pairs, its CI, verdict
 
     def counts(self) -> dict[str, int]:
         counts = {verdict: 0 for verdict in VERDICTS}
@@ -278,18 +278,21 @@ def run_to_run_noise(ratios: list[float]) -> float | None:
 
 
 def overall_change(ratios: list[float], threshold: float, confidence: float = CONFIDENCE) -> dict[str, Any]:
-    """Geometric mean of the ratios with a bootstrap CI over pairs (each pair one observation)."""
+    """The median of the ratios with a bootstrap CI over pairs (each pair one observation).
+
+    Robust to a few wild pairs; a change shared by the builds of the sweep moves it.
+    """
     import numpy as np
     from scipy import stats
 
     if len(ratios) < 2:
         return {}
     logs = np.log(np.asarray(ratios, float))
-    result = stats.bootstrap((logs,), np.mean, confidence_level=confidence, n_resamples=N_RESAMPLES,
+    result = stats.bootstrap((logs,), np.median, confidence_level=confidence, n_resamples=N_RESAMPLES,
                              method="percentile", rng=np.random.default_rng(SEED))
-    ratio = float(np.exp(logs.mean()))
+    ratio = float(np.exp(np.median(logs)))
     low, high = float(np.exp(result.confidence_interval.low)), float(np.exp(result.confidence_interval.high))
-    return {"pairs": len(ratios), "geomean_ratio": ratio, "ci_low": low, "ci_high": high,
+    return {"pairs": len(ratios), "median_ratio": ratio, "ci_low": low, "ci_high": high,
             "verdict": verdict_for(ratio, low, high, threshold)}
 
 

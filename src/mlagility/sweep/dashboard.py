@@ -439,7 +439,7 @@ $('subtitle').textContent = `baseline ${D.baseline}  vs  candidate ${D.candidate
 $('summary').innerHTML = Object.entries(D.counts).map(([k, v]) => `<b>${v}</b> ${esc(k)}`).join(' · ');
 $('method').textContent = `${Math.round(D.confidence * 100)}% ${D.method}. Verdict: significant (interval excludes 1) AND beyond the threshold. ` +
   (D.noise_sigma === null || D.noise_sigma === undefined ? 'Run-to-run noise not estimated (fewer than 8 pairs).' : `Run-to-run noise across the pairs: ±${((Math.exp(D.noise_sigma) - 1) * 100).toFixed(1)}% (1 sd).`);
-if (D.overall && D.overall.pairs) $('summary').innerHTML += `<br>overall (${D.overall.pairs} pairs): geometric mean ratio <b>${D.overall.geomean_ratio.toFixed(3)}x</b> [${D.overall.ci_low.toFixed(3)}, ${D.overall.ci_high.toFixed(3)}]: <b class="${D.overall.verdict === 'slower' ? 'slower' : D.overall.verdict === 'faster' ? 'faster' : ''}">${esc(D.overall.verdict)}</b>`;
+if (D.overall && D.overall.pairs) $('summary').innerHTML += `<br>overall (${D.overall.pairs} pairs): median ratio <b>${D.overall.median_ratio.toFixed(3)}x</b> [${D.overall.ci_low.toFixed(3)}, ${D.overall.ci_high.toFixed(3)}]: <b class="${D.overall.verdict === 'slower' ? 'slower' : D.overall.verdict === 'faster' ? 'faster' : ''}">${esc(D.overall.verdict)}</b>`;
 Object.keys(D.counts).forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $('f-verdict').appendChild(o); });
 function draw() {
   const want = $('f-verdict').value, pairs = D.pairs.filter(p => !want || p.verdict === want);
