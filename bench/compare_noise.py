@@ -101,7 +101,7 @@ def main() -> None:
 
     def describe(result) -> str:
         o = result.overall
-        return (f"run-to-run noise {result.noise_sigma:.3f} (log sd); overall median ratio {o['median_ratio']:.3f} "
+        return (f"run-to-run noise {result.noise_sigma:.3f} (log sd), band {result.noise_band:.3f}; overall median ratio {o['median_ratio']:.3f} "
                 f"[{o['ci_low']:.3f}, {o['ci_high']:.3f}]: {o['verdict']}")
 
     same = compare(caches["baseline"], caches["rerun"], threshold=0.05)

@@ -94,14 +94,16 @@ def test_report_files_keep_hashes_that_look_like_numbers(tmp_path):
 
 
 def test_run_to_run_noise_widens_intervals_and_a_shared_slowdown_is_caught_overall():
-    from mlagility.sweep.compare import overall_change, run_to_run_noise, widen
+    from mlagility.sweep.compare import overall_change, run_to_run_band, run_to_run_noise, widen
 
     assert run_to_run_noise([1.0] * 7) is None  # too few pairs to tell
     rng = np.random.default_rng(0)
     noisy = list(np.exp(rng.normal(0, 0.25, 40)))  # back-to-back runs on a busy machine
     sigma = run_to_run_noise(noisy)
     assert 0.15 < sigma < 0.35
-    low, high = widen(1.1, 1.05, 1.15, sigma)
+    band = run_to_run_band(noisy)
+    assert 1.5 * sigma < band < 2.5 * sigma
+    low, high = widen(1.1, 1.05, 1.15, band)
     assert low < 1 < high  # a 10% change is within this machine's run-to-run noise
     assert overall_change(noisy, 0.05)["verdict"] == "no significant change"
     shifted = [r * 1.3 for r in noisy]  # the same noise, every build 1.3x slower

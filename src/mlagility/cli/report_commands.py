@@ -56,9 +56,9 @@ def compare(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
     console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
                   f"(threshold {threshold:.1%}; ratio = candidate / baseline median; {result.method})")
-    noise = result.noise_sigma
     console.print("run-to-run noise across the pairs: " + (
-        f"±{math.expm1(noise):.1%} (1 sd, log scale), added to each interval" if noise is not None
+        f"sd ±{math.expm1(result.noise_sigma):.1%}, {result.confidence:.0%} band ±{math.expm1(result.noise_band):.1%} "
+        "(added to each interval)" if result.noise_band is not None
         else "not estimated (fewer than 8 pairs): intervals from the samples only"))
     if result.overall:
         overall = result.overall

@@ -103,6 +103,7 @@ class Comparison:
                    "Mann-Whitney U p-value shown for reference")
     pairs: list[Pair] = field(default_factory=list)
     noise_sigma: float | None = None  # run-to-run noise: robust sd of log ratios across pairs
+    noise_band: float | None = None  # its half-width added to each interval (log scale)
     overall: dict[str, Any] = field(default_factory=dict)  # median ratio over all pairs, its CI, verdict
 
     def counts(self) -> dict[str, int]:
@@ -123,7 +124,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline, "candidate": self.candidate, "threshold": self.threshold,
                 "confidence": self.confidence, "method": self.method, "counts": self.counts(),
-                "noise_sigma": self.noise_sigma, "overall": self.overall,
+                "noise_sigma": self.noise_sigma, "noise_band": self.noise_band, "overall": self.overall,
                 "pairs": [pair.to_dict() for pair in self.pairs]}
 
     def to_frame(self) -> "pandas.DataFrame":  # noqa: F821
@@ -223,23 +224,20 @@ def verdict_for(ratio: float, low: float, high: float, threshold: float) -> str:
     return SAME
 
 
-def widen(ratio: float, low: float, high: float, sigma: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Combine a sampling interval with run-to-run noise of log-sd ``sigma`` (in quadrature, log space)."""
-    from scipy import stats
-
-    if not sigma:
+def widen(ratio: float, low: float, high: float, band: float) -> tuple[float, float]:
+    """Combine a sampling interval with a run-to-run noise half-width ``band`` (in quadrature, log space)."""
+    if not band:
         return low, high
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
     centre = math.log(ratio)
-    below = math.hypot(centre - math.log(low), z * sigma)
-    above = math.hypot(math.log(high) - centre, z * sigma)
+    below = math.hypot(centre - math.log(low), band)
+    above = math.hypot(math.log(high) - centre, band)
     return math.exp(centre - below), math.exp(centre + above)
 
 
-def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE, sigma: float = 0.0) -> dict[str, Any]:
+def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE, band: float = 0.0) -> dict[str, Any]:
     """Ratio, intervals, p-value and verdict for two arrays of latencies (ms).
 
-    ``sigma``: the run-to-run noise (sd of log ratios) to add to the bootstrap interval.
+    ``band``: the run-to-run noise half-width (log scale) to add to the bootstrap interval.
     """
     import numpy as np
     from scipy import stats
@@ -253,7 +251,7 @@ def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE,
         p_value = float(stats.mannwhitneyu(baseline, candidate, alternative="two-sided").pvalue)
     except ValueError:
         p_value = None
-    low, high = widen(ratio, boot_low, boot_high, sigma, confidence)
+    low, high = widen(ratio, boot_low, boot_high, band)
     return {"ratio": ratio, "ci_low": low, "ci_high": high, "bootstrap_low": boot_low, "bootstrap_high": boot_high,
             "p_value": p_value, "verdict": verdict_for(ratio, low, high, threshold),
             "n_baseline": int(len(baseline)), "n_candidate": int(len(candidate))}
@@ -275,6 +273,17 @@ def run_to_run_noise(ratios: list[float]) -> float | None:
         return None
     logs = np.log(np.asarray(ratios, float))
     return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+
+
+def run_to_run_band(ratios: list[float], confidence: float = CONFIDENCE) -> float | None:
+    """Half-width (log scale) of the run-to-run noise: the ``confidence`` quantile of the pairs'
+    absolute log-ratio deviations from their median (empirical, so heavy tails count); None below 8 pairs."""
+    import numpy as np
+
+    if len(ratios) < MIN_PAIRS_FOR_NOISE:
+        return None
+    logs = np.log(np.asarray(ratios, float))
+    return float(np.quantile(np.abs(logs - np.median(logs)), confidence))
 
 
 def overall_change(ratios: list[float], threshold: float, confidence: float = CONFIDENCE) -> dict[str, Any]:
@@ -335,9 +344,9 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
     # second pass: add the run-to-run noise measured across the pairs, then judge again
     judged = [pair for pair in result.pairs if pair.bootstrap_low is not None]
     result.noise_sigma = run_to_run_noise([pair.ratio for pair in judged])
+    result.noise_band = run_to_run_band([pair.ratio for pair in judged], confidence)
     for pair in judged:
-        pair.ci_low, pair.ci_high = widen(pair.ratio, pair.bootstrap_low, pair.bootstrap_high,
-                                          result.noise_sigma or 0.0, confidence)
+        pair.ci_low, pair.ci_high = widen(pair.ratio, pair.bootstrap_low, pair.bootstrap_high, result.noise_band or 0.0)
         pair.verdict = verdict_for(pair.ratio, pair.ci_low, pair.ci_high, threshold)
     result.overall = overall_change([pair.ratio for pair in judged], threshold, confidence)
     order = {verdict: i for i, verdict in enumerate(VERDICTS)}

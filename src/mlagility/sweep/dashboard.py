@@ -400,7 +400,7 @@ def render_comparison(comparison, title: str = "mlagility comparison") -> str:
             pair[name] = _clean(value)
     data = {"baseline": comparison.baseline, "candidate": comparison.candidate, "threshold": comparison.threshold,
             "confidence": comparison.confidence, "method": comparison.method, "counts": comparison.counts(),
-            "noise_sigma": comparison.noise_sigma, "overall": comparison.overall, "pairs": pairs}
+            "noise_sigma": comparison.noise_sigma, "noise_band": comparison.noise_band, "overall": comparison.overall, "pairs": pairs}
     return (_COMPARE_TEMPLATE.replace("%TITLE%", html.escape(title)).replace("%STYLE%", _STYLE)
             .replace("%PLOTLY%", _plotly_js()).replace("%DATA%", _json(data)).replace("%APP%", _COMPARE_JS))
 
@@ -438,7 +438,7 @@ const f = (v, d) => v === null || v === undefined ? '' : (+v).toFixed(d);
 $('subtitle').textContent = `baseline ${D.baseline}  vs  candidate ${D.candidate} · threshold ${(D.threshold * 100).toFixed(1)}%`;
 $('summary').innerHTML = Object.entries(D.counts).map(([k, v]) => `<b>${v}</b> ${esc(k)}`).join(' · ');
 $('method').textContent = `${Math.round(D.confidence * 100)}% ${D.method}. Verdict: significant (interval excludes 1) AND beyond the threshold. ` +
-  (D.noise_sigma === null || D.noise_sigma === undefined ? 'Run-to-run noise not estimated (fewer than 8 pairs).' : `Run-to-run noise across the pairs: ±${((Math.exp(D.noise_sigma) - 1) * 100).toFixed(1)}% (1 sd).`);
+  (D.noise_sigma === null || D.noise_sigma === undefined ? 'Run-to-run noise not estimated (fewer than 8 pairs).' : `Run-to-run noise across the pairs: sd ±${((Math.exp(D.noise_sigma) - 1) * 100).toFixed(1)}%, band ±${((Math.exp(D.noise_band) - 1) * 100).toFixed(1)}% (added to each interval).`);
 if (D.overall && D.overall.pairs) $('summary').innerHTML += `<br>overall (${D.overall.pairs} pairs): median ratio <b>${D.overall.median_ratio.toFixed(3)}x</b> [${D.overall.ci_low.toFixed(3)}, ${D.overall.ci_high.toFixed(3)}]: <b class="${D.overall.verdict === 'slower' ? 'slower' : D.overall.verdict === 'faster' ? 'faster' : ''}">${esc(D.overall.verdict)}</b>`;
 Object.keys(D.counts).forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $('f-verdict').appendChild(o); });
 function draw() {
