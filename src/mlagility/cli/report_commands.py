@@ -42,14 +42,14 @@ def compare(args: argparse.Namespace) -> int:
     result = run_compare(args.baseline, args.candidate, threshold=threshold)
     console = terminal_console()
     table = Table(title=f"{args.baseline} -> {args.candidate}", title_justify="left")
-    for name, justify in (("model", "left"), ("runtime", "left"), ("precision", "left"), ("baseline ms", "right"),
+    for name, justify in (("model", "left"), ("build", "left"), ("runtime", "left"), ("precision", "left"), ("baseline ms", "right"),
                           ("candidate ms", "right"), ("ratio", "right"), (f"{result.confidence:.0%} CI", "right"),
                           ("MWU p", "right"), ("verdict", "left")):
         table.add_column(name, justify=justify)
     number = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
     for pair in result.pairs:
         style = VERDICT_STYLE.get(pair.verdict, "")
-        table.add_row(pair.name, pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
+        table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
                       format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
                       f"[{style}]{pair.verdict}[/]" if style else pair.verdict)
     console.print(table)

@@ -422,7 +422,7 @@ _COMPARE_TEMPLATE = """<!DOCTYPE html>
 <section><h2>Summary</h2><div id="summary"></div><div class="muted" id="method"></div></section>
 <section><h2>Candidate / baseline median latency, with its confidence interval <span class="muted">(&gt;1 is slower)</span></h2><div id="chart-ratio" class="chart" style="height:auto;min-height:380px"></div></section>
 <section><h2>Pairs</h2><label>verdict <select id="f-verdict"><option value="">all</option></select></label> <span class="muted" id="row-count"></span>
-<div id="table-wrap"><table id="results"><thead><tr><th>model</th><th>runtime</th><th>precision</th><th class="num">baseline ms</th><th class="num">candidate ms</th><th class="num">ratio</th><th>CI</th><th class="num">Mann-Whitney p</th><th>verdict</th><th>script</th></tr></thead><tbody></tbody></table></div></section>
+<div id="table-wrap"><table id="results"><thead><tr><th>model</th><th>build</th><th>runtime</th><th>precision</th><th class="num">baseline ms</th><th class="num">candidate ms</th><th class="num">ratio</th><th>CI</th><th class="num">Mann-Whitney p</th><th>verdict</th><th>script</th></tr></thead><tbody></tbody></table></div></section>
 </main>
 <script type="application/json" id="report-data">%DATA%</script>
 <script>%APP%</script>
@@ -443,11 +443,11 @@ if (D.overall && D.overall.pairs) $('summary').innerHTML += `<br>overall (${D.ov
 Object.keys(D.counts).forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $('f-verdict').appendChild(o); });
 function draw() {
   const want = $('f-verdict').value, pairs = D.pairs.filter(p => !want || p.verdict === want);
-  $('results').querySelector('tbody').innerHTML = pairs.map(p => `<tr class="data-row"><td>${esc(p.name)}</td><td>${esc(p.runtime)}</td><td>${esc(p.precision)}</td><td class="num">${f(p.baseline_ms, 4)}</td><td class="num">${f(p.candidate_ms, 4)}</td><td class="num">${p.ratio ? f(p.ratio, 3) + 'x' : ''}</td><td>${p.ci_low ? '[' + f(p.ci_low, 3) + ', ' + f(p.ci_high, 3) + ']' : ''}</td><td class="num">${p.p_value === null || p.p_value === undefined ? '' : (+p.p_value).toExponential(1)}</td><td class="${p.verdict === 'slower' ? 'slower' : p.verdict === 'faster' ? 'faster' : ''}">${esc(p.verdict)}</td><td title="${esc(p.script)}">${esc(String(p.script || '').split('/').pop())}</td></tr>`).join('');
+  $('results').querySelector('tbody').innerHTML = pairs.map(p => `<tr class="data-row"><td>${esc(p.name)}</td><td>${esc(p.build_name)}</td><td>${esc(p.runtime)}</td><td>${esc(p.precision)}</td><td class="num">${f(p.baseline_ms, 4)}</td><td class="num">${f(p.candidate_ms, 4)}</td><td class="num">${p.ratio ? f(p.ratio, 3) + 'x' : ''}</td><td>${p.ci_low ? '[' + f(p.ci_low, 3) + ', ' + f(p.ci_high, 3) + ']' : ''}</td><td class="num">${p.p_value === null || p.p_value === undefined ? '' : (+p.p_value).toExponential(1)}</td><td class="${p.verdict === 'slower' ? 'slower' : p.verdict === 'faster' ? 'faster' : ''}">${esc(p.verdict)}</td><td title="${esc(p.script)}">${esc(String(p.script || '').split('/').pop())}</td></tr>`).join('');
   $('row-count').textContent = `${pairs.length} of ${D.pairs.length} pairs`; $('row-count').dataset.count = pairs.length;
   const ok = pairs.filter(p => p.ratio).slice(0, 200);
   const colour = p => p.verdict === 'slower' ? '#c33' : p.verdict === 'faster' ? '#2a7' : '#888';
-  const trace = {type: 'scatter', mode: 'markers', orientation: 'h', x: ok.map(p => p.ratio), y: ok.map((p, i) => `${p.name} · ${p.runtime} #${i + 1}`),
+  const trace = {type: 'scatter', mode: 'markers', orientation: 'h', x: ok.map(p => p.ratio), y: ok.map((p, i) => `${p.build_name || p.name} · ${p.runtime} #${i + 1}`),
     error_x: {type: 'data', symmetric: false, array: ok.map(p => p.ci_high ? p.ci_high - p.ratio : 0), arrayminus: ok.map(p => p.ci_low ? p.ratio - p.ci_low : 0)},
     marker: {color: ok.map(colour), size: 8}, text: ok.map(p => p.verdict), hovertemplate: '%{y}: %{x:.3f}x (%{text})<extra></extra>'};
   const t = D.threshold;
