@@ -16,13 +16,17 @@ Statistics, per pair (``ratio`` = candidate median / baseline median, > 1 is slo
 * the two-sided **Mann-Whitney U** p-value (``scipy.stats.mannwhitneyu``; H. B. Mann, D. R.
   Whitney, *Ann. Math. Statist.* 18(1), 1947), reported as a second opinion, not used in the verdict.
 
+Run-to-run noise: with 8 pairs or more, the 95% quantile of the pairs' absolute log-ratio
+deviations from their median is added in quadrature (log scale) to each bootstrap interval; the
+**overall** verdict judges the median ratio over the pairs with a bootstrap interval over pairs.
+
 Verdict: "slower" when the interval lies entirely above 1 AND the ratio exceeds ``1 + threshold``;
 "faster" when it lies entirely below 1 AND the speedup (1 / ratio) exceeds ``1 + threshold``;
 otherwise "no significant change". Both conditions are needed because samples of one run are
 autocorrelated and runs differ by machine drift (T. Kalibera, R. Jones, *Rigorous Benchmarking in
 Reasonable Time*, ISMM 2013): the interval treats samples as independent, so it is too narrow for
-run-to-run comparisons, and the threshold is what absorbs drift (see docs/performance.md for the
-false-positive rate measured on this machine). Without samples on either side the verdict is
+run-to-run comparisons: the noise band measured across the pairs and the threshold absorb drift
+(see docs/performance.md for the false-positive rate measured on this machine). Without samples on either side the verdict is
 "no samples" (the ratio of medians is still shown).
 """
 
