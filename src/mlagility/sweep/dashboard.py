@@ -254,8 +254,9 @@ const esc = s => String(s).replace(/[&<>"']/g, ch => ({'&':'&amp;','<':'&lt;','>
 const base = p => p ? String(p).split(/[\\/]/).pop() : '';
 const fmt = (v, d) => v === null || v === undefined ? '' : (typeof v === 'number' ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : +v.toFixed(d === undefined ? 3 : d)) : String(v));
 const si = v => { if (v === null || v === undefined) return ''; const u = [[1e12,'T'],[1e9,'G'],[1e6,'M'],[1e3,'k']]; for (const [f, s] of u) if (Math.abs(v) >= f) return (v / f).toFixed(1) + s; return String(v); };
-const label = r => (r.model_name || r.build_name || base(r.script) || '?');
-const buildLabel = r => label(r) + (r.build_name && r.model_name ? ' · ' + String(r.invocation_hash || '').slice(0, 6) : '');
+const stem = p => base(p).replace(/\.py$/, '');
+const label = r => [stem(r.script), r.model_name].filter(Boolean).join('/') || r.build_name || '?';
+const buildLabel = r => label(r) + (r.invocation_hash ? ' ' + String(r.invocation_hash).slice(0, 4) : '');
 const state = {sort: null, dir: 1, page: 0, selected: new Set(), runtimes: new Set()};
 const TABLE = [
   ['sel', '', r => `<input type="checkbox" class="sel" data-id="${r._id}" ${state.selected.has(r._id) ? 'checked' : ''}>`],
