@@ -72,12 +72,12 @@ def make_cache(root, builds: int = 10, runtimes=("ort", "torch-eager"), seed: in
             stats = {"mean_ms": float(data.mean()), "median_ms": float(np.median(data)),
                      "p90_ms": float(np.percentile(data, 90)), "p95_ms": float(np.percentile(data, 95)),
                      "p99_ms": float(np.percentile(data, 99)), "min_ms": float(data.min()),
-                     "max_ms": float(data.max()), "std_ms": float(data.std(ddof=1)), "iterations": samples,
+                     "max_ms": float(data.max()), "std_ms": float(data.std(ddof=1)), "timed_iterations": samples,
                      "throughput_ips": 1e3 / float(data.mean())}
             state.benchmarks[key] = {"status": "benchmarked", "device": "x86", "runtime": runtime,
                                      "device_name": "Synthetic CPU @ 3.0GHz", "cores": 16, "threads": 8,
                                      "runtime_version": {"ort": "1.32.0", "openvino": "2026.4.1"}.get(runtime, "2.14.1"),
-                                     "peak_memory_mb": 200 + i % 50, "timestamp": "2026-11-30T10:00:00+00:00",
+                                     "peak_memory_mib": 200 + i % 50, "timestamp": "2026-11-30T10:00:00+00:00",
                                      "samples_file": samples_name("x86", runtime), **stats}
             if runtime != "torch-eager":
                 state.benchmarks[key]["check"] = {"ok": kind != 2, "outputs": [

@@ -57,7 +57,7 @@ def test_benchmark_keeps_raw_samples_with_lean_cache_and_reports_them(write_scri
         entry = state["benchmarks"][f"x86/{runtime}"]
         assert entry["samples_file"] == f"samples_x86_{runtime}.npy"
         samples = load_samples(build_dir / entry["samples_file"])
-        assert samples is not None and samples.size == entry["iterations"]
+        assert samples is not None and samples.size == entry["timed_iterations"]
         assert np.median(samples) == np.float32(np.median(samples))  # float32 on disk
     report = run_benchit("cache", "report", "-d", cache_dir, "-r", tmp_path / "report")
     assert report.returncode == 0, report.stdout + report.stderr

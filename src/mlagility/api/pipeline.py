@@ -1,8 +1,15 @@
-"""The wiring for one invocation: build it (cached), then benchmark it on each runtime in turn."""
+"""The wiring for one invocation: build it (cached), then benchmark it on each runtime in turn.
+
+For each runtime: the build's artifact rule names the file it runs (``builds/artifacts.py``), the
+harness loads and times it (``runtimes/harness.py``), and its saved outputs are compared with the
+framework's reference outputs (``runtimes/outputs.py``). Nothing here raises: every failure is
+recorded on the ``InvocationResult`` and in the build state.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import time
 
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
@@ -17,7 +24,7 @@ from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, 
 @contextlib.contextmanager
 def eval_mode(module):
     """Put every submodule in eval mode for the build and benchmark; restore each one after."""
-    if module is None:
+    if module is None or not hasattr(module, "modules"):
         yield
         return
     modes = [(sub, sub.training) for sub in module.modules()]
@@ -27,6 +34,39 @@ def eval_mode(module):
     finally:
         for sub, training in modes:
             sub.training = training
+
+
+def run_invocation(
+    result: InvocationResult,
+    request: BenchmarkRequest,
+    reporter: Reporter,
+    stages,
+    source: dict,
+    weights_hash: str | None,
+    model=None,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    onnx_source=None,
+) -> None:
+    """Describe the wanted build of ``result``'s invocation, then build and benchmark it.
+
+    ``source``: what the build records about where the model came from (script, name, class...).
+    ``model``/``args``/``kwargs``: the live call (absent for ``.onnx`` files, ``onnx_source``).
+    """
+    invocation, info = result.invocation, result.model
+    wanted = BuildState(
+        build_name=result.build_name,
+        source={"model_name": info.name, "class": info.qualified_class, "model_type": info.model_type,
+                "params": info.params, **source},
+        model_hash=info.model_hash,
+        weights_hash=weights_hash,
+        invocation_hash=invocation.hash,
+        inputs=[spec.to_dict() for spec in invocation.inputs],
+        options=request.options.identity(),
+    )
+    context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
+                           model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
+    build_and_benchmark(result, wanted, context, stages, request, reporter)
 
 
 def build_and_benchmark(
@@ -50,8 +90,8 @@ def build_and_benchmark(
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
             result.flops = (build.state.onnx_stats or {}).get("flops")
-            if request.build_only:
-                result.status = "exported" if request.options.export_only else "built"
+            if request.stops_after_build:
+                result.status = "exported" if request.export_only else "built"
             else:
                 _benchmark_all(result, build, request, progress)
             if request.lean_cache:
@@ -67,8 +107,12 @@ def build_and_benchmark(
 
 
 def _reference_outputs(build, request: BenchmarkRequest):
-    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check)."""
+    """The framework's outputs on the build's inputs (None for .onnx files or with --no-check)."""
     context = build.context
+    if request.check and context.path("reference") is not None:  # saved by the build (Keras, sklearn)
+        from mlagility.runtimes.outputs import load_outputs
+
+        return load_outputs(context.path("reference"))
     if not request.check or context.model is None:
         return None
     import torch
@@ -79,31 +123,35 @@ def _reference_outputs(build, request: BenchmarkRequest):
         return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
 
 
-def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict | None:
+def _check(runtime, build, reference, request: BenchmarkRequest) -> dict | None:
     from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
 
-    path = outputs_path(build.dir, runtime.device, runtime.name)
-    if reference is None or runtime.name == "torch-eager" or not path.exists():
+    if reference is None or runtime.name == "torch-eager":
         return None
     precision = request.options.quantize or request.options.precision
-    check = compare(reference, load_outputs(path), TOLERANCES.get(precision, TOLERANCES["fp32"]))
-    result.checks[runtime.name] = check
-    return check
+    outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))
+    return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
-    from mlagility.runtimes.samples import samples_path
+    from mlagility.builds.artifacts import artifact_for, requested_precision
+    from mlagility.runtimes import harness
+    from mlagility.runtimes.base import LoadTarget
 
     reference = _reference_outputs(build, request)
+    precision = requested_precision(build.state.options or {})
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
         try:
-            reason = runtime.supports(build)
-            if reason:
-                raise BenchmarkError(runtime.name, reason)
-            samples_path(build.dir, runtime.device, runtime.name).unlink(missing_ok=True)  # no stale samples
-            measurement = runtime.benchmark(build, request.settings)
+            artifact = artifact_for(build.context, runtime.needs, runtime.name)
+            context = build.context
+            target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
+                                args=context.args, kwargs=context.call_kwargs())
+            started = time.perf_counter()
+            measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                                                        build.dir, artifact.record))
+            wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -113,17 +161,12 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
             build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}
         else:
-            result.performance[runtime.name] = MeasuredPerformance.from_measurement(
-                measurement, build.state.build_name
-            )
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
-            samples = samples_path(build.dir, runtime.device, runtime.name)
-            if samples.is_file():  # raw latencies for distributions and `benchit compare`
-                build.state.benchmarks[key]["samples_file"] = samples.name
-            check = _check(result, build, runtime, reference, request)
+            check = _check(runtime, build, reference, request)
+            result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4)}
             if check is not None:
+                result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check
-                result.performance[runtime.name].check = check
         build.state.save(build.dir)
     if not result.runtime_errors:
         result.status = "benchmarked"

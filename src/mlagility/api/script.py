@@ -2,62 +2,47 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
-from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
+from mlagility.api import options
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import BenchmarkResults, InvocationResult, QuietReporter, Reporter
-from mlagility.sweep.attempts import AttemptLog
+from mlagility.builds.cache import derive_build_name
 from mlagility.common.exceptions import one_line
+from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
 
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-def benchmark_script(
-    input_scripts,
-    cache_dir=None,
-    device: str = "x86",
-    runtime="ort",
-    rebuild: str = "if_needed",
-    iterations: int = 100,
-    min_time: float = 1.0,
-    max_time: float = 60.0,
-    analyze_only: bool = False,
-    build_only: bool = False,
-    export_only: bool = False,
-    onnx_opset: int | None = None,
-    script_args=None,
-    max_depth: int = 0,
-    labels: list[str] | None = None,
-    process_isolation: bool = False,
-    timeout: float | None = None,
-    resume: bool = False,
-    precision: str = "fp32",
-    quantize: str | None = None,
-    sequence=None,
-    lean_cache: bool = False,
-    check: bool = True,
-    reporter: Reporter | None = None,
-) -> BenchmarkResults:
+
+@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter", "quiet"])
+def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: bool = False,
+                     **given) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
     ``input_scripts``: a path or a list of paths, globs, ``.txt`` lists, or ``script.py::hash1,hash2``
     (only those invocations are built). ``labels``: ``["key::a,b", ...]`` keeps scripts whose
-    labels match every key. Returns one ``InvocationResult`` per distinct model invocation; a script
-    that fails is recorded in ``results.script_errors`` and never stops the others.
+    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``);
+    by default the status tree and the summary are printed as ``benchit`` prints them (as
+    MLAgility did); ``quiet=True`` prints nothing. Returns one ``InvocationResult`` per distinct model invocation; a script that
+    fails is recorded in ``results.script_errors`` and never stops the others. Raises
+    ``UsageError`` for a bad option value or input path, before any work starts.
     """
     started = time.perf_counter()
     paths = [input_scripts] if isinstance(input_scripts, (str, Path)) else list(input_scripts)
     targets = expand_inputs(paths)
-    wanted_labels = parse_label_filter(labels)
-    request = BenchmarkRequest.create(
-        cache_dir, device, runtime, rebuild, iterations, min_time, max_time, analyze_only, build_only,
-        export_only, onnx_opset, script_args, max_depth, process_isolation, timeout, resume,
-        precision, quantize, sequence, lean_cache, check,
-    )
-    if not analyze_only or resume:
-        request.cache.ensure()
+    request = BenchmarkRequest.create(options.API_SCRIPT, **given)
+    wanted_labels = parse_label_filter(request.labels)
+    request.cache.ensure()  # also for --analyze-only: attempt records and script logs live there
+    tree = None
+    if reporter is None and not quiet:
+        from mlagility.cli.status_tree import StatusTree
+
+        reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
     try:
@@ -74,6 +59,10 @@ def benchmark_script(
     except KeyboardInterrupt:
         results.interrupted = True
     results.elapsed_s = time.perf_counter() - started
+    if tree is not None:
+        from mlagility.cli.status_tree import sweep_summary
+
+        tree.console.print(sweep_summary(results))
     return results
 
 
@@ -95,6 +84,7 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
     reporter.script_started(str(target.path))
     for warning in target.label_warnings:
         reporter.warn(warning)
+    traceback_text = None
     if request.process_isolation:
         from mlagility.sweep.isolation import run_isolated
 
@@ -102,94 +92,109 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
         for result in found:
             reporter.changed(result)
     else:
-        attempts = AttemptLog(request.cache.root) if request.cache.root.exists() else None
-        attempt = attempts.start(target.spec, request.attempt_arguments()) if attempts else None
+        attempts = AttemptLog(request.cache.root)
+        attempt = attempts.start(target.spec, request.attempt_arguments())
         try:
             if target.path.suffix == ".onnx":
                 from mlagility.api.onnx_file import benchmark_onnx_file
 
                 found, error = benchmark_onnx_file(target.path, request, reporter), None
             else:
-                found, error = _run_script(target, request, reporter)
+                found, error, traceback_text = _run_script(target, request, reporter)
         except KeyboardInterrupt:  # Ctrl-C: not an attempt; --resume will run it again
             if attempt:
                 attempts.path(target.spec, request.attempt_arguments()).unlink(missing_ok=True)
             reporter.script_finished(str(target.path), "interrupted by Ctrl-C")
             raise
+        if attempt and traceback_text:
+            attempt.log = str(_write_script_log(request, target, traceback_text))
+            error = f"{error} (log: {attempt.log})"
         if attempt:
             failed = error or any(result.failed for result in found)
             attempts.finish(attempt, f"error: {error}" if error else "failed" if failed else "ok")
-    reporter.script_finished(str(target.path), error)
+    reporter.script_finished(str(target.path), error, traceback_text)
     return found, error
+
+
+def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> Path:
+    """The script's traceback, in the cache's ``_logs`` (where isolated children log too)."""
+    from mlagility.common.filesystem import open_for_writing
+    from mlagility.sweep.isolation import script_log_path
+
+    path = script_log_path(request, target)
+    with open_for_writing(path, "a") as log:
+        log.write(text)
+    return path
 
 
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
     from mlagility.analysis.discovery import ModelDiscovery
+    from mlagility.analysis.framework_discovery import FrameworkDiscovery
     from mlagility.analysis.script import run_script
 
     found: list[InvocationResult] = []
-    author = f"_{target.author}" if target.author else ""
+    author = target.author or ""
 
     def on_invocation(invocation, module) -> None:
+        # Called from inside the script (the one place data turns back, see docs/architecture.md):
+        # nothing benchit raises here may reach the script's frames.
         result = InvocationResult(
             script=str(target.path),
             model=invocation.model,
             invocation=invocation,
-            build_name=f"{target.path.stem}{author}_{invocation.hash}{request.build_suffix}",
+            build_name=derive_build_name(target.path.stem, author, invocation.hash, request.build_suffix),
         )
         found.append(result)
-        reporter.changed(result)
-        if request.analyze_only or (target.hashes and invocation.hash not in target.hashes):
-            result.status = "analyzed" if request.analyze_only else "skipped"
+        try:
             reporter.changed(result)
-            return
-        _build_invocation(result, module, target, request, reporter)
+            if request.analyze_only or (target.hashes and invocation.hash not in target.hashes):
+                result.status = "analyzed" if request.analyze_only else "skipped"
+                reporter.changed(result)
+                return
+            _build_invocation(result, module, target, request, reporter)
+        except Exception as error:  # benchit's own fault: this invocation's failure, not the script's
+            result.fail("mlagility", one_line(error))
+            reporter.changed(result)
 
-    error = None
+    error = traceback_text = None
     try:
-        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
+                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the script's own failure (SystemExit != 0 included)
-        error = f"script raised {one_line(exc)}"
+        error, traceback_text = script_failure(exc, target.path)
     unknown = [h for h in target.hashes or [] if h not in {r.invocation.hash for r in found}]
     if unknown:
         error = (error + "; " if error else "") + f"unknown invocation hash(es): {', '.join(unknown)}"
-    return found, error
+    return found, error, traceback_text
+
+
+def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
+    """``script raised KeyError: None (at script.py, line 12)`` and the script's own traceback
+    (the frames of mlagility and runpy that ran it are left out)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_OWN_DIR) and "<frozen runpy>" not in f.filename]
+    script_path = str(script.resolve())
+    own = [f for f in frames if f.filename == script_path] or frames
+    where = f" (at {Path(own[-1].filename).name}, line {own[-1].lineno})" if own else ""
+    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + "".join(
+        traceback.format_exception_only(type(exc), exc))
+    return f"script raised {one_line(exc)}{where}", text
 
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
-    from mlagility.analysis.hashing import weights_hash
-    from mlagility.api.pipeline import build_and_benchmark
-    from mlagility.builds.stage import BuildContext
-    from mlagility.builds.state import BuildState
+    from mlagility.analysis.framework_discovery import weights_hash_of
+    from mlagility.api.frameworks import build_plan
+    from mlagility.api.pipeline import run_invocation
 
-    invocation, info = result.invocation, result.model
-    wanted = BuildState(
-        build_name=result.build_name,
-        source={
-            "script": result.script,
-            "model_name": info.name,
-            "class": info.qualified_class,
-            "location": info.location,
-            "params": info.params,
-            "labels": target.labels,
-            "parent_invocation": invocation.parent_invocation,
-        },
-        model_hash=info.model_hash,
-        weights_hash=weights_hash(module),
-        invocation_hash=invocation.hash,
-        inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
-    )
-    context = BuildContext(
-        dir=request.cache.build_dir(result.build_name),
-        state=wanted,
-        options=request.options,
-        model=module,
-        args=invocation.args,
-        kwargs=invocation.kwargs,
-    )
-    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, reporter)
+    model_type = result.model.model_type
+    source = {"script": result.script, "location": result.model.location, "labels": target.labels,
+              "parent_invocation": result.invocation.parent_invocation}
+    stages, _ = build_plan(model_type, request)
+    run_invocation(result, request, reporter, stages, source, weights_hash_of(model_type, module),
+                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs)

@@ -32,6 +32,7 @@ def cache_report(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     from mlagility.api.report import compare as run_compare
     from mlagility.cli.printing import terminal_console
@@ -51,7 +52,7 @@ def compare(args: argparse.Namespace) -> int:
         style = VERDICT_STYLE.get(pair.verdict, "")
         table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
                       format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
-                      f"[{style}]{pair.verdict}[/]" if style else pair.verdict)
+                      Text(pair.verdict, style=style))
     console.print(table)
     counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
     console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
@@ -63,9 +64,9 @@ def compare(args: argparse.Namespace) -> int:
     if result.overall:
         overall = result.overall
         style = VERDICT_STYLE.get(overall["verdict"], "")
-        text = f"[{style}]{overall['verdict']}[/]" if style else overall["verdict"]
-        console.print(f"overall ({overall['pairs']} pairs): median ratio {overall['median_ratio']:.3f}x "
-                      f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: {text}")
+        console.print(Text.assemble(
+            f"overall ({overall['pairs']} pairs): median ratio {overall['median_ratio']:.3f}x "
+            f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: ", (overall["verdict"], style)))
     if args.json:
         write_json(args.json, result.to_dict())
         console.print(f"JSON written to {args.json}")
@@ -74,7 +75,7 @@ def compare(args: argparse.Namespace) -> int:
 
         console.print(f"HTML written to {write_comparison(result, args.html)}")
     if args.fail_on_regression and result.failed:
-        console.print(f"[bold red]significant slowdown beyond {threshold:.1%}: {len(result.regressions)} pair(s)"
-                      + (", and overall" if result.overall.get("verdict") == "slower" else "") + "[/]")
+        console.print(Text(f"significant slowdown beyond {threshold:.1%}: {len(result.regressions)} pair(s)"
+                           + (", and overall" if result.overall.get("verdict") == "slower" else ""), style="bold red"))
         return EXIT_FAILED
     return EXIT_OK

@@ -26,8 +26,8 @@ EAGER = "torch-eager"
 FIELDS = [
     "build_name", "script", "model_name", "model_class", "labels", "task", "author", "domain", "params", "flops",
     "device", "runtime", "runtime_version", "precision", "median_ms", "p90_ms", "p99_ms", "throughput_ips",
-    "speedup", "gflops_per_s", "peak_memory_mb", "check_ok", "status", "failed_stage", "error", "outcome",
-    "log", "machine", "threads", "versions", "iterations", "invocation_hash", "sketch",
+    "speedup", "gflops_per_s", "peak_memory_mib", "check_ok", "status", "failed_stage", "error", "outcome",
+    "log", "machine", "threads", "versions", "timed_iterations", "invocation_hash", "sketch",
 ]
 
 
@@ -274,7 +274,7 @@ const TABLE = [
   ['throughput_ips', 'inf/s', r => fmt(r.throughput_ips, 1), 1],
   ['speedup', 'speedup vs eager', r => r.speedup ? fmt(r.speedup, 2) + 'x' : '', 1],
   ['gflops_per_s', 'GFLOP/s', r => fmt(r.gflops_per_s, 2), 1],
-  ['peak_memory_mb', 'peak MB', r => fmt(r.peak_memory_mb, 0), 1],
+  ['peak_memory_mib', 'peak MiB', r => fmt(r.peak_memory_mib, 0), 1],
   ['check_ok', 'check', r => r.check_ok === true ? '<span class="ok">ok</span>' : r.check_ok === false ? '<span class="bad">mismatch</span>' : ''],
   ['status', 'status', r => esc(r.status || '')],
   ['failed_stage', 'failed stage', r => esc(r.failed_stage || '')],
