@@ -15,7 +15,7 @@ import numpy as np
 
 from mlagility.builds.cache import Cache
 from mlagility.builds.state import BuildState
-from mlagility.runtimes.samples import samples_name, save_samples
+from mlagility.runtimes.samples import samples_path, save_samples
 
 TASKS = ["Computer_Vision", "Natural_Language_Processing", "Audio", "Graph"]
 AUTHORS = ["torchvision", "huggingface", "timm", "mlagility"]
@@ -68,7 +68,7 @@ def make_cache(root, builds: int = 10, runtimes=("ort", "torch-eager"), seed: in
             factor = slowdown.get(i, 1.0)
             median = base_ms * SPEED.get(runtime, 1.0) * factor
             data = median * noise.lognormal(0, 0.08, samples)
-            save_samples(build_dir / samples_name("x86", runtime), data)
+            save_samples(samples_path(build_dir, "x86", runtime), data)
             stats = {"mean_ms": float(data.mean()), "median_ms": float(np.median(data)),
                      "p90_ms": float(np.percentile(data, 90)), "p95_ms": float(np.percentile(data, 95)),
                      "p99_ms": float(np.percentile(data, 99)), "min_ms": float(data.min()),
@@ -78,7 +78,7 @@ def make_cache(root, builds: int = 10, runtimes=("ort", "torch-eager"), seed: in
                                      "device_name": "Synthetic CPU @ 3.0GHz", "cores": 16, "threads": 8,
                                      "runtime_version": {"ort": "1.32.0", "openvino": "2026.4.1"}.get(runtime, "2.14.1"),
                                      "peak_memory_mib": 200 + i % 50, "timestamp": "2026-11-30T10:00:00+00:00",
-                                     "samples_file": samples_name("x86", runtime), **stats}
+                                     "samples_file": samples_path(build_dir, "x86", runtime).name, **stats}
             if runtime != "torch-eager":
                 state.benchmarks[key]["check"] = {"ok": kind != 2, "outputs": [
                     {"max_abs_error": 1e-6 if kind != 2 else 0.5, "max_rel_error": 1e-5 if kind != 2 else 0.9}]}
