@@ -6,8 +6,11 @@ import pytest
 
 from conftest import FAST, run_benchit
 
-pytest.importorskip("keras")
-pytest.importorskip("skl2onnx")
+from importlib.util import find_spec
+
+# find_spec, not importorskip: importing Keras here would load TensorFlow into the test process.
+pytestmark = pytest.mark.skipif(find_spec("keras") is None or find_spec("skl2onnx") is None,
+                                reason="the keras and sklearn extras are not installed")
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 
 KERAS_AND_TORCH = """

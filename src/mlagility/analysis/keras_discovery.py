@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from mlagility.analysis.framework_discovery import BaseDiscovery
 from mlagility.analysis.model_info import Invocation
+from mlagility.common.compat import guard_triton_after_tensorflow
 
 
 @dataclass
@@ -47,7 +48,7 @@ class KerasDiscovery(BaseDiscovery):
 
         if keras.config.backend() == "torch":
             return  # a Keras model is a torch.nn.Module: the PyTorch discovery finds it
-        block_triton_after_tensorflow()
+        guard_triton_after_tensorflow()
         from keras.src.layers.layer import Layer
         from keras.src.models.model import Model
 
@@ -194,11 +195,3 @@ def _sub_name(root: Invocation, model, discovery: KerasDiscovery) -> str:
     return f"{root.model.name}.{getattr(model, 'name', type(model).__name__)}"
 
 
-def block_triton_after_tensorflow() -> None:
-    """Importing ``triton`` once TensorFlow is loaded crashes the process (LLVM symbols clash);
-    the torch exporter imports it on first use. With TensorFlow loaded and triton not yet
-    imported, triton is made unimportable for the rest of the process (torch then runs without
-    it, as on any CPU-only install). This one change is deliberately not undone: the clash lasts
-    as long as TensorFlow is loaded, which is until the process ends."""
-    if "tensorflow" in sys.modules and "triton" not in sys.modules:
-        sys.modules["triton"] = None  # type: ignore[assignment]

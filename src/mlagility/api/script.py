@@ -195,6 +195,6 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
     model_type = result.model.model_type
     source = {"script": result.script, "location": result.model.location, "labels": target.labels,
               "parent_invocation": result.invocation.parent_invocation}
-    stages, _ = build_plan(model_type, request)
+    stages, identity = build_plan(model_type, request)
     run_invocation(result, request, reporter, stages, source, weights_hash_of(model_type, module),
-                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs)
+                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs, identity=identity)

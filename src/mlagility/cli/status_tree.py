@@ -89,7 +89,7 @@ class StatusTree:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column()
-        from mlagility.api.frameworks import MODEL_TYPE_NAMES
+        from mlagility.analysis.model_info import MODEL_TYPE_NAMES
 
         kind = MODEL_TYPE_NAMES.get(info.model_type, info.model_type)
         grid.add_row("Model Type:", kind)
