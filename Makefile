@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/benchit examples/cli/scripts/hello_world.py --runtime ort torch-eager
 
 test: $(STAMP)
+	@.ci/install_browser.sh
 	$(BIN)/python -m pytest -q test
 
 bench: $(STAMP)
