@@ -202,6 +202,27 @@ OPTIONS: list[Option] = [
          "benchmarked (raw latency samples are kept)"),
     _opt("check", bool, True, "compare each runtime's outputs with PyTorch eager's", negated=True,
          resume=True),
+    # -- scaling out (sweep/): where scripts run; none of these changes a result, so none is part of
+    # the build or resume identity
+    _opt("workers", int, 1, "run up to N scripts at once in child processes (discovery and builds in "
+         "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, metavar="N"),
+    _opt("use_slurm", bool, False, "run each script as one task of a Slurm job array (submitit); the "
+         "cache must be on a filesystem the nodes share", api=SCRIPT),
+    _opt("slurm_partition", str, None, "Slurm partition to submit to (default: the cluster's)",
+         env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, metavar="P"),
+    _opt("max_jobs", int, None, "at most N tasks of the job array run at once (default: no cap)",
+         minimum=1, api=SCRIPT, metavar="N"),
+    _opt("slurm_time", int, 60, "time limit of each Slurm task", unit="min", minimum=1, api=SCRIPT,
+         metavar="MIN"),
+    _opt("slurm_mem", float, None, "memory of each Slurm task (default: the partition's)", unit="GB",
+         minimum=0, exclusive_minimum=True, api=SCRIPT, metavar="GB"),
+    _opt("slurm_cpus", int, None, "CPUs of each Slurm task (default: the partition's)", minimum=1,
+         api=SCRIPT, metavar="N"),
+    _opt("slurm_gpus", int, None, "GPUs of each Slurm task", minimum=0, api=SCRIPT, metavar="N"),
+    _opt("exclusive", bool, True, "let Slurm tasks share a node (by default each task has its node to "
+         "itself, so that no two timed benchmarks share a machine)", negated=True, api=SCRIPT),
+    _opt("detach", bool, False, "with --use-slurm: submit, print the job id and return at once "
+         "(then: benchit slurm status|wait JOB)", api=SCRIPT),
 ]
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}

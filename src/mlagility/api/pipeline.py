@@ -12,6 +12,7 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
+from mlagility.sweep.locks import benchmarking, building
 
 
 @contextlib.contextmanager
@@ -46,7 +47,8 @@ def build_and_benchmark(
     result.build_dir = str(context.dir)
     try:
         with lock_for(context.dir), eval_mode(context.model):
-            build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
+            with building(request.cache.root):  # builds share the machine (sweep/locks.py)
+                build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
             result.flops = (build.state.onnx_stats or {}).get("flops")
@@ -100,7 +102,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             reason = runtime.supports(build)
             if reason:
                 raise BenchmarkError(runtime.name, reason)
-            measurement = runtime.benchmark(build, request.settings)
+            with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
+                measurement = runtime.benchmark(build, request.settings)  # alone on the machine
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -113,7 +116,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             result.performance[runtime.name] = MeasuredPerformance.from_measurement(
                 measurement, build.state.build_name
             )
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(),
+                                           "workers": window["workers"], "window": [window["start"], window["end"]]}
             check = _check(result, build, runtime, reference, request)
             if check is not None:
                 build.state.benchmarks[key]["check"] = check

@@ -39,6 +39,7 @@ def benchmark_script(
     lean_cache: bool = False,
     check: bool = True,
     reporter: Reporter | None = None,
+    **sweep_options,  # workers, use_slurm, slurm_*, max_jobs, exclusive, detach (sweep/scale.py)
 ) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
@@ -60,8 +61,13 @@ def benchmark_script(
         request.cache.ensure()
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
+    from mlagility.sweep.scale import SweepOptions, run_sweep
+
+    sweep = SweepOptions.create(**sweep_options)
     try:
-        for target in targets:
+        if sweep.scaled:
+            run_sweep(targets, request, reporter, results, sweep, lambda t: _skip_reason(t, wanted_labels, request))
+        for target in targets if not sweep.scaled else ():
             skip = _skip_reason(target, wanted_labels, request)
             if skip:
                 results.skipped[str(target.path)] = skip
@@ -148,7 +154,9 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
     error = None
     try:
-        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+        from mlagility.sweep.locks import building
+
+        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), building(request.cache.root):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise

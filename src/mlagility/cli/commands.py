@@ -18,6 +18,7 @@ def version(args: argparse.Namespace) -> int:
 def benchmark(args: argparse.Namespace) -> int:
     from mlagility.api.script import benchmark_script
     from mlagility.cli.status_tree import StatusTree, sweep_summary
+    from mlagility.sweep.scale import sweep_values
 
     tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
@@ -46,7 +47,12 @@ def benchmark(args: argparse.Namespace) -> int:
         lean_cache=args.lean_cache,
         check=not args.no_check,
         reporter=reporter,
+        **sweep_values(args),
     )
+    if results.detached:
+        from mlagility.cli.slurm import print_detached
+
+        return print_detached(results, tree.console)
     if args.results_file:
         reporter.write(results.script_errors)
     tree.console.print(sweep_summary(results))

@@ -10,7 +10,7 @@ import sys
 
 from mlagility.version import __version__
 
-COMMANDS = ("benchmark", "cache", "models", "version")
+COMMANDS = ("benchmark", "cache", "models", "slurm", "version")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
     parser.add_argument("--list-runtimes", action="store_true",
                         help="list the device/runtime pairs, and why any is unavailable here")
-    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,version}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,slurm,version}", parser_class=_Parser)
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files")
     bench.add_argument("input_files", nargs="+", metavar="FILES", help=".py scripts or .onnx files")
@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="remove heavy artifacts (ONNX files, inputs) once each build is benchmarked")
     bench.add_argument("--no-check", action="store_true",
                        help="skip comparing each runtime's outputs with PyTorch eager's")
+    from mlagility.sweep.scale import add_sweep_arguments  # --workers, --use-slurm, --slurm-*, --detach
+
+    add_sweep_arguments(bench)
     bench.add_argument("--results-file", help=argparse.SUPPRESS)
     bench.set_defaults(handler="mlagility.cli.commands:benchmark")
 
@@ -131,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     location = models_commands.add_parser("location", help="print the corpus path")
     location.add_argument("--quiet", action="store_true", help="print only the path")
     location.set_defaults(handler="mlagility.cli.commands:models_location")
+
+    from mlagility.cli.slurm import add_slurm_command
+
+    add_slurm_command(commands)
 
     version = commands.add_parser("version", help="print the mlagility version")
     version.set_defaults(handler="mlagility.cli.commands:version")

@@ -24,6 +24,10 @@ class CacheError(MLAgilityError):
     """A cache directory or build directory is missing, foreign or unusable."""
 
 
+class SlurmError(MLAgilityError):
+    """Slurm is missing, refused a submission (e.g. unknown partition) or a job cannot be found."""
+
+
 class StageError(MLAgilityError):
     """A build stage failed; ``stage`` names it and ``log_path`` points to its log."""
 

@@ -30,6 +30,9 @@ class Attempt:
     started: str = field(default_factory=now)
     finished: str | None = None
     log: str | None = None
+    node: str | None = None  # where the script ran (hostname; a Slurm node)
+    cpu: str | None = None
+    slurm_job: str | None = None  # ARRAYID_INDEX for --use-slurm
 
 
 def canonical_script(script: str) -> str:
