@@ -208,7 +208,7 @@ OPTIONS: list[Option] = [
          "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, metavar="N"),
     _opt("use_slurm", bool, False, "run each script as one task of a Slurm job array (submitit); the "
          "cache must be on a filesystem the nodes share", api=SCRIPT),
-    _opt("slurm_partition", str, None, "Slurm partition to submit to (default: the cluster's)",
+    _opt("slurm_partition", str, None, "Slurm partition to submit to",
          env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, metavar="P"),
     _opt("max_jobs", int, None, "at most N tasks of the job array run at once (default: no cap)",
          minimum=1, api=SCRIPT, metavar="N"),
