@@ -227,11 +227,15 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
         parameters["slurm_exclusive"] = True
     executor.update_parameters(**parameters)
     n = len(targets)
+    import contextlib
+    import io
+
     try:
-        jobs = executor.map_array(
-            ScriptTask(), sweep.scripts, [sweep.task_args] * n,
-            [str(sweep.results_file(i)) for i in range(n)], [str(sweep.task_file(i)) for i in range(n)],
-        )
+        with contextlib.redirect_stderr(io.StringIO()):  # submitit prints sbatch's stderr; we say it once
+            jobs = executor.map_array(
+                ScriptTask(), sweep.scripts, [sweep.task_args] * n,
+                [str(sweep.results_file(i)) for i in range(n)], [str(sweep.task_file(i)) for i in range(n)],
+            )
     except Exception as error:  # sbatch's own message, one line
         raise SlurmError(f"sbatch refused the job array: {_sbatch_message(error)}") from None
     sweep.job_id = jobs[0].job_id.split("_")[0]
