@@ -155,3 +155,18 @@ def test_shared_filesystem_warnings(tmp_path):
     warnings = shared_filesystem_warnings(Path("/tmp/x/cache"), "/tmp/venv/bin/python")
     assert len(warnings) == 2 and "MLAGILITY_CACHE_DIR" in warnings[0] and "venv" in warnings[1]
     assert shared_filesystem_warnings(Path("/home/u/cache"), "/home/u/venv/bin/python") == []
+
+
+def test_slurm_time_limit_is_recorded_as_timeout(slurm_cluster, sweep_scripts, tmp_path):
+    cache = tmp_path / "cache"
+    result = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--use-slurm", "--slurm-time", "1",
+                         "--timeout", "3000", "--no-exclusive")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "timeout (Slurm time limit of 1 min)" in result.stdout
+    import yaml
+
+    (attempt,) = [yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml")]
+    assert attempt["status"] == "finished" and attempt["outcome"] == "timeout (Slurm time limit of 1 min)"
+    resumed = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--use-slurm", "--slurm-time", "1",
+                          "--timeout", "3000", "--no-exclusive", "--resume")
+    assert "attempted before (timeout (Slurm time limit of 1 min))" in resumed.stdout + resumed.stderr
