@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/benchit examples/cli/scripts/hello_world.py --runtime ort torch-eager
 
 test: $(STAMP)
+	bash test/services/install_slurm.sh  # Slurm, munge, MariaDB for test/sweep (root only; else those tests skip)
 	$(BIN)/python -m pytest -q test
 
 bench: $(STAMP)

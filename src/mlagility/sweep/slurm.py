@@ -80,6 +80,7 @@ class SlurmSweep:
     attempt_arguments: dict
     options: dict  # the sweep options (--slurm-*, --max-jobs, ...)
     job_id: str | None = None
+    task_ids: list[str] = field(default_factory=list)  # per script: ARRAY_INDEX (a lone task: its job id)
     submitted: float = field(default_factory=time.time)
     collected: list[int] = field(default_factory=list)  # task indexes whose outcome was recorded
 
@@ -115,8 +116,8 @@ class SlurmSweep:
     def jobs(self) -> list:
         from submitit.slurm.slurm import SlurmJob
 
-        return [SlurmJob(folder=self.submitit_dir / "%j", job_id=f"{self.job_id}_{i}")
-                for i in range(len(self.scripts))]
+        ids = self.task_ids or [f"{self.job_id}_{i}" for i in range(len(self.scripts))]
+        return [SlurmJob(folder=self.submitit_dir / "%j", job_id=task_id) for task_id in ids]
 
 
 def find_sweep(cache_root: Path, job_id: str | None = None) -> SlurmSweep:
@@ -239,6 +240,7 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
     except Exception as error:  # sbatch's own message, one line
         raise SlurmError(f"sbatch refused the job array: {_sbatch_message(error)}") from None
     sweep.job_id = jobs[0].job_id.split("_")[0]
+    sweep.task_ids = [job.job_id for job in jobs]  # one script: a plain job, not an array
     sweep.save()
     return sweep
 
@@ -315,7 +317,7 @@ def collect(sweep: SlurmSweep, index: int, state: str, job):
     spec = sweep.scripts[index]
     attempt = attempts.load(spec, sweep.attempt_arguments)
     if outcome:
-        log = str(job.paths.stdout).replace("%A_%a", job.job_id) if job else None
+        log = str(job.paths.stdout) if job else None
         error = f"{outcome} (log: {log})"
         if attempt is None or attempt.status != "finished":
             attempt = attempt or attempts.start(spec, sweep.attempt_arguments, log)
