@@ -37,10 +37,11 @@ def status(args: argparse.Namespace) -> int:
     sweep = _sweep(args)
     rows = status_rows(sweep)
     table = Table(title=f"Slurm job {sweep.job_id} ({sweep.cache_root})", title_justify="left")
-    for column in ("task", "script", "state", "node", "elapsed"):
+    columns = ("task", "script", "state", "node", "elapsed", "outcome")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("task", "script", "state", "node", "elapsed")))
+        table.add_row(*(str(row[c]) for c in columns))
     console = terminal_console()
     console.print(table)
     console.print(progress_line(sweep, [r["state"] for r in rows], []))

@@ -467,13 +467,18 @@ def _ask_cancel(sweep: SlurmSweep) -> bool:
 
 def status_rows(sweep: SlurmSweep) -> list[dict]:
     """One row per task: script, state, node, elapsed (for ``benchit slurm status``)."""
+    from mlagility.sweep.attempts import AttemptLog
+
     jobs = sweep.jobs()
     states = poll_states(sweep, jobs)
+    attempts = AttemptLog(Path(sweep.cache_root))
     rows = []
     for i, (script, state) in enumerate(zip(sweep.paths, states)):
         record = sweep.task_record(i)
         start, end = record.get("started"), record.get("finished")
         elapsed = _duration((end or time.time()) - start) if start else ""
-        rows.append({"task": f"{sweep.job_id}_{i}", "script": script, "state": state,
-                     "node": record.get("node", ""), "elapsed": elapsed})
+        attempt = attempts.load(sweep.scripts[i], sweep.attempt_arguments)
+        outcome = attempt.outcome if attempt is not None and attempt.status == "finished" else ""
+        rows.append({"task": jobs[i].job_id, "script": script, "state": state,
+                     "node": record.get("node", ""), "elapsed": elapsed, "outcome": outcome})
     return rows
