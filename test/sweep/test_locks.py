@@ -10,6 +10,23 @@ from pathlib import Path
 from mlagility.sweep import locks
 
 
+class _Log:
+    """Events appended synchronously to a file (a multiprocessing queue may reorder processes)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def put(self, event):
+        import os
+
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        os.write(fd, (event + "\n").encode())
+        os.close(fd)
+
+    def events(self):
+        return self.path.read_text().splitlines()
+
+
 def _build(root, entered, release, log):
     with locks.building(root):
         log.put("build in")
@@ -19,17 +36,17 @@ def _build(root, entered, release, log):
 
 
 def _bench(root, entered, log):
-    with locks.benchmarking(root, "bench") as window:
+    with locks.benchmarking(root, "bench"):
         log.put("bench in")
         entered.set()
-    log.put("bench out")
+        log.put("bench out")
 
 
 def test_builds_share_and_a_waiting_benchmark_goes_first(tmp_path):
     ctx = mp.get_context("fork")
     root = tmp_path / "cache"
     root.mkdir()
-    log = ctx.Queue()
+    log = _Log(tmp_path / "events")
     b1_in, b2_in, b3_in, bench_in = (ctx.Event() for _ in range(4))
     release = ctx.Event()
     first = [ctx.Process(target=_build, args=(root, e, release, log)) for e in (b1_in, b2_in)]
@@ -49,7 +66,8 @@ def test_builds_share_and_a_waiting_benchmark_goes_first(tmp_path):
     assert b3_in.wait(30)
     for p in (*first, bench, late):
         p.join(30)
-    events = [log.get(timeout=5) for _ in range(8)]
+    events = log.events()
+    assert len(events) == 8
     assert events.index("bench out") < events.index("build in", 2)  # the late build entered after
     (window,) = locks.read_windows(root)
     assert window["label"] == "bench" and window["end"] >= window["start"]

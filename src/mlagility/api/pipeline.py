@@ -117,7 +117,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 measurement, build.state.build_name
             )
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(),
-                                           "workers": window["workers"], "window": [window["start"], window["end"]]}
+                                           "workers": window["workers"], "node": window["node"],
+                                           "window": [window["start"], window["end"]]}
             check = _check(result, build, runtime, reference, request)
             if check is not None:
                 build.state.benchmarks[key]["check"] = check

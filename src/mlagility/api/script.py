@@ -66,7 +66,7 @@ def benchmark_script(
     sweep = SweepOptions.create(**sweep_options)
     try:
         if sweep.scaled:
-            run_sweep(targets, request, reporter, results, sweep, lambda t: _skip_reason(t, wanted_labels, request))
+            run_sweep(targets, request, reporter, results, sweep, lambda t, r=request: _skip_reason(t, wanted_labels, r))
         for target in targets if not sweep.scaled else ():
             skip = _skip_reason(target, wanted_labels, request)
             if skip:

@@ -13,7 +13,7 @@ Two context managers for the pipeline:
 Writer preference: a benchmark first takes the *turnstile* (exclusive) and keeps it until it holds
 the main lock; a new build must pass through the turnstile, so a stream of builds cannot starve a
 waiting benchmark. Each benchmark window (pid, label, start/end ``time.time()``, workers, load
-average) is appended to ``<cache>/_locks/windows.jsonl`` so that tests and users can check that
+average) is appended to ``<cache>/_locks/<host>/windows.jsonl`` so that tests and users can check that
 no two windows overlapped. ``MLAGILITY_WORKERS`` (set by ``--workers``) is recorded with it.
 """
 
@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import json
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -37,12 +38,13 @@ _state = threading.local()  # per thread: {lock dir: [fd, depth]} of the shared 
 
 
 def lock_dir(cache_root: str | os.PathLike) -> Path | None:
-    """``<cache>/_locks``, or None when there is no cache yet (nothing to build, nothing to lock)."""
+    """``<cache>/_locks/<host>``, or None when there is no cache yet (nothing to build, nothing to
+    lock). One lock per machine: Slurm nodes sharing a cache never wait for each other."""
     root = Path(cache_root)
     if not root.is_dir():
         return None
-    folder = root / LOCKS_DIR
-    folder.mkdir(exist_ok=True)
+    folder = root / LOCKS_DIR / socket.gethostname()
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -104,7 +106,7 @@ def building(cache_root: str | os.PathLike) -> Iterator[None]:
 def benchmarking(cache_root: str | os.PathLike, label: str = "") -> Iterator[dict]:
     """Exclusive hold around one timed benchmark; yields the window record (filled on exit)."""
     folder = lock_dir(cache_root)
-    window: dict = {"pid": os.getpid(), "label": label, "workers": workers()}
+    window: dict = {"pid": os.getpid(), "node": socket.gethostname(), "label": label, "workers": workers()}
     if folder is None:
         window["start"] = time.time()
         try:
@@ -156,11 +158,12 @@ def _append(path: Path, record: dict) -> None:
 
 def read_windows(cache_root: str | os.PathLike, name: str = WINDOWS_FILE) -> list[dict]:
     """Every recorded benchmark window (or, with ``BUILDS_FILE``, shared hold), oldest first."""
-    path = Path(cache_root) / LOCKS_DIR / name
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return []
+    lines = []
+    for path in sorted((Path(cache_root) / LOCKS_DIR).glob(f"*/{name}")):  # every machine's
+        try:
+            lines += path.read_text().splitlines()
+        except OSError:
+            continue
     records = []
     for line in lines:
         try:
@@ -171,7 +174,7 @@ def read_windows(cache_root: str | os.PathLike, name: str = WINDOWS_FILE) -> lis
 
 
 def overlaps(windows: list[dict]) -> list[tuple[dict, dict]]:
-    """Pairs of windows that overlapped in time (none, when the lock works)."""
+    """Pairs of windows (of one machine) that overlapped in time (none, when the lock works)."""
     ordered = sorted(windows, key=lambda r: r["start"])
     pairs, latest = [], None
     for window in ordered:

@@ -25,13 +25,13 @@ COLUMNS = [
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
     "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
     "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "iterations",
-    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average", "threads", "workers",
+    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average", "threads", "workers", "node",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb",
-                  "cv", "load_average", "threads", "workers"]
+                  "cv", "load_average", "threads", "workers", "node"]
 
 
 def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:

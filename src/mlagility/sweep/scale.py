@@ -58,7 +58,7 @@ def run_sweep(targets, request, reporter, results, sweep: SweepOptions, skip: Ca
     """Run ``targets`` (minus those ``skip`` gives a reason for) on workers or Slurm."""
     todo = []
     for target in targets:
-        reason = skip(target)
+        reason = skip(target) if not sweep.use_slurm else _slurm_skip(target, request, skip)
         if reason:
             results.skipped[str(target.path)] = reason
         else:
@@ -81,3 +81,20 @@ def add_sweep_arguments(parser) -> None:
 def sweep_values(args) -> dict:
     """The sweep options given on a command line."""
     return {k: v for k, v in declared.from_namespace(args).items() if k in SWEEP_OPTIONS}
+
+
+def _slurm_skip(target, request, skip) -> str | None:
+    """``--resume`` for Slurm: an attempt still ``started`` is running on some node (its pid means
+    nothing here), so it is skipped without waiting for it."""
+    import dataclasses
+
+    reason = skip(target, dataclasses.replace(request, resume=False))  # labels
+    if reason or not request.resume:
+        return reason
+    from mlagility.sweep.attempts import AttemptLog
+
+    previous = AttemptLog(request.cache.root).load(target.spec, request.attempt_arguments())
+    if previous is None:
+        return None
+    outcome = previous.outcome if previous.status == "finished" else "started, no outcome recorded yet"
+    return f"attempted before ({outcome})"
