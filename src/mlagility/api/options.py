@@ -60,6 +60,7 @@ class Option:
     negated: bool = False
     hidden: bool = False
     metavar: str | None = None
+    forward: bool = True  # False: not passed to a script's child process or Slurm task (sweep-level)
 
     @property
     def cli_flag(self) -> str:
@@ -92,7 +93,8 @@ class Option:
         return value
 
     def _number(self, value: Any) -> float | int:
-        kind = "a whole number" if self.type is int else "a number" + (f" of {self.unit}" if self.unit else "")
+        unit = {"s": "seconds"}.get(self.unit or "", self.unit)
+        kind = "a whole number" if self.type is int else "a number" + (f" of {unit}" if unit else "")
         try:
             if isinstance(value, bool):
                 raise ValueError
@@ -205,24 +207,24 @@ OPTIONS: list[Option] = [
     # -- scaling out (sweep/): where scripts run; none of these changes a result, so none is part of
     # the build or resume identity
     _opt("workers", int, 1, "run up to N scripts at once in child processes (discovery and builds in "
-         "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, metavar="N"),
+         "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, forward=False, metavar="N"),
     _opt("use_slurm", bool, False, "run each script as one task of a Slurm job array (submitit); the "
-         "cache must be on a filesystem the nodes share", api=SCRIPT),
+         "cache must be on a filesystem the nodes share", api=SCRIPT, forward=False),
     _opt("slurm_partition", str, None, "Slurm partition to submit to",
-         env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, metavar="P"),
+         env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, forward=False, metavar="P"),
     _opt("max_jobs", int, None, "at most N tasks of the job array run at once (default: no cap)",
-         minimum=1, api=SCRIPT, metavar="N"),
-    _opt("slurm_time", int, 60, "time limit of each Slurm task", unit="min", minimum=1, api=SCRIPT,
+         minimum=1, api=SCRIPT, forward=False, metavar="N"),
+    _opt("slurm_time", int, 60, "time limit of each Slurm task", unit="min", minimum=1, api=SCRIPT, forward=False,
          metavar="MIN"),
     _opt("slurm_mem", float, None, "memory of each Slurm task (default: the partition's)", unit="GB",
-         minimum=0, exclusive_minimum=True, api=SCRIPT, metavar="GB"),
+         minimum=0, exclusive_minimum=True, api=SCRIPT, forward=False, metavar="GB"),
     _opt("slurm_cpus", int, None, "CPUs of each Slurm task (default: the partition's)", minimum=1,
-         api=SCRIPT, metavar="N"),
-    _opt("slurm_gpus", int, None, "GPUs of each Slurm task", minimum=0, api=SCRIPT, metavar="N"),
+         api=SCRIPT, forward=False, metavar="N"),
+    _opt("slurm_gpus", int, None, "GPUs of each Slurm task", minimum=0, api=SCRIPT, forward=False, metavar="N"),
     _opt("exclusive", bool, True, "let Slurm tasks share a node (by default each task has its node to "
-         "itself, so that no two timed benchmarks share a machine)", negated=True, api=SCRIPT),
+         "itself, so that no two timed benchmarks share a machine)", negated=True, api=SCRIPT, forward=False),
     _opt("detach", bool, False, "with --use-slurm: submit, print the job id and return at once "
-         "(then: benchit slurm status|wait JOB)", api=SCRIPT),
+         "(then: benchit slurm status|wait JOB)", api=SCRIPT, forward=False),
 ]
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
@@ -311,6 +313,11 @@ def to_flags(values: dict[str, Any], exclude: Iterable[str] = ()) -> list[str]:
     return words
 
 
+def not_forwarded() -> tuple[str, ...]:
+    """The options a child process or Slurm task must not get (they describe the sweep itself)."""
+    return tuple(o.name for o in OPTIONS if not o.forward)
+
+
 def resume_identity(values: dict[str, Any]) -> dict[str, Any]:
     """What makes two attempts of a script the same attempt (for ``--resume``)."""
     identity = {}
@@ -334,7 +341,7 @@ def api_signature(api: str, leading: list[inspect.Parameter], trailing: list[ins
         if api in option.api:
             params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
                                             default=option.default, annotation=_annotation(option)))
-    params += list(trailing)
+    params += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in trailing]
     return inspect.Signature(params)
 
 
@@ -359,11 +366,18 @@ def with_options(api: str, leading: list[str], trailing: Iterable[str] = ()) -> 
     """Decorator: give ``function(*leading, **options)`` the derived signature and docs."""
 
     def decorate(function: Callable) -> Callable:
+        import functools
+
         own = inspect.signature(function).parameters
-        function.__signature__ = api_signature(
-            api, [own[name] for name in leading], [own[name] for name in trailing]
-        )
-        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
-        return function
+        signature = api_signature(api, [own[name] for name in leading], [own[name] for name in trailing])
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            signature.bind(*args, **kwargs)  # TypeError for an unknown keyword, as Python gives
+            return function(*args, **kwargs)
+
+        call.__signature__ = signature
+        call.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
+        return call
 
     return decorate

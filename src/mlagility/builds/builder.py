@@ -106,7 +106,7 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
         state.status, state.failed_stage, state.error, state.log = "failed", stage.name, reason, str(log)
         state.save(build_dir)
         raise StageError(stage.name, reason, str(log)) from error
-    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mb=round(peak_rss_mib(), 1))
+    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mib=round(peak_rss_mib(), 1))
     state.save(build_dir)
 
 

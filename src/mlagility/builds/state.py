@@ -37,6 +37,7 @@ class BuildState:
     # how it went
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)  # key -> path relative to build dir
+    derived_from: dict[str, str] = field(default_factory=dict)  # artifact key -> the key it was made from
     exporter: str | None = None
     exporter_notes: dict[str, str] = field(default_factory=dict)
     opset: int | None = None

@@ -11,8 +11,10 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def capture_output(log_path: str | os.PathLike):
+def capture_output(log_path: str | os.PathLike, mode: str = "a"):
     """Redirect fds 1/2, ``sys.stdout``/``sys.stderr``, warnings and logging to ``log_path``.
+
+    ``mode``: ``"a"`` appends, ``"w"`` starts the log anew; never through a symlink.
 
     Everything is restored in ``finally``, also when the body raises.
     """
@@ -20,7 +22,9 @@ def capture_output(log_path: str | os.PathLike):
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    log = open(log_path, "a", encoding="utf-8", errors="replace", buffering=1)
+    from mlagility.common.filesystem import open_for_writing
+
+    log = open_for_writing(log_path, mode)
     saved_fds = {fd: os.dup(fd) for fd in (1, 2)}
     saved_streams = (sys.stdout, sys.stderr)
     handler = logging.StreamHandler(log)

@@ -51,3 +51,15 @@ def directory_size(path: str | os.PathLike) -> int:
             except OSError:
                 pass
     return total
+
+
+def open_for_writing(path: str | os.PathLike, mode: str = "w"):
+    """Open a text file for writing (``"w"``) or appending (``"a"``), never through a symlink.
+
+    A symlink planted at ``path`` makes this raise ``OSError`` (``O_NOFOLLOW``) instead of
+    truncating the link's target. New files get mode 0666 minus the umask, like ``open``.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, flags, 0o666)
+    return os.fdopen(fd, mode, encoding="utf-8", errors="replace", buffering=1)

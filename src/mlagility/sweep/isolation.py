@@ -45,10 +45,16 @@ def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str
         return [], {"*": f"could not read the child's results file ({one_line(error)})"}
 
 
+def script_log_path(request: BenchmarkRequest, target: Target) -> Path:
+    """Where a script's own output and traceback go: ``<cache>/_logs/<script>_<key>.log``."""
+    attempts = AttemptLog(request.cache.root)
+    return request.cache.root / LOGS_DIR / f"{attempts.path(target.spec, request.attempt_arguments()).stem}.log"
+
+
 def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:
     """Run ``target`` in a child process; returns its results and the script's error (or None)."""
     attempts = AttemptLog(request.cache.root)
-    log = request.cache.root / LOGS_DIR / f"{attempts.path(target.spec, request.attempt_arguments()).stem}.log"
+    log = script_log_path(request, target)
     log.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
         results_file = Path(tmp) / "results.json"

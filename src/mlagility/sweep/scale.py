@@ -49,6 +49,11 @@ class SweepOptions:
             raise UsageError("--workers and --use-slurm exclude each other: Slurm runs the tasks in parallel")
         return sweep
 
+    @classmethod
+    def from_values(cls, values: dict) -> "SweepOptions":
+        """From a request's resolved options (``BenchmarkRequest.values``)."""
+        return cls.create(**{name: values.get(name) for name in SWEEP_OPTIONS})
+
     @property
     def scaled(self) -> bool:
         return self.use_slurm or self.workers > 1
@@ -73,22 +78,12 @@ def run_sweep(targets, request, reporter, results, sweep: SweepOptions, skip: Ca
         run_on_workers(todo, request, reporter, results, sweep.workers)
 
 
-def add_sweep_arguments(parser) -> None:
-    """The flags of the sweep options (derived from their declarations)."""
-    declared.add_arguments(parser, exclude=[o.name for o in declared.OPTIONS if o.name not in SWEEP_OPTIONS])
-
-
-def sweep_values(args) -> dict:
-    """The sweep options given on a command line."""
-    return {k: v for k, v in declared.from_namespace(args).items() if k in SWEEP_OPTIONS}
-
-
 def _slurm_skip(target, request, skip) -> str | None:
     """``--resume`` for Slurm: an attempt still ``started`` is running on some node (its pid means
     nothing here), so it is skipped without waiting for it."""
     import dataclasses
 
-    reason = skip(target, dataclasses.replace(request, resume=False))  # labels
+    reason = skip(target, dataclasses.replace(request, values={**request.values, "resume": False}))  # labels
     if reason or not request.resume:
         return reason
     from mlagility.sweep.attempts import AttemptLog

@@ -186,8 +186,9 @@ def task_arguments(request) -> list[str]:
     from mlagility.api import options as declared
 
     args = list(request.to_cli_args())
+    given = {word.split("=")[0] for word in args}
     extra = declared.to_flags({"process_isolation": True, "timeout": request.timeout})
-    return args + [word for word in extra if word.split("=")[0] not in args]
+    return args + [word for word in extra if word.split("=")[0] not in given]
 
 
 def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
