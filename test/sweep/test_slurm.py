@@ -170,3 +170,30 @@ def test_slurm_time_limit_is_recorded_as_timeout(slurm_cluster, sweep_scripts, t
     resumed = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--use-slurm", "--slurm-time", "1",
                           "--timeout", "3000", "--no-exclusive", "--resume")
     assert "attempted before (timeout (Slurm time limit of 1 min))" in resumed.stdout + resumed.stderr
+
+
+def test_ctrl_c_cancels_the_job_and_the_outcome_is_recorded(slurm_cluster, sweep_scripts, tmp_path):
+    cache = tmp_path / "cache"
+    scripts = [sweep_scripts / "hangs.py", sweep_scripts / "raises.py"]
+    submitter = subprocess.Popen(
+        [sys.executable, "-m", "mlagility.cli.main", *map(str, scripts), "-d", str(cache), *FAST,
+         "--use-slurm", "--no-exclusive", "--timeout", "3000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    deadline = time.monotonic() + 300
+    while not any(r["script"].endswith("hangs.py") for r in _task_records(cache)):  # hangs.py runs
+        assert submitter.poll() is None and time.monotonic() < deadline
+        time.sleep(0.5)
+    submitter.send_signal(signal.SIGINT)  # no terminal: cancels, saying so
+    out, err = submitter.communicate(timeout=120)
+    assert submitter.returncode == 130, out + err
+    assert re.search(r"cancelled Slurm job \d+ \(scancel\)", err)
+    waited = run_benchit("slurm", "wait", "-d", cache)
+    assert waited.returncode == 1
+    assert "cancelled (Slurm scancel)" in waited.stdout
+    import yaml
+
+    outcomes = {Path(a["script"]).name: a["outcome"] for a in
+                (yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml"))}
+    assert outcomes["hangs.py"] == "cancelled (Slurm scancel)"

@@ -193,6 +193,7 @@ def task_arguments(request) -> list[str]:
 
 def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
     check_slurm()
+    request.cache.ensure()  # the sweep's records live there, even with --analyze-only
     for warning in shared_filesystem_warnings(request.cache.root):
         warn(warning)
     import submitit
@@ -382,21 +383,22 @@ def follow(sweep: SlurmSweep, reporter, results, console=None, ask=None) -> None
         found, error = collect(sweep, i, "COMPLETED", jobs[i]) if jobs[i].paths.result_pickle.exists() else \
             _from_files(sweep, i)
         report_script(reporter, threading.Lock(), sweep.paths[i], found, error, results)
-    live = _live(console)
+    live = None
     lock = threading.Lock()
     try:
         while pending:
             states = poll_states(sweep, jobs)
             terminal = [i for i in pending if states[i] not in QUEUED | RUNNING]
             if terminal and live is not None:
-                live.stop()
+                live.stop()  # the trees print above the progress line
+                live = None
             for i in terminal:
                 found, error = collect(sweep, i, states[i], jobs[i])
                 report_script(reporter, lock, sweep.paths[i], found, error, results)
                 pending.remove(i)
+            if live is None and pending:
+                live = _live(console)
             if live is not None:
-                if terminal:
-                    live.start()
                 live.update(progress_line(sweep, states, []))
             if pending:
                 time.sleep(POLL_S)
