@@ -112,3 +112,11 @@ def test_help_shows_units_defaults_and_environment_variables(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: 1.0 s)" in text and "$MLAGILITY_TIMEOUT_SECONDS or 3600.0" in text
     assert "--no-check" in text and "--sequence-file FILE" in text
+
+
+def test_user_guide_flags_table_is_generated_from_the_declaration():
+    from conftest import REPO
+
+    guide = (REPO / "docs" / "user-guide.md").read_text()
+    table = guide.split("<!-- options:start -->\n")[1].split("\n<!-- options:end -->")[0]
+    assert table == options.markdown_table(), "run: python -m mlagility.api.options, paste into the guide"

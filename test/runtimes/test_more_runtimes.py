@@ -179,7 +179,7 @@ def test_nvidia_runtime_refuses_to_time_a_provider_fallback(cache_dir, tmp_path,
     target = LoadTarget(cache_dir / "gpu" / "model.onnx", cache_dir / "gpu" / "inputs.npz")
     settings = harness.BenchmarkSettings(iterations=5, min_time=0, max_time=5)
     with pytest.raises(BenchmarkError, match="CUDAExecutionProvider did not load"):
-        harness.benchmark(runtime, target, settings, runtime.options(), cache_dir / "gpu", {})
+        harness.benchmark(harness.Job(runtime, target, settings, runtime.options(), cache_dir / "gpu"))
     log = (cache_dir / "gpu" / "log_benchmark_nvidia_ort-cuda.txt").read_text()
     assert "Stand-in GPU, 000.00, 1 MiB" in log
     assert not (cache_dir / "gpu" / "samples_nvidia_ort-cuda.npy").exists()

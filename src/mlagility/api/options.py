@@ -61,6 +61,7 @@ class Option:
     hidden: bool = False
     metavar: str | None = None
     forward: bool = True  # False: not passed to a script's child process or Slurm task (sweep-level)
+    default_text: str | None = None  # how to show a default that is computed (e.g. a path)
 
     @property
     def cli_flag(self) -> str:
@@ -133,7 +134,7 @@ class Option:
     def help_text(self) -> str:
         parts = [self.help]
         if self.type is not bool:
-            default = self.default if self.default not in (None, [], ()) else None
+            default = self.default_text or (self.default if self.default not in (None, [], ()) else None)
             if isinstance(default, list):
                 default = " ".join(default)
             if self.env and default is not None:
@@ -164,7 +165,7 @@ SCRIPT = (API_SCRIPT,)
 # The options, in the order ``--help`` shows them.
 OPTIONS: list[Option] = [
     _opt("cache_dir", str, None, "build cache directory", short="-d", env="MLAGILITY_CACHE_DIR",
-         metavar="DIR"),
+         metavar="DIR", default_text="~/.cache/mlagility"),
     _opt("device", str, "x86", "device type to benchmark on: x86, nvidia, ...", resume=True),
     _opt("runtime", list, ["ort"], "runtime(s) to benchmark with, in turn (see benchit --list-runtimes)",
          resume=True, metavar="RUNTIME"),
@@ -179,7 +180,7 @@ OPTIONS: list[Option] = [
     _opt("build_only", bool, False, "build; do not benchmark", group="stop", resume=True),
     _opt("export_only", bool, False, "export to ONNX and check it; do not benchmark", group="stop",
          resume=True),
-    _opt("onnx_opset", int, None, "ONNX opset to export (default: the exporter's)", minimum=7, maximum=30,
+    _opt("onnx_opset", int, None, "ONNX opset to export", minimum=7, maximum=30, default_text="the exporter's",
          env="MLAGILITY_ONNX_OPSET", build=True, resume=True),
     _opt("precision", str, "fp32", "fp16: convert weights and compute to fp16, keeping fp32 inputs/outputs",
          choices=("fp32", "fp16"), build=True, resume=True),
@@ -210,21 +211,21 @@ OPTIONS: list[Option] = [
          "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, forward=False, metavar="N"),
     _opt("use_slurm", bool, False, "run each script as one task of a Slurm job array (submitit); the "
          "cache must be on a filesystem the nodes share", api=SCRIPT, forward=False),
-    _opt("slurm_partition", str, None, "Slurm partition to submit to",
+    _opt("slurm_partition", str, None, "Slurm partition to submit to", default_text="the cluster's default",
          env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, forward=False, metavar="P"),
-    _opt("max_jobs", int, None, "at most N tasks of the job array run at once (default: no cap)",
+    _opt("max_jobs", int, None, "at most N tasks of the job array run at once", default_text="no cap",
          minimum=1, api=SCRIPT, forward=False, metavar="N"),
     _opt("slurm_time", int, 60, "time limit of each Slurm task", unit="min", minimum=1, api=SCRIPT, forward=False,
          metavar="MIN"),
-    _opt("slurm_mem", float, None, "memory of each Slurm task (default: the partition's)", unit="GB",
+    _opt("slurm_mem", float, None, "memory of each Slurm task", unit="GB", default_text="the partition's",
          minimum=0, exclusive_minimum=True, api=SCRIPT, forward=False, metavar="GB"),
-    _opt("slurm_cpus", int, None, "CPUs of each Slurm task (default: the partition's)", minimum=1,
+    _opt("slurm_cpus", int, None, "CPUs of each Slurm task", minimum=1, default_text="the partition's",
          api=SCRIPT, forward=False, metavar="N"),
     _opt("slurm_gpus", int, None, "GPUs of each Slurm task", minimum=0, api=SCRIPT, forward=False, metavar="N"),
     _opt("exclusive", bool, True, "let Slurm tasks share a node (by default each task has its node to "
          "itself, so that no two timed benchmarks share a machine)", negated=True, api=SCRIPT, forward=False),
     _opt("detach", bool, False, "with --use-slurm: submit, print the job id and return at once "
-         "(then: benchit slurm status|wait JOB)", api=SCRIPT, forward=False),
+         "(then: benchit slurm status JOB, benchit slurm wait JOB)", api=SCRIPT, forward=False),
 ]
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
@@ -381,3 +382,28 @@ def with_options(api: str, leading: list[str], trailing: Iterable[str] = ()) -> 
         return call
 
     return decorate
+
+
+def markdown_table() -> str:
+    """The flags table of docs/user-guide.md (a test keeps the guide equal to this)."""
+    rows = ["| flag | meaning | default | API keyword |", "|---|---|---|---|"]
+    for option in OPTIONS:
+        flag = f"`{option.short}, {option.cli_flag}`" if option.short else f"`{option.cli_flag}`"
+        if option.type is not bool:
+            flag = flag[:-1] + f" {option.metavar or option.name.upper()}`"
+        if option.type is bool:
+            default = "on" if option.default else "off"
+        else:
+            shown = " ".join(option.default) if isinstance(option.default, list) else option.default
+            default = "" if shown in (None, "") else f"{shown}{' ' + option.unit if option.unit else ''}"
+            default = option.default_text or default
+            if option.env:
+                default = f"`${option.env}`, else {default or 'unset'}"
+        choices = f" ({', '.join(map(str, option.choices))})" if option.choices else ""
+        keyword = f"`{option.name}`" + ("" if API_MODEL in option.api else " (scripts)")
+        rows.append(f"| {flag} | {option.help}{choices} | {default} | {keyword} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

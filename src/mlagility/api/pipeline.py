@@ -36,6 +36,39 @@ def eval_mode(module):
             sub.training = training
 
 
+def run_invocation(
+    result: InvocationResult,
+    request: BenchmarkRequest,
+    reporter: Reporter,
+    stages,
+    source: dict,
+    weights_hash: str | None,
+    model=None,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    onnx_source=None,
+) -> None:
+    """Describe the wanted build of ``result``'s invocation, then build and benchmark it.
+
+    ``source``: what the build records about where the model came from (script, name, class...).
+    ``model``/``args``/``kwargs``: the live call (absent for ``.onnx`` files, ``onnx_source``).
+    """
+    invocation, info = result.invocation, result.model
+    wanted = BuildState(
+        build_name=result.build_name,
+        source={"model_name": info.name, "class": info.qualified_class, "model_type": info.model_type,
+                "params": info.params, **source},
+        model_hash=info.model_hash,
+        weights_hash=weights_hash,
+        invocation_hash=invocation.hash,
+        inputs=[spec.to_dict() for spec in invocation.inputs],
+        options=request.options.identity(),
+    )
+    context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
+                           model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
+    build_and_benchmark(result, wanted, context, stages, request, reporter)
+
+
 def build_and_benchmark(
     result: InvocationResult,
     wanted: BuildState,
@@ -113,8 +146,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
-                measurement = harness.benchmark(runtime, target, request.settings, runtime.options(precision),
-                                                build.dir, artifact.record)  # alone on the machine
+                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                                                            build.dir, artifact.record))  # alone on the machine
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)

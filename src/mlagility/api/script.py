@@ -184,34 +184,9 @@ def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
-    from mlagility.api.pipeline import build_and_benchmark
-    from mlagility.builds.stage import BuildContext
-    from mlagility.builds.state import BuildState
+    from mlagility.api.pipeline import run_invocation
 
-    invocation, info = result.invocation, result.model
-    wanted = BuildState(
-        build_name=result.build_name,
-        source={
-            "script": result.script,
-            "model_name": info.name,
-            "class": info.qualified_class,
-            "location": info.location,
-            "params": info.params,
-            "labels": target.labels,
-            "parent_invocation": invocation.parent_invocation,
-        },
-        model_hash=info.model_hash,
-        weights_hash=weights_hash(module),
-        invocation_hash=invocation.hash,
-        inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
-    )
-    context = BuildContext(
-        dir=request.cache.build_dir(result.build_name),
-        state=wanted,
-        options=request.options,
-        model=module,
-        args=invocation.args,
-        kwargs=invocation.kwargs,
-    )
-    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, reporter)
+    source = {"script": result.script, "location": result.model.location, "labels": target.labels,
+              "parent_invocation": result.invocation.parent_invocation}
+    run_invocation(result, request, reporter, request.pytorch_stages(), source, weights_hash(module),
+                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs)

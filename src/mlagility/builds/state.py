@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlagility.common import filesystem
+from mlagility.common.records import Record
 from mlagility.version import __version__
 
 STATE_FILE = "mlagility_build.yaml"
@@ -20,7 +21,7 @@ def now() -> str:
 
 
 @dataclass
-class BuildState:
+class BuildState(Record):
     build_name: str
     schema_version: int = SCHEMA_VERSION
     status: str = "new"  # new | building | built | failed
@@ -53,14 +54,6 @@ class BuildState:
 
     def stage_done(self, name: str) -> bool:
         return self.stages.get(name, {}).get("status") == "done"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "BuildState":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
 
     def save(self, build_dir: Path) -> None:
         self.updated = now()
