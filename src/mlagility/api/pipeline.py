@@ -9,6 +9,7 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
+import time
 
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
@@ -145,9 +146,11 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
+            started = time.perf_counter()
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
                 measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
                                                             build.dir, artifact.record))  # alone on the machine
+            wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -159,7 +162,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
         else:
             check = _check(runtime, build, reference, request)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(),
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
                                            "workers": window["workers"], "node": window["node"],
                                            "window": [window["start"], window["end"]]}
             if check is not None:

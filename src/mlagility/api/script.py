@@ -19,14 +19,16 @@ __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter"])
-def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -> BenchmarkResults:
+@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter", "quiet"])
+def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: bool = False,
+                     **given) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
     ``input_scripts``: a path or a list of paths, globs, ``.txt`` lists, or ``script.py::hash1,hash2``
     (only those invocations are built). ``labels``: ``["key::a,b", ...]`` keeps scripts whose
-    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``;
-    default: quiet). Returns one ``InvocationResult`` per distinct model invocation; a script that
+    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``);
+    by default the status tree and the summary are printed as ``benchit`` prints them (as
+    MLAgility did); ``quiet=True`` prints nothing. Returns one ``InvocationResult`` per distinct model invocation; a script that
     fails is recorded in ``results.script_errors`` and never stops the others. Raises
     ``UsageError`` for a bad option value or input path, before any work starts.
     """
@@ -35,8 +37,12 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -
     targets = expand_inputs(paths)
     request = BenchmarkRequest.create(options.API_SCRIPT, **given)
     wanted_labels = parse_label_filter(request.labels)
-    if not request.analyze_only or request.resume or request.process_isolation:
-        request.cache.ensure()
+    request.cache.ensure()  # also for --analyze-only: attempt records and script logs live there
+    tree = None
+    if reporter is None and not quiet:
+        from mlagility.cli.status_tree import StatusTree
+
+        reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
     from mlagility.sweep.scale import SweepOptions, run_sweep
@@ -58,6 +64,10 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -
     except KeyboardInterrupt:
         results.interrupted = True
     results.elapsed_s = time.perf_counter() - started
+    if tree is not None:
+        from mlagility.cli.status_tree import sweep_summary
+
+        tree.console.print(sweep_summary(results))
     return results
 
 
@@ -87,8 +97,8 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
         for result in found:
             reporter.changed(result)
     else:
-        attempts = AttemptLog(request.cache.root) if request.cache.root.exists() else None
-        attempt = attempts.start(target.spec, request.attempt_arguments()) if attempts else None
+        attempts = AttemptLog(request.cache.root)
+        attempt = attempts.start(target.spec, request.attempt_arguments())
         try:
             if target.path.suffix == ".onnx":
                 from mlagility.api.onnx_file import benchmark_onnx_file

@@ -67,6 +67,7 @@ class Timings:
     warmup_iterations: int
     latencies_ms: list[float] = field(default_factory=list)
     total_s: float = 0.0
+    warmup_s: float = 0.0
     load_average: float | None = None  # 1-minute load average when timing started
     started_at: str = ""
     finished_at: str = ""
@@ -92,6 +93,7 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
             break
         run()
         warmups += 1
+    warmup_s = clock() - begin
 
     latencies = []
     begin = clock()
@@ -103,7 +105,7 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
         t0 = clock()
         run()
         latencies.append((clock() - t0) * 1e3)
-    return Timings(first_ms, warmups, latencies, clock() - begin, load_average, started_at, _utc_now())
+    return Timings(first_ms, warmups, latencies, clock() - begin, warmup_s, load_average, started_at, _utc_now())
 
 
 def statistics(latencies_ms: list[float]) -> dict[str, float]:
@@ -238,6 +240,7 @@ def run_in_process(job: Job) -> Measurement:
         first_inference_ms=timings.first_ms,
         load_time_s=load_time_s if runtime.reports_load_time else None,
         warmup_iterations=timings.warmup_iterations,
+        warmup_s=timings.warmup_s,
         timed_s=timings.total_s,
         peak_memory_mib=system_info.peak_rss_mib(),
         threads=session.threads,

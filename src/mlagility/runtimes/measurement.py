@@ -35,7 +35,7 @@ class Measurement(Record):
     first_inference_ms: float
     load_time_s: float | None  # loading (or compiling) the model; None where it is nothing
     warmup_iterations: int
-    timed_s: float
+    timed_s: float  # the timed loop; warmup_s the warm-up before it
     peak_memory_mib: float  # peak resident memory of the process that ran the model
     threads: int
     cores: int
@@ -49,3 +49,4 @@ class Measurement(Record):
     samples_file: str | None = None  # raw latencies (samples.py), relative to the build dir
     started_at: str = ""  # the timed window, UTC ISO timestamps
     finished_at: str = ""
+    warmup_s: float = 0.0
