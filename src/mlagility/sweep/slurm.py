@@ -321,7 +321,10 @@ def collect(sweep: SlurmSweep, index: int, state: str, job):
     if outcome:
         log = str(job.paths.stdout) if job else None
         error = f"{outcome} (log: {log})"
-        if attempt is None or attempt.status != "finished":
+        # Slurm knows why the task ended; the script's isolation parent on the node may have seen
+        # only the signal Slurm sent first (SIGTERM on scancel, time limit, preemption)
+        signalled = attempt is not None and attempt.outcome.startswith(("crashed (signal", "killed (SIGKILL"))
+        if attempt is None or attempt.status != "finished" or signalled:
             attempt = attempt or attempts.start(spec, sweep.attempt_arguments, log)
             attempt.log = attempt.log or log
             attempts.finish(attempt, outcome)
