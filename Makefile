@@ -13,13 +13,14 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(CONSTRAINTS) models/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]' -r models/requirements.txt
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,keras,sklearn]' -r models/requirements.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/benchit examples/cli/scripts/hello_world.py --runtime ort torch-eager
 
 test: $(STAMP)
+	@.ci/install_browser.sh
 	bash test/services/install_slurm.sh  # Slurm, munge, MariaDB for test/sweep (root only; else those tests skip)
 	$(BIN)/python -m pytest -q test
 

@@ -11,6 +11,8 @@ _LAZY = {
     "benchmark_script": "mlagility.api.script",
     "MeasuredPerformance": "mlagility.api.performance",
     "InvocationResult": "mlagility.api.script",
+    "write_dashboard": "mlagility.api.report",
+    "compare": "mlagility.api.report",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -20,3 +20,36 @@ def cache_report(*cache_dirs) -> "pandas.DataFrame":  # noqa: F821
     from mlagility.sweep.report import report_frame
 
     return report_frame(list(cache_dirs) or [None])
+
+
+def write_dashboard(sources=None, path="mlagility_dashboard.html", title: str | None = None):
+    """Write the offline HTML dashboard of caches and/or report files; returns its ``Path``.
+
+    ``write_dashboard(["~/.cache/mlagility"], "dashboard.html")``; ``sources=None``: the cache.
+    """
+    from mlagility.sweep.dashboard import write_dashboard as write
+
+    if sources is None or isinstance(sources, (str, Path)):
+        sources = [sources]
+    return write(list(sources), path, title)
+
+
+def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=None):
+    """Compare two runs (cache dirs or report files) -> ``mlagility.sweep.compare.Comparison``.
+
+    Each pair gets the ratio of medians (candidate / baseline), its 95% bootstrap confidence
+    interval, the Mann-Whitney U p-value and a verdict ("faster", "slower", "no significant
+    change", "no samples", "only in baseline", "only in candidate"); ``threshold`` (0.05 or
+    "5%") ignores smaller changes. ``html``/``json``: also write the comparison there.
+    """
+    from mlagility.common.filesystem import write_json
+    from mlagility.sweep.compare import compare as run
+
+    result = run(baseline, candidate, threshold)
+    if html:
+        from mlagility.sweep.dashboard import write_comparison
+
+        write_comparison(result, html)
+    if json:
+        write_json(json, result.to_dict())
+    return result

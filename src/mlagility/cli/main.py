@@ -11,7 +11,7 @@ import sys
 from mlagility.api import options
 from mlagility.version import __version__
 
-COMMANDS = ("benchmark", "cache", "models", "slurm", "version")
+COMMANDS = ("benchmark", "cache", "compare", "models", "slurm", "version")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
     parser.add_argument("--list-runtimes", action="store_true",
                         help="list the device/runtime pairs, and why any is unavailable here")
-    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,slurm,version}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,compare,models,slurm,version}", parser_class=_Parser)
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files",
                                 parents=[common])
@@ -66,7 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-d", "--cache-dir", nargs="+", dest="cache_dirs", metavar="DIR",
                         help="caches to report on (default: the cache)")
     report.add_argument("-r", "--report-dir", default=".", help="where to write the report (default: .)")
-    report.set_defaults(handler="mlagility.cli.commands:cache_report")
+    report.add_argument("--html", nargs="?", const="", metavar="FILE",
+                        help="also write an offline HTML dashboard (default FILE: mlagility_dashboard_<date>.html in the report dir)")
+    report.set_defaults(handler="mlagility.cli.report_commands:cache_report")
+
+    compare = commands.add_parser("compare", help="compare two runs (caches or report files), with statistics")
+    compare.add_argument("baseline", metavar="BASELINE", help="cache directory or report file (.json/.csv)")
+    compare.add_argument("candidate", metavar="CANDIDATE", help="cache directory or report file (.json/.csv)")
+    compare.add_argument("--threshold", default="5%", metavar="PCT",
+                         help="ignore changes smaller than this (default: 5%%)")
+    compare.add_argument("--fail-on-regression", action="store_true",
+                         help="exit 1 when a significant slowdown beyond the threshold is found")
+    compare.add_argument("--html", metavar="FILE", help="also write the comparison as an HTML page")
+    compare.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
+    compare.set_defaults(handler="mlagility.cli.report_commands:compare")
 
     models = commands.add_parser("models", help="the bundled model corpus")
     models_commands = models.add_subparsers(dest="models_command", required=True, metavar="{location}", parser_class=_Parser)

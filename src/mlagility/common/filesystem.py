@@ -33,7 +33,9 @@ def write_yaml(path: str | os.PathLike, data: dict[str, Any]) -> None:
 
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        # libyaml's safe loader when PyYAML has it (same safe subset, ~10x faster: reports read
+        # thousands of build states), else the pure-Python one
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data if isinstance(data, dict) else {}
 
 

@@ -1,7 +1,9 @@
 """Raw per-iteration latencies of a benchmark, kept beside its result for later statistics.
 
 One float32 ``.npy`` file per build and runtime (``samples_<device>_<runtime>.npy``, latencies in
-ms, in timing order); never pickle. ``--lean-cache`` and ``cache clean`` keep them (a few KiB).
+ms, in timing order, so autocorrelation and drift stay visible); never pickle. ``--lean-cache`` and
+``cache clean`` keep them (a few KiB). The result records the file name (``samples_file``); the
+dashboard and ``benchit compare`` read them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def save_samples(path: str | os.PathLike, latencies_ms) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.save(handle, np.asarray(latencies_ms, dtype=np.float32), allow_pickle=False)
+            np.save(handle, np.asarray(latencies_ms, dtype=np.float32).reshape(-1), allow_pickle=False)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
@@ -32,15 +34,20 @@ def save_samples(path: str | os.PathLike, latencies_ms) -> None:
         raise
 
 
-def load_samples(path: str | os.PathLike):
-    """The latencies (float32 array, ms), or None when the file is missing or not a 1-d array."""
+def load_samples(path: str | os.PathLike | None):
+    """The latencies (1-d array, ms), or None when the path is None, the file is missing, or it is
+    not a non-empty 1-d array of finite numbers."""
     import numpy as np
 
+    if path is None or (isinstance(path, float) and path != path):  # None or NaN from a report
+        return None
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not isinstance(data, np.ndarray) or data.ndim != 1 or not data.size:
+    if not isinstance(data, np.ndarray) or data.ndim != 1 or not data.size or data.dtype.kind not in "fiu":
+        return None
+    if not np.all(np.isfinite(data)):
         return None
     return data
 

@@ -19,7 +19,7 @@ from mlagility.common import filesystem
 
 COLUMNS = [
     # MLAgility's columns
-    "model_name", "author", "model_class", "params", "hash", "license", "task",
+    "model_name", "author", "model_class", "model_type", "params", "hash", "license", "task",
     "onnx_exported", "onnx_optimized", "onnx_converted",
     # ours
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
@@ -29,6 +29,7 @@ COLUMNS = [
     "device_name", "artifact", "artifact_sha256", "ran_precision", "runtime_options", "samples_file",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
+    "cores", "package_versions",  # the machine and versions behind each result (the dashboard shows them)
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib",
@@ -46,6 +47,7 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         "model_name": source.get("model_name"),
         "author": ",".join(labels.get("author", [])) or None,
         "model_class": source.get("class"),
+        "model_type": source.get("model_type") or ("onnx" if state.exporter == "provided" else "pytorch"),
         "params": source.get("params", stats.get("params")),
         "hash": state.model_hash,
         "license": ",".join(labels.get("license", [])) or None,
@@ -72,6 +74,7 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         "cleaned": state.cleaned,
         "mlagility_version": state.mlagility_version,
         "log": state.log,
+        "package_versions": " ".join(f"{k}={v}" for k, v in (state.package_versions or {}).items()) or None,
     }
     if not state.benchmarks:
         return [base]
@@ -81,6 +84,11 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
                "benchmarked_at": bench.get("timestamp")}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
+        row["cores"] = bench.get("cores")
+        if row.get("samples_file") and bench.get("status") != "failed":  # absolute: compare can read a report
+            row["samples_file"] = str(Path(cache_root) / state.build_name / row["samples_file"])
+        else:
+            row["samples_file"] = None
         artifact = bench.get("artifact") or {}
         row.update(artifact=artifact.get("file") or artifact.get("kind"), artifact_sha256=artifact.get("sha256"),
                    ran_precision=bench.get("precision"),

@@ -1,0 +1,81 @@
+"""``benchit cache report [--html [FILE]]`` and ``benchit compare``: results people look at."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+from pathlib import Path
+
+from mlagility.cli.main import EXIT_FAILED, EXIT_OK
+
+VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
+                 "no samples": "yellow", "only in baseline": "dim", "only in candidate": "dim"}
+
+
+def cache_report(args: argparse.Namespace) -> int:
+    """The CSV + JSON report (as before) and, with ``--html``, the dashboard of the same caches."""
+    from mlagility.cli.commands import cache_report as csv_and_json_report
+
+    code = csv_and_json_report(args)
+    if args.html is None:
+        return code
+    from mlagility.api.report import write_dashboard
+    from mlagility.cli.printing import terminal_console
+
+    path = Path(args.html) if args.html else (
+        Path(args.report_dir) / f"mlagility_dashboard_{datetime.datetime.now():%Y-%m-%d_%H%M%S}.html")
+    written = write_dashboard(args.cache_dirs or [None], path)
+    terminal_console().print(f"Dashboard written to {written} ({written.stat().st_size / 2**20:.1f} MiB, works offline)")
+    return code
+
+
+def compare(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from mlagility.api.report import compare as run_compare
+    from mlagility.cli.printing import terminal_console
+    from mlagility.common.filesystem import write_json
+    from mlagility.sweep.compare import format_ci, format_ratio, parse_threshold
+
+    threshold = parse_threshold(args.threshold)
+    result = run_compare(args.baseline, args.candidate, threshold=threshold)
+    console = terminal_console()
+    table = Table(title=f"{args.baseline} -> {args.candidate}", title_justify="left")
+    for name, justify in (("model", "left"), ("build", "left"), ("runtime", "left"), ("precision", "left"), ("baseline ms", "right"),
+                          ("candidate ms", "right"), ("ratio", "right"), (f"{result.confidence:.0%} CI", "right"),
+                          ("MWU p", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify)
+    number = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
+    for pair in result.pairs:
+        style = VERDICT_STYLE.get(pair.verdict, "")
+        table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
+                      format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
+                      Text(pair.verdict, style=style))
+    console.print(table)
+    counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
+    console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
+                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median; {result.method})")
+    console.print("run-to-run noise across the pairs: " + (
+        f"sd ±{math.expm1(result.noise_sigma):.1%}, {result.confidence:.0%} band ±{math.expm1(result.noise_band):.1%} "
+        "(added to each interval)" if result.noise_band is not None
+        else "not estimated (fewer than 8 pairs): intervals from the samples only"))
+    if result.overall:
+        overall = result.overall
+        style = VERDICT_STYLE.get(overall["verdict"], "")
+        console.print(Text.assemble(
+            f"overall ({overall['pairs']} pairs): median ratio {overall['median_ratio']:.3f}x "
+            f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: ", (overall["verdict"], style)))
+    if args.json:
+        write_json(args.json, result.to_dict())
+        console.print(f"JSON written to {args.json}")
+    if args.html:
+        from mlagility.sweep.dashboard import write_comparison
+
+        console.print(f"HTML written to {write_comparison(result, args.html)}")
+    if args.fail_on_regression and result.failed:
+        console.print(Text(f"significant slowdown beyond {threshold:.1%}: {len(result.regressions)} pair(s)"
+                           + (", and overall" if result.overall.get("verdict") == "slower" else ""), style="bold red"))
+        return EXIT_FAILED
+    return EXIT_OK
