@@ -131,7 +131,7 @@ def _reference_outputs(build, request: BenchmarkRequest):
 def _check(runtime, build, reference, request: BenchmarkRequest) -> dict | None:
     from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
 
-    if reference is None or runtime.name == "torch-eager":
+    if reference is None or runtime.is_reference:
         return None
     precision = request.options.quantize or request.options.precision
     outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))

@@ -208,7 +208,9 @@ def comparison_table(result) -> Table:
     for name, perf in result.performance.items():
         speedup = f"{eager.median_latency / perf.median_latency:.2f}x" if eager else "-"
         check = result.checks.get(name)
-        verdict = "reference" if name == "torch-eager" else ("-" if check is None else ("ok" if check["ok"] else "MISMATCH"))
+        verdict = "-" if check is None else ("ok" if check["ok"] else "MISMATCH")
+        if name not in result.checks and name in ("torch-eager", "keras"):
+            verdict = "reference"
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
         table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",
                       speedup, f"{perf.peak_memory_mib:,.0f}", load, verdict)

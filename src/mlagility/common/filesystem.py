@@ -28,7 +28,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_yaml(path: str | os.PathLike, data: dict[str, Any]) -> None:
-    atomic_write_text(path, yaml.safe_dump(data, sort_keys=False, default_flow_style=None))
+    # libyaml's safe dumper when PyYAML has it: the same safe subset, several times faster.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    atomic_write_text(path, yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=None))
 
 
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:

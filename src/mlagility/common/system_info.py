@@ -7,14 +7,29 @@ import os
 import platform
 
 
+CPU_NAME_ENV = "MLAGILITY_CPU_NAME"  # "<hostname>|<cpu name>", handed down to child processes
+
+
 @functools.lru_cache(maxsize=1)
 def cpu_name() -> str:
+    """The CPU's brand string (py-cpuinfo's ``brand_raw``).
+
+    py-cpuinfo probes the machine in a new Python process (about a second), so the answer is
+    handed down to benchit's child processes in ``MLAGILITY_CPU_NAME`` together with the host
+    name, and used only on the same host (a Slurm task on another node probes its own CPU).
+    """
+    host = platform.node()
+    inherited_host, _, inherited = os.environ.get(CPU_NAME_ENV, "").partition("|")
+    if inherited and inherited_host == host:
+        return inherited
     try:
         import cpuinfo
 
-        return cpuinfo.get_cpu_info().get("brand_raw") or platform.processor() or "unknown CPU"
+        name = cpuinfo.get_cpu_info().get("brand_raw") or platform.processor() or "unknown CPU"
     except Exception:  # cpuinfo probes the machine; never let it fail a benchmark
-        return platform.processor() or "unknown CPU"
+        name = platform.processor() or "unknown CPU"
+    os.environ[CPU_NAME_ENV] = f"{host}|{name}"
+    return name
 
 
 def physical_cores() -> int:

@@ -125,6 +125,9 @@ class Runtime(ABC):
     # Modules imported before the load is timed, so that load_time_s is not an import time; the
     # first one is the package that must be installed (see unavailable_reason and version).
     imports: ClassVar[tuple[str, ...]] = ()
+    # True for the framework's own eager execution (torch-eager, keras): the correctness check's
+    # reference, so its outputs are not checked against themselves.
+    is_reference: ClassVar[bool] = False
     # False when loading is nothing worth reporting (eager frameworks): "Load: -".
     reports_load_time: ClassVar[bool] = True
 

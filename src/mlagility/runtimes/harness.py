@@ -264,6 +264,7 @@ def _in_child(job: Job) -> Measurement:
     """Run ``python -m mlagility.runtimes.worker REQUEST.json``; read back its ``Measurement``."""
     runtime, target, settings, log = job.runtime, job.target, job.settings, job.log
     cls = type(runtime)
+    system_info.cpu_name()  # probed once per process, handed down to the worker
     with tempfile.TemporaryDirectory(prefix=f"mlagility-{runtime.name}-") as tmp:
         result_path = Path(tmp) / "result.json"
         request = {

@@ -34,6 +34,7 @@ class KerasEagerRuntime(Runtime):
     needs = ArtifactNeeds(kind="model", precisions=("fp32",), model_types=("keras",))
     in_child = False
     reports_load_time = False
+    is_reference = True
     imports = ("keras",)
 
     @classmethod

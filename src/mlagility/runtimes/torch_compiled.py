@@ -54,6 +54,7 @@ class TorchCompiledRuntime(TorchEagerRuntime):
     imports = ("torch", "torch._dynamo", "torch._inductor")
     options_class = TorchCompiledOptions
     reports_load_time = True  # the compile time
+    is_reference = False  # compiled code is checked against eager
 
     def load(self, target: LoadTarget, options: TorchCompiledOptions) -> Session:
         import torch

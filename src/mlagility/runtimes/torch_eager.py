@@ -13,6 +13,7 @@ class TorchEagerRuntime(Runtime):
     needs = ArtifactNeeds(kind="model", precisions=("fp32",))
     in_child = False
     reports_load_time = False
+    is_reference = True
     imports = ("torch",)
 
     @classmethod

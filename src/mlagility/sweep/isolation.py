@@ -81,6 +81,9 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
 
 def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
     """Run the child; None if it exited by itself with 0 or 1, else what happened to it."""
+    from mlagility.common.system_info import cpu_name
+
+    cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "w", encoding="utf-8") as output:
         child = subprocess.Popen(
