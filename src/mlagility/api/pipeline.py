@@ -100,6 +100,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             reason = runtime.supports(build)
             if reason:
                 raise BenchmarkError(runtime.name, reason)
+            build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             measurement = runtime.benchmark(build, request.settings)
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason

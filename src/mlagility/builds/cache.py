@@ -76,17 +76,32 @@ class BuildLock:
             if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 return False
             raise
+        if not self._still_linked(fd):
+            os.close(fd)
+            return False
         self._fd = fd
         return True
 
     def acquire(self) -> None:
-        fd = self._open()
+        while True:
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            if self._still_linked(fd):
+                self._fd = fd
+                return
+            os.close(fd)  # the build was deleted while we waited: lock the new one
+
+    def _still_linked(self, fd: int) -> bool:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+            current = os.stat(self.dir / LOCK_FILE, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
 
     def release(self) -> None:
         if self._fd is not None:
