@@ -75,8 +75,9 @@ def file_mode() -> int:
 def mkdir(path: str | os.PathLike) -> Path:
     """``mkdir -p`` that raises ``CacheWriteError`` when the location cannot be written."""
     path = Path(path)
-    with writing(path):
-        path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():  # (on a read-only filesystem mkdir fails even for an existing folder)
+        with writing(path):
+            path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -99,6 +100,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """Raise ``CacheWriteError`` unless a small file can be written in ``folder`` (then removed)."""
+    probe = Path(folder) / f".write_test_{os.getpid()}"
+    try:
+        atomic_write_bytes(probe, b"mlagility")
+    except CacheWriteError as error:  # name the folder, not the probe
+        raise CacheWriteError(folder, error.__cause__) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -75,11 +75,13 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
             attempts.forget(target.spec, arguments)
             raise
+        except CacheError as error:  # its log cannot be written: the cache is full or read-only
+            return [], str(error)
         results, errors = read_results_file(results_file)
         if not outcome and not results_file.exists():
             attempt = attempts.load(target.spec, arguments)
             recorded = attempt.outcome if attempt and attempt.status == "finished" else ""
-            outcome = recorded or "the child process ended without writing results"
+            outcome = recorded or _cache_write_problem(request.cache.root) or "the child process ended without writing results"
     error = errors.get(str(target.path)) or errors.get("*")
     if outcome:
         error = f"{outcome} (log: {log})"
@@ -90,6 +92,15 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
                 attempt.log = str(log)
                 attempts.finish(attempt, outcome)
     return results, error
+
+
+def _cache_write_problem(root: Path) -> str | None:
+    """Why the cache cannot be written (a child that died writing its log), or None."""
+    try:
+        filesystem.check_writable(root)
+    except CacheError as error:
+        return str(error)
+    return None
 
 
 def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
