@@ -251,3 +251,22 @@ def test_file_modes_honour_the_umask_for_every_record(tmp_path, mask, mode):
     files = [tmp_path / "demo_1" / STATE_FILE, *(tmp_path / "_attempts").iterdir(), tmp_path / "log.txt",
              tmp_path / "demo_1" / ".lock"]
     assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {oct(mode)}
+
+
+def test_invalid_record_and_truncated_artifact_cost_a_rebuild_end_to_end(tmp_path, write_script, cache_dir):
+    from conftest import FAST, TINY_MODEL
+
+    script = write_script("tiny.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\n")
+    assert run_benchit(script, "-d", cache_dir, "--build-only").returncode == 0
+    (build,) = [p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith("_")]
+    data = yaml.safe_load((build / STATE_FILE).read_text())
+    (build / STATE_FILE).write_text(yaml.safe_dump({**data, "stages": 5}))
+    again = run_benchit(script, "-d", cache_dir, *FAST)
+    flat = " ".join(again.stdout.split())
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Rebuilt: state unreadable (field 'stages' must be a mapping, not int)" in flat, again.stdout
+    optimized = build / "model-opt.onnx"
+    optimized.write_bytes(optimized.read_bytes()[:-5])
+    third = run_benchit(script, "-d", cache_dir, *FAST)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "artifact model-opt.onnx changed size" in " ".join(third.stdout.split()), third.stdout
