@@ -26,11 +26,11 @@ def test_benchmark_model_returns_measured_performance(cache_dir):
     perf = benchmark_model(Tiny(), {"x": torch.rand(2, 8)}, build_name="tiny", cache_dir=cache_dir, **FAST)
     assert isinstance(perf, MeasuredPerformance)
     assert perf.build_name == "tiny" and perf.runtime == "ort" and perf.device_type == "x86"
-    assert perf.iterations >= 5
+    assert perf.timed_iterations >= 5
     assert perf.throughput == pytest.approx(1000 / perf.mean_latency)
     assert perf.min_latency <= perf.median_latency <= perf.p90_latency <= perf.p95_latency <= perf.p99_latency
     assert perf.latency_units == "milliseconds (ms)"
-    assert perf.load_time > 0 and perf.first_inference_latency > 0 and perf.peak_memory_mb > 0
+    assert perf.load_time > 0 and perf.first_inference_latency > 0 and perf.peak_memory_mib > 0
     assert (cache_dir / "tiny" / "inputs.npz").exists()
     assert perf.check["ok"] and perf.check["outputs"][0]["max_abs_error"] < 1e-3
 
@@ -150,7 +150,7 @@ def test_model_returning_a_cache_is_exported_with_use_cache_false(cache_dir):
     from mlagility.builds.state import BuildState
 
     perf = benchmark_model(WithCache(), {"x": torch.rand(2, 8)}, build_name="cached", cache_dir=cache_dir, **FAST)
-    assert perf.iterations >= 5
+    assert perf.timed_iterations >= 5
     state = BuildState.load(cache_dir / "cached")
     assert state.call_overrides == {"use_cache": False} and state.exporter == "dynamo"
     assert any("use_cache=True" in note for note in state.exporter_notes)

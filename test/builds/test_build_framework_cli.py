@@ -59,7 +59,7 @@ def test_custom_sequence_file_runs_a_custom_stage_and_counts_for_staleness(cache
     ((name, state),) = states(cache_dir).items()
     assert "op count: 2" in (cache_dir / name / "log_count_ops.txt").read_text()  # MatMul + Add
     assert state["stages"]["count_ops"]["status"] == "done"
-    assert state["stages"]["count_ops"]["duration_s"] >= 0 and state["stages"]["export"]["peak_memory_mb"] > 0
+    assert state["stages"]["count_ops"]["duration_s"] >= 0 and state["stages"]["export"]["peak_memory_mib"] > 0
     assert state["options"]["sequence"][-1] == "count_ops"
     default = run_benchit(HELLO, "-d", cache_dir, *FAST)
     assert default.returncode == 0
@@ -186,8 +186,8 @@ def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cac
     assert frame[frame["script"].str.endswith("two_models.py")]["cleaned"].notna().all()
     for column in ("model_name", "author", "model_class", "params", "hash", "license", "task", "onnx_exported",
                    "onnx_optimized", "onnx_converted", "build_name", "invocation_hash", "device", "runtime_version",
-                   "precision", "exporter", "opset", "p90_ms", "p99_ms", "std_ms", "iterations", "throughput_ips",
-                   "load_time_s", "first_inference_ms", "peak_memory_mb", "onnx_size_bytes", "mlagility_version"):
+                   "precision", "exporter", "opset", "p90_ms", "p99_ms", "std_ms", "timed_iterations", "throughput_ips",
+                   "load_time_s", "first_inference_ms", "peak_memory_mib", "onnx_size_bytes", "mlagility_version"):
         assert column in frame.columns
     assert "builds" in report.stdout and "failed at export" in report.stdout
     assert "scripts that failed as a whole" in report.stdout

@@ -231,7 +231,7 @@ def test_links_atomic_write_and_log_replace_a_planted_link(tmp_path):
     for name in ("state.yaml", "log.txt"):
         (tmp_path / name).symlink_to(outside)
     filesystem.write_yaml(tmp_path / "state.yaml", {"a": 1})
-    with filesystem.open_log(tmp_path / "log.txt", "w") as log:
+    with filesystem.open_for_writing(tmp_path / "log.txt", "w") as log:
         log.write("log")
     assert outside.read_text() == "precious"
     assert not (tmp_path / "state.yaml").is_symlink() and (tmp_path / "log.txt").read_text() == "log"
@@ -243,7 +243,7 @@ def test_file_modes_honour_the_umask_for_every_record(tmp_path, mask, mode):
     try:
         state_for("demo_1").save(tmp_path / "demo_1")
         AttemptLog(tmp_path).save(Attempt("a.py", {}))
-        with filesystem.open_log(tmp_path / "log.txt") as log:
+        with filesystem.open_for_writing(tmp_path / "log.txt") as log:
             log.write("x")
         BuildLock(tmp_path / "demo_1").try_acquire()
     finally:

@@ -8,7 +8,7 @@ import pytest
 
 from mlagility.common.exceptions import UnsupportedRuntimeError, UsageError
 from mlagility.runtimes.registry import load_registry
-from mlagility.runtimes.timing import BenchmarkSettings, measure, statistics
+from mlagility.runtimes.harness import BenchmarkSettings, measure, statistics
 
 
 def test_measure_runs_cold_call_warmup_then_at_least_n_iterations():
@@ -35,7 +35,7 @@ def test_statistics_on_known_values():
     assert stats["min_ms"] == 1 and stats["max_ms"] == 100
     assert stats["p90_ms"] == pytest.approx(90.1) and stats["p99_ms"] == pytest.approx(99.01)
     assert stats["throughput_ips"] == pytest.approx(1000 / 50.5)
-    assert stats["iterations"] == 100
+    assert stats["timed_iterations"] == 100
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlagility.api import options
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.pipeline import build_and_benchmark
 from mlagility.api.request import BenchmarkRequest
@@ -11,32 +12,19 @@ from mlagility.common.exceptions import BenchmarkError, StageError, UsageError
 __all__ = ["benchmark_model"]
 
 
-def benchmark_model(
-    model,
-    inputs,
-    build_name: str | None = None,
-    cache_dir=None,
-    device: str = "x86",
-    runtime: str = "ort",
-    rebuild: str = "if_needed",
-    iterations: int = 100,
-    min_time: float = 1.0,
-    max_time: float = 60.0,
-    build_only: bool = False,
-    export_only: bool = False,
-    onnx_opset: int | None = None,
-    precision: str = "fp32",
-    quantize: str | None = None,
-    sequence=None,
-    lean_cache: bool = False,
-    check: bool = True,
-) -> MeasuredPerformance | None:
+@options.with_options(options.API_MODEL, leading=["model", "inputs", "build_name"],
+                      trailing=["script_name", "backend"])
+def benchmark_model(model, inputs, build_name: str | None = None, script_name: str | None = None,
+                    backend: str = "local", **given) -> MeasuredPerformance | None:
     """Build ``model`` called with ``inputs`` and benchmark it on ``device``/``runtime``.
 
     ``inputs`` is a dict of keyword arguments (as MLAgility), a tuple of positional arguments,
-    or a single tensor. Returns None with ``build_only``/``export_only``. A failed stage raises
-    ``StageError``; a failed benchmark raises ``BenchmarkError``. ``sequence`` is a ``Sequence``,
-    a list of stages, or the path of a file defining ``get_sequence()``.
+    or a single tensor. ``build_name`` names the build directory (default: the class name and
+    the invocation hash). ``script_name`` (MLAgility's) is recorded as the build's script.
+    ``backend``: MLAgility's ``"local"`` (the only one; ``"remote"`` is a ``UsageError``).
+    Returns the ``MeasuredPerformance`` of the first runtime, or None with ``build_only``/
+    ``export_only``. Raises ``UsageError`` for bad arguments, ``StageError`` when a build stage
+    fails, ``BenchmarkError`` when the benchmark fails (each with its log's path).
     """
     import torch
 
@@ -48,12 +36,9 @@ def benchmark_model(
     if not isinstance(model, torch.nn.Module):
         raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")
     args, kwargs = _split_inputs(inputs)
-    request = BenchmarkRequest.create(
-        cache_dir, device, runtime, rebuild, iterations, min_time, max_time,
-        build_only=build_only, export_only=export_only, onnx_opset=onnx_opset,
-        precision=precision, quantize=quantize, sequence=sequence, lean_cache=lean_cache,
-        check=check,
-    )
+    if backend != "local":
+        raise UsageError(f"backend {backend!r} is not available: mlagility benchmarks locally (backend='local')")
+    request = BenchmarkRequest.create(options.API_MODEL, **given)
     request.cache.ensure()
     signature, specs = hashing.input_signature(model, args, kwargs)
     model_hash = hashing.model_hash(model)
@@ -70,10 +55,11 @@ def benchmark_model(
     )
     invocation = Invocation(inv_hash, info, specs, signature, args=args, kwargs=kwargs)
     name = build_name or f"{type(model).__name__.lower()}_{inv_hash}{request.build_suffix}"
-    result = InvocationResult("", info, invocation, build_name=name)
+    result = InvocationResult(script_name or "", info, invocation, build_name=name)
     wanted = BuildState(
         build_name=name,
-        source={"model_name": info.name, "class": info.qualified_class, "params": info.params},
+        source={"script": script_name, "model_name": info.name, "class": info.qualified_class,
+                "params": info.params},
         model_hash=model_hash,
         weights_hash=hashing.weights_hash(model),
         invocation_hash=inv_hash,
@@ -86,9 +72,10 @@ def benchmark_model(
     build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, QuietReporter())
     if result.failed:
         if result.failed_stage == "benchmark":
+            runtime = request.runtimes[0].name
             raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
         raise StageError(result.failed_stage, result.error, result.log)
-    return None if request.build_only else result.performance[request.runtimes[0].name]
+    return None if request.stops_after_build else result.performance[request.runtimes[0].name]
 
 
 def _split_inputs(inputs) -> tuple[tuple, dict]:

@@ -10,6 +10,7 @@ from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 from mlagility.api.pipeline import build_and_benchmark
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
+from mlagility.builds.cache import derive_build_name
 from mlagility.builds.onnx_tools import onnx_signature
 from mlagility.builds.stage import BuildContext
 from mlagility.builds.stages import onnx_file_sequence
@@ -58,7 +59,7 @@ def benchmark_onnx_file(path: Path, request: BenchmarkRequest, reporter: Reporte
         result.fail("load_onnx", f"cannot read {path.name}: {one_line(error)}")
         reporter.changed(result)
         return [result]
-    result = InvocationResult(str(path), info, invocation, build_name=f"{path.stem}_{invocation.hash}")
+    result = InvocationResult(str(path), info, invocation, build_name=derive_build_name(path.stem, "", invocation.hash))
     reporter.changed(result)
     if request.analyze_only:
         result.status = "analyzed"

@@ -313,7 +313,7 @@ def api_signature(api: str, leading: list[inspect.Parameter], trailing: list[ins
         if api in option.api:
             params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
                                             default=option.default, annotation=_annotation(option)))
-    params += list(trailing)
+    params += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in trailing]
     return inspect.Signature(params)
 
 

@@ -1,81 +1,82 @@
-"""``MeasuredPerformance``: the public result of benchmarking one build on one runtime."""
+"""``MeasuredPerformance``: the public result of benchmarking one build on one runtime.
+
+A view over the ``Measurement`` (``runtimes/measurement.py``, the one result vocabulary) that
+keeps MLAgility's names as properties: ``throughput`` (inferences/s), ``mean_latency`` (ms),
+``device`` (the hardware's name, as MLAgility used it), ``device_type`` (x86, nvidia),
+``runtime``, ``runtime_version``, ``build_name``. Every field of the measurement is also
+readable under its own name (``median_ms``, ``p90_ms``, ``peak_memory_mib``, ``precision``,
+``artifact``...).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from mlagility.runtimes.measurement import Measurement
 
 
-@dataclass
 class MeasuredPerformance:
-    """MLAgility's fields (``throughput``, ``mean_latency``, ``device``...) plus full statistics.
+    """The result of one benchmark (latencies in ms, throughput in inferences/s, times in s).
 
-    Latencies are in milliseconds, throughput in inferences per second, times in seconds.
-    ``check``: the comparison of this runtime's outputs with PyTorch eager's (``ok``,
+    ``check``: the comparison of this runtime's outputs with the framework's own (``ok``,
     ``tolerance``, per-output ``max_abs_error``/``max_rel_error``); None when not checked.
     """
 
-    throughput: float
-    mean_latency: float
-    device: str
-    device_type: str
-    runtime: str
-    runtime_version: str
-    build_name: str
-    median_latency: float
-    min_latency: float
-    max_latency: float
-    std_latency: float
-    p90_latency: float
-    p95_latency: float
-    p99_latency: float
-    iterations: int
-    first_inference_latency: float
-    load_time: float | None
-    peak_memory_mb: float
-    threads: int
-    cores: int
-    cv: float = 0.0
-    load_average: float | None = None
-    check: dict | None = None
-    latency_units: str = "milliseconds (ms)"
-    throughput_units: str = "inferences per second (IPS)"
+    latency_units = "milliseconds (ms)"
+    throughput_units = "inferences per second (IPS)"
 
-    @classmethod
-    def from_measurement(cls, measurement: Measurement, build_name: str) -> "MeasuredPerformance":
-        m = measurement
-        return cls(
-            throughput=m.throughput_ips,
-            mean_latency=m.mean_ms,
-            device=m.device_name,
-            device_type=m.device,
-            runtime=m.runtime,
-            runtime_version=m.runtime_version,
-            build_name=build_name,
-            median_latency=m.median_ms,
-            min_latency=m.min_ms,
-            max_latency=m.max_ms,
-            std_latency=m.std_ms,
-            p90_latency=m.p90_ms,
-            p95_latency=m.p95_ms,
-            p99_latency=m.p99_ms,
-            iterations=m.iterations,
-            first_inference_latency=m.first_inference_ms,
-            load_time=m.load_time_s,
-            peak_memory_mb=m.peak_memory_mb,
-            threads=m.threads,
-            cores=m.cores,
-            cv=m.cv,
-            load_average=m.load_average,
-        )
+    def __init__(self, measurement: Measurement, build_name: str, check: dict | None = None):
+        self.measurement = measurement
+        self.build_name = build_name
+        self.check = check
+
+    # MLAgility's names
+    @property
+    def throughput(self) -> float:
+        return self.measurement.throughput_ips
+
+    @property
+    def mean_latency(self) -> float:
+        return self.measurement.mean_ms
+
+    @property
+    def device(self) -> str:
+        """The hardware's name (MLAgility's ``device``); see ``device_type`` for x86/nvidia."""
+        return self.measurement.device_name
+
+    # the same style, for the statistics MLAgility did not have
+    median_latency = property(lambda self: self.measurement.median_ms)
+    min_latency = property(lambda self: self.measurement.min_ms)
+    max_latency = property(lambda self: self.measurement.max_ms)
+    std_latency = property(lambda self: self.measurement.std_ms)
+    p90_latency = property(lambda self: self.measurement.p90_ms)
+    p95_latency = property(lambda self: self.measurement.p95_ms)
+    p99_latency = property(lambda self: self.measurement.p99_ms)
+    first_inference_latency = property(lambda self: self.measurement.first_inference_ms)
+    load_time = property(lambda self: self.measurement.load_time_s)
+
+    @property
+    def requested_iterations(self) -> int:
+        """The minimum number of timed runs asked for (``--iterations``)."""
+        return int(self.measurement.settings.get("iterations", 0))
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "measurement":  # not set yet (e.g. during unpickling)
+            raise AttributeError(name)
+        try:
+            return getattr(self.measurement, name)
+        except AttributeError:
+            raise AttributeError(f"MeasuredPerformance has no attribute {name!r}") from None
+
+    def __repr__(self) -> str:
+        m = self.measurement
+        return (f"MeasuredPerformance({self.build_name!r}, {m.device_type}/{m.runtime} {m.precision}: "
+                f"median {m.median_ms:.4g} ms, throughput {m.throughput_ips:,.1f} IPS)")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"build_name": self.build_name, "check": self.check, "measurement": self.measurement.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MeasuredPerformance":
         """The inverse of ``to_dict``; keys this version does not know are ignored."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(Measurement.from_dict(data["measurement"]), data["build_name"], data.get("check"))

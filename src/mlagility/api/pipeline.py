@@ -1,4 +1,10 @@
-"""The wiring for one invocation: build it (cached), then benchmark it on each runtime in turn."""
+"""The wiring for one invocation: build it (cached), then benchmark it on each runtime in turn.
+
+For each runtime: the build's artifact rule names the file it runs (``builds/artifacts.py``), the
+harness loads and times it (``runtimes/harness.py``), and its saved outputs are compared with the
+framework's reference outputs (``runtimes/outputs.py``). Nothing here raises: every failure is
+recorded on the ``InvocationResult`` and in the build state.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, 
 @contextlib.contextmanager
 def eval_mode(module):
     """Put every submodule in eval mode for the build and benchmark; restore each one after."""
-    if module is None:
+    if module is None or not hasattr(module, "modules"):
         yield
         return
     modes = [(sub, sub.training) for sub in module.modules()]
@@ -50,8 +56,8 @@ def build_and_benchmark(
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
             result.flops = (build.state.onnx_stats or {}).get("flops")
-            if request.build_only:
-                result.status = "exported" if request.options.export_only else "built"
+            if request.stops_after_build:
+                result.status = "exported" if request.export_only else "built"
             else:
                 _benchmark_all(result, build, request, progress)
             if request.lean_cache:
@@ -67,7 +73,7 @@ def build_and_benchmark(
 
 
 def _reference_outputs(build, request: BenchmarkRequest):
-    """PyTorch eager's outputs on the build's inputs (None for .onnx files or with --no-check)."""
+    """The framework's outputs on the build's inputs (None for .onnx files or with --no-check)."""
     context = build.context
     if not request.check or context.model is None:
         return None
@@ -79,29 +85,34 @@ def _reference_outputs(build, request: BenchmarkRequest):
         return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
 
 
-def _check(result, build, runtime, reference, request: BenchmarkRequest) -> dict | None:
+def _check(runtime, build, reference, request: BenchmarkRequest) -> dict | None:
     from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
 
-    path = outputs_path(build.dir, runtime.device, runtime.name)
-    if reference is None or runtime.name == "torch-eager" or not path.exists():
+    if reference is None or runtime.name == "torch-eager":
         return None
     precision = request.options.quantize or request.options.precision
-    check = compare(reference, load_outputs(path), TOLERANCES.get(precision, TOLERANCES["fp32"]))
-    result.checks[runtime.name] = check
-    return check
+    outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))
+    return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
+    from mlagility.builds.artifacts import artifact_for, requested_precision
+    from mlagility.runtimes import harness
+    from mlagility.runtimes.base import LoadTarget
+
     reference = _reference_outputs(build, request)
+    precision = requested_precision(build.state.options or {})
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
         try:
-            reason = runtime.supports(build)
-            if reason:
-                raise BenchmarkError(runtime.name, reason)
+            artifact = artifact_for(build.context, runtime.needs, runtime.name)
+            context = build.context
+            target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
+                                args=context.args, kwargs=context.call_kwargs())
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
-            measurement = runtime.benchmark(build, request.settings)
+            measurement = harness.benchmark(runtime, target, request.settings, runtime.options(precision),
+                                            build.dir, artifact.record)
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -111,14 +122,12 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
             build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}
         else:
-            result.performance[runtime.name] = MeasuredPerformance.from_measurement(
-                measurement, build.state.build_name
-            )
+            check = _check(runtime, build, reference, request)
+            result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
-            check = _check(result, build, runtime, reference, request)
             if check is not None:
+                result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check
-                result.performance[runtime.name].check = check
         build.state.save(build.dir)
     if not result.runtime_errors:
         result.status = "benchmarked"

@@ -97,7 +97,9 @@ class Reporter(Protocol):
 
     def changed(self, result: InvocationResult) -> None: ...
 
-    def script_finished(self, script: str, error: str | None) -> None: ...
+    def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
+        """The script ended; ``error`` is its one-line failure, ``traceback_text`` the script's
+        own traceback (None when it did not raise)."""
 
     def warn(self, message: str) -> None: ...
 
@@ -112,5 +114,5 @@ class QuietReporter:
     def changed(self, result: InvocationResult) -> None:
         pass
 
-    def script_finished(self, script: str, error: str | None) -> None:
+    def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
         pass

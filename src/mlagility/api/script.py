@@ -2,61 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
-from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
+from mlagility.api import options
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import BenchmarkResults, InvocationResult, QuietReporter, Reporter
-from mlagility.sweep.attempts import AttemptLog
+from mlagility.builds.cache import derive_build_name
 from mlagility.common.exceptions import one_line
+from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
 
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-def benchmark_script(
-    input_scripts,
-    cache_dir=None,
-    device: str = "x86",
-    runtime="ort",
-    rebuild: str = "if_needed",
-    iterations: int = 100,
-    min_time: float = 1.0,
-    max_time: float = 60.0,
-    analyze_only: bool = False,
-    build_only: bool = False,
-    export_only: bool = False,
-    onnx_opset: int | None = None,
-    script_args=None,
-    max_depth: int = 0,
-    labels: list[str] | None = None,
-    process_isolation: bool = False,
-    timeout: float | None = None,
-    resume: bool = False,
-    precision: str = "fp32",
-    quantize: str | None = None,
-    sequence=None,
-    lean_cache: bool = False,
-    check: bool = True,
-    reporter: Reporter | None = None,
-) -> BenchmarkResults:
+
+@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter"])
+def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
     ``input_scripts``: a path or a list of paths, globs, ``.txt`` lists, or ``script.py::hash1,hash2``
     (only those invocations are built). ``labels``: ``["key::a,b", ...]`` keeps scripts whose
-    labels match every key. Returns one ``InvocationResult`` per distinct model invocation; a script
-    that fails is recorded in ``results.script_errors`` and never stops the others.
+    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``;
+    default: quiet). Returns one ``InvocationResult`` per distinct model invocation; a script that
+    fails is recorded in ``results.script_errors`` and never stops the others. Raises
+    ``UsageError`` for a bad option value or input path, before any work starts.
     """
     started = time.perf_counter()
     paths = [input_scripts] if isinstance(input_scripts, (str, Path)) else list(input_scripts)
     targets = expand_inputs(paths)
-    wanted_labels = parse_label_filter(labels)
-    request = BenchmarkRequest.create(
-        cache_dir, device, runtime, rebuild, iterations, min_time, max_time, analyze_only, build_only,
-        export_only, onnx_opset, script_args, max_depth, process_isolation, timeout, resume,
-        precision, quantize, sequence, lean_cache, check,
-    )
-    if not analyze_only or resume:
+    request = BenchmarkRequest.create(options.API_SCRIPT, **given)
+    wanted_labels = parse_label_filter(request.labels)
+    if not request.analyze_only or request.resume or request.process_isolation:
         request.cache.ensure()
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
@@ -95,6 +74,7 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
     reporter.script_started(str(target.path))
     for warning in target.label_warnings:
         reporter.warn(warning)
+    traceback_text = None
     if request.process_isolation:
         from mlagility.sweep.isolation import run_isolated
 
@@ -110,17 +90,31 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
                 found, error = benchmark_onnx_file(target.path, request, reporter), None
             else:
-                found, error = _run_script(target, request, reporter)
+                found, error, traceback_text = _run_script(target, request, reporter)
         except KeyboardInterrupt:  # Ctrl-C: not an attempt; --resume will run it again
             if attempt:
                 attempts.path(target.spec, request.attempt_arguments()).unlink(missing_ok=True)
             reporter.script_finished(str(target.path), "interrupted by Ctrl-C")
             raise
+        if attempt and traceback_text:
+            attempt.log = str(_write_script_log(request, target, traceback_text))
+            error = f"{error} (log: {attempt.log})"
         if attempt:
             failed = error or any(result.failed for result in found)
             attempts.finish(attempt, f"error: {error}" if error else "failed" if failed else "ok")
-    reporter.script_finished(str(target.path), error)
+    reporter.script_finished(str(target.path), error, traceback_text)
     return found, error
+
+
+def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> Path:
+    """The script's traceback, in the cache's ``_logs`` (where isolated children log too)."""
+    from mlagility.common.filesystem import open_for_writing
+    from mlagility.sweep.isolation import script_log_path
+
+    path = script_log_path(request, target)
+    with open_for_writing(path, "a") as log:
+        log.write(text)
+    return path
 
 
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
@@ -129,35 +123,56 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     from mlagility.analysis.script import run_script
 
     found: list[InvocationResult] = []
-    author = f"_{target.author}" if target.author else ""
+    author = target.author or ""
 
     def on_invocation(invocation, module) -> None:
+        # Called from inside the script (the one place data turns back, see docs/architecture.md):
+        # nothing benchit raises here may reach the script's frames.
         result = InvocationResult(
             script=str(target.path),
             model=invocation.model,
             invocation=invocation,
-            build_name=f"{target.path.stem}{author}_{invocation.hash}{request.build_suffix}",
+            build_name=derive_build_name(target.path.stem, author, invocation.hash, request.build_suffix),
         )
         found.append(result)
-        reporter.changed(result)
-        if request.analyze_only or (target.hashes and invocation.hash not in target.hashes):
-            result.status = "analyzed" if request.analyze_only else "skipped"
+        try:
             reporter.changed(result)
-            return
-        _build_invocation(result, module, target, request, reporter)
+            if request.analyze_only or (target.hashes and invocation.hash not in target.hashes):
+                result.status = "analyzed" if request.analyze_only else "skipped"
+                reporter.changed(result)
+                return
+            _build_invocation(result, module, target, request, reporter)
+        except Exception as error:  # benchit's own fault: this invocation's failure, not the script's
+            result.fail("mlagility", one_line(error))
+            reporter.changed(result)
 
-    error = None
+    error = traceback_text = None
     try:
         with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the script's own failure (SystemExit != 0 included)
-        error = f"script raised {one_line(exc)}"
+        error, traceback_text = script_failure(exc, target.path)
     unknown = [h for h in target.hashes or [] if h not in {r.invocation.hash for r in found}]
     if unknown:
         error = (error + "; " if error else "") + f"unknown invocation hash(es): {', '.join(unknown)}"
-    return found, error
+    return found, error, traceback_text
+
+
+def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
+    """``script raised KeyError: None (at script.py, line 12)`` and the script's own traceback
+    (the frames of mlagility and runpy that ran it are left out)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_OWN_DIR) and "<frozen runpy>" not in f.filename]
+    script_path = str(script.resolve())
+    own = [f for f in frames if f.filename == script_path] or frames
+    where = f" (at {Path(own[-1].filename).name}, line {own[-1].lineno})" if own else ""
+    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + "".join(
+        traceback.format_exception_only(type(exc), exc))
+    return f"script raised {one_line(exc)}{where}", text
 
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:

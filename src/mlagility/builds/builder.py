@@ -112,7 +112,7 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
         if filesystem.is_write_failure(cause):  # a full or read-only cache, not the model's fault
             raise filesystem.CacheWriteError(getattr(cause, "filename", None) or build_dir, cause) from error
         raise StageError(stage.name, reason, str(log)) from error
-    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mb=round(peak_rss_mib(), 1))
+    state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mib=round(peak_rss_mib(), 1))
     state.artifact_bytes = _artifact_sizes(state, build_dir)
     state.save(build_dir)
 
@@ -141,6 +141,6 @@ def _log_traceback(log: Path, error: BaseException) -> None:
     import contextlib
     import traceback
 
-    with contextlib.suppress(OSError), filesystem.open_log(log, "a") as handle:
+    with contextlib.suppress(OSError), filesystem.open_for_writing(log, "a") as handle:
         handle.write("\n--- mlagility: stage failed\n")
         traceback.print_exception(error, file=handle)

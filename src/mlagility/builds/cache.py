@@ -43,7 +43,22 @@ def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
 
 
 def sanitize_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.\-]", "_", text).strip("._") or "model"
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", text).strip("._-") or "model"
+
+
+MAX_STEM = 60
+
+
+def derive_build_name(stem: str, author: str, invocation_hash: str, suffix: str = "") -> str:
+    """A build name from any legal file name: ``<stem>[_<author>]_<hash>[_fp16]``.
+
+    Characters outside ``[A-Za-z0-9_.-]`` (spaces, non-ASCII letters) become ``_``, leading
+    ``._-`` are dropped and the stem is cut to 60 characters; the invocation hash keeps names
+    apart.
+    """
+    stem = sanitize_name(stem)[:MAX_STEM]
+    author = sanitize_name(author)[:30] if author else ""
+    return "_".join(part for part in (stem, author, invocation_hash) if part) + suffix
 
 
 class BuildLock:

@@ -136,3 +136,31 @@ def onnx_signature(path: Path) -> list[dict[str, Any]]:
     return signature
 
 
+
+
+def onnx_precision(path: Path) -> dict[str, Any]:
+    """The precision of an ONNX file, read from the file itself.
+
+    Returns ``{"precision": label, "weights": {dtype: elements}, "inputs": [dtypes],
+    "outputs": [dtypes]}``. The label is the dtype holding most initializer elements: ``fp32``,
+    ``fp16``, ``bf16``, ``int8`` (int8/uint8 weights), else the dtype's name; a file without
+    weights takes its inputs' float dtype.
+    """
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(str(path), load_external_data=False)
+    graph = model.graph
+    weights: Counter = Counter()
+    for init in graph.initializer:
+        weights[helper.tensor_dtype_to_np_dtype(init.data_type).name if init.data_type != onnx.TensorProto.BFLOAT16
+                else "bfloat16"] += math.prod(init.dims)
+    initializers = {init.name for init in graph.initializer}
+    io = lambda values: [_value(v)["dtype"] for v in values if v.name not in initializers]  # noqa: E731
+    inputs, outputs = io(graph.input), io(graph.output)
+    labels = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "int8": "int8", "uint8": "int8",
+              "float64": "fp64"}
+    dominant = weights.most_common(1)[0][0] if weights else next(
+        (d for d in inputs if d.startswith(("float", "bfloat"))), "fp32")
+    return {"precision": labels.get(dominant, dominant), "weights": dict(weights), "inputs": inputs,
+            "outputs": outputs}

@@ -37,9 +37,13 @@ class BuildContext:
         """The keyword arguments the build uses: the script's, plus ``state.call_overrides``."""
         return {**self.kwargs, **(self.state.call_overrides or {})}
 
+    def current_onnx_key(self) -> str:
+        """The key of the newest ONNX model before optimization: ``converted``, else ``onnx``."""
+        return "converted" if self.path("converted") else "onnx"
+
     def current_onnx(self) -> Path | None:
         """The newest ONNX model of the build before optimization (converted, else exported)."""
-        return self.path("converted") or self.path("onnx")
+        return self.path(self.current_onnx_key())
 
 
 class Stage(ABC):

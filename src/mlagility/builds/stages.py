@@ -164,7 +164,8 @@ class OptimizeOnnx(Stage):
         options.add_session_config_entry(
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
-        ort.InferenceSession(str(ctx.current_onnx()), options, providers=["CPUExecutionProvider"])
+        source = ctx.current_onnx_key()
+        ort.InferenceSession(str(ctx.path(source)), options, providers=["CPUExecutionProvider"])
         try:  # ONNX Runtime can write an optimized file it cannot load back (seen with Loop nodes)
             check = ort.SessionOptions()
             check.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -175,6 +176,7 @@ class OptimizeOnnx(Stage):
             remove_onnx(out)
             return
         ctx.state.artifacts["optimized"] = OPTIMIZED_FILE
+        ctx.state.derived_from["optimized"] = source
 
 
 class ConvertFp16(Stage):
@@ -193,6 +195,7 @@ class ConvertFp16(Stage):
         converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True)
         save_onnx(converted, ctx.dir / CONVERTED_FILE)
         ctx.state.artifacts["converted"] = CONVERTED_FILE
+        ctx.state.derived_from["converted"] = "onnx"
 
 
 class QuantizeInt8(Stage):
@@ -210,6 +213,7 @@ class QuantizeInt8(Stage):
         remove_onnx(out)
         quantize_dynamic(str(ctx.path("onnx")), str(out), weight_type=QuantType.QInt8, use_external_data_format=True)
         ctx.state.artifacts["converted"] = CONVERTED_FILE
+        ctx.state.derived_from["converted"] = "onnx"
 
 
 class UseOnnxFile(Stage):

@@ -46,6 +46,7 @@ class BuildState:
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)  # key -> path relative to build dir
     artifact_bytes: dict[str, int] = field(default_factory=dict)  # relative path -> size when built
+    derived_from: dict[str, str] = field(default_factory=dict)  # artifact key -> the key it was made from
     exporter: str | None = None
     exporter_notes: dict[str, str] = field(default_factory=dict)
     opset: int | None = None

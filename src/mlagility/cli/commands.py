@@ -16,40 +16,19 @@ def version(args: argparse.Namespace) -> int:
 
 
 def benchmark(args: argparse.Namespace) -> int:
+    from mlagility.api import options
     from mlagility.api.script import benchmark_script
     from mlagility.cli.status_tree import StatusTree, sweep_summary
 
     tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
-    results = benchmark_script(
-        args.input_files,
-        cache_dir=args.cache_dir,
-        device=args.device,
-        runtime=args.runtime,
-        rebuild=args.rebuild,
-        iterations=args.iterations,
-        min_time=args.min_time,
-        max_time=args.max_time,
-        analyze_only=args.analyze_only,
-        build_only=args.build_only,
-        export_only=args.export_only,
-        onnx_opset=args.onnx_opset,
-        script_args=args.script_args,
-        max_depth=args.max_depth,
-        labels=args.labels,
-        process_isolation=args.process_isolation,
-        timeout=args.timeout,
-        resume=args.resume,
-        precision=args.precision,
-        quantize=args.quantize,
-        sequence=args.sequence_file,
-        lean_cache=args.lean_cache,
-        check=not args.no_check,
-        reporter=reporter,
-    )
+    results = benchmark_script(args.input_files, reporter=reporter, **options.from_namespace(args))
     if args.results_file:
         reporter.write(results.script_errors)
     tree.console.print(sweep_summary(results))
+    if getattr(args, "traceback", False):
+        for script, text in tree.tracebacks.items():
+            print(f"\n{script}:\n{text}", file=sys.stderr)
     if results.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if results.succeeded else EXIT_FAILED
@@ -77,11 +56,13 @@ class _ResultsFileReporter:
         if not result.activity:
             self.write(self.errors)
 
-    def script_finished(self, script: str, error: str | None) -> None:
+    def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
         if error:
             self.errors[script] = error
         self.write(self.errors)
-        self.tree.script_finished(script, error)
+        if traceback_text:  # the child's stderr is the script's log
+            print(traceback_text, file=sys.stderr, flush=True)
+        self.tree.script_finished(script, error, traceback_text)
 
     def write(self, errors: dict) -> None:
         self._write(self.path, self.results, errors)

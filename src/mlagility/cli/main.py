@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mlagility.api import options
 from mlagility.version import __version__
 
 COMMANDS = ("benchmark", "cache", "models", "version")
@@ -21,36 +22,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"benchit: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must not be negative")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must not be negative")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="benchit",
@@ -58,47 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 all models succeeded, 1 a model or script failed, 2 usage error. "
         "'benchit FILES...' is short for 'benchit benchmark FILES...'.",
     )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                        help="show Python tracebacks on errors")
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
     parser.add_argument("--list-runtimes", action="store_true",
                         help="list the device/runtime pairs, and why any is unavailable here")
     commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,models,version}", parser_class=_Parser)
 
-    bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files")
-    bench.add_argument("input_files", nargs="+", metavar="FILES", help=".py scripts or .onnx files")
-    bench.add_argument("--device", default="x86", help="device to benchmark on (default: x86)")
-    bench.add_argument("--runtime", nargs="+", default=["ort"], metavar="RUNTIME",
-                       help="runtime(s) to benchmark with, in turn (default: ort; also torch-eager)")
-    bench.add_argument("-d", "--cache-dir", help="build cache (default: $MLAGILITY_CACHE_DIR or ~/.cache/mlagility)")
-    bench.add_argument("--rebuild", default="if_needed", choices=("if_needed", "always", "never"),
-                       help="when to rebuild a cached build (default: if_needed)")
-    bench.add_argument("--iterations", type=_positive_int, default=100, help="minimum timed runs (default: 100)")
-    bench.add_argument("--min-time", type=_seconds, default=1.0, help="minimum timed seconds (default: 1)")
-    bench.add_argument("--max-time", type=_seconds, default=60.0, help="maximum timed seconds (default: 60)")
-    stop = bench.add_mutually_exclusive_group()
-    stop.add_argument("--analyze-only", action="store_true", help="discover models; build nothing")
-    stop.add_argument("--build-only", action="store_true", help="build; do not benchmark")
-    stop.add_argument("--export-only", action="store_true", help="export to ONNX and check; do not benchmark")
-    bench.add_argument("--onnx-opset", type=_positive_int, help="ONNX opset to export (default: exporter's)")
-    bench.add_argument("--script-args", default="", metavar='"ARGS"', help="arguments passed to the scripts' sys.argv")
-    bench.add_argument("--max-depth", type=_non_negative_int, default=0,
-                       help="also benchmark sub-models down to this depth (default: 0, the models the script calls)")
-    bench.add_argument("--labels", nargs="+", metavar="KEY::V1,V2",
-                       help="only scripts whose '# labels:' line has every KEY with one of its values")
-    bench.add_argument("--process-isolation", action="store_true",
-                       help="run each script in its own child process (a crash or hang costs only that script)")
-    bench.add_argument("--timeout", type=_seconds, default=None,
-                       help="seconds before an isolated script is killed (default: $MLAGILITY_TIMEOUT_SECONDS or 3600)")
-    bench.add_argument("--resume", action="store_true",
-                       help="skip scripts already attempted with the same arguments (successes and failures)")
-    bench.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
-                       help="fp16: convert weights/compute to fp16, keeping fp32 inputs/outputs (default: fp32)")
-    bench.add_argument("--quantize", choices=("int8",), help="int8: ONNX Runtime dynamic quantization")
-    bench.add_argument("--sequence-file", metavar="FILE",
-                       help="a Python file defining get_sequence(): the build stages to run instead of the default")
-    bench.add_argument("--lean-cache", action="store_true",
-                       help="remove heavy artifacts (ONNX files, inputs) once each build is benchmarked")
-    bench.add_argument("--no-check", action="store_true",
-                       help="skip comparing each runtime's outputs with PyTorch eager's")
+    bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files",
+                                parents=[common])
+    bench.add_argument("input_files", nargs="*", metavar="FILES", help=".py scripts, .onnx files or .txt lists")
+    options.add_arguments(bench)
     bench.add_argument("--results-file", help=argparse.SUPPRESS)
     bench.set_defaults(handler="mlagility.cli.commands:benchmark")
 
@@ -137,18 +79,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TOP_LEVEL_FLAGS = ("--traceback", "--list-runtimes")
+FILE_SUFFIXES = (".py", ".onnx", ".txt")
+
+
 def _with_default_command(argv: list[str]) -> list[str]:
-    """``benchit FILE...`` means ``benchit benchmark FILE...``."""
-    first = next((i for i, arg in enumerate(argv) if not arg.startswith("-") or arg in ("-d",)), None)
-    if first is None or argv[first] in COMMANDS or argv[first] == "-d":
+    """``benchit [OPTIONS] FILE... [OPTIONS]`` means ``benchit benchmark ...``: options may come
+    before or after the files, as in MLAgility."""
+    position = 0
+    while position < len(argv) and argv[position] in TOP_LEVEL_FLAGS:
+        position += 1
+    rest = argv[position:]
+    if not rest or rest[0] in COMMANDS or rest[0] in ("-h", "--help"):
         return argv
-    return [*argv[:first], "benchmark", *argv[first:]]
+    return [*argv[:position], "benchmark", *rest]
+
+
+def _looks_like_input(word: str) -> bool:
+    return word.partition("::")[0].endswith(FILE_SUFFIXES)
+
+
+def _recover_files(args: argparse.Namespace) -> None:
+    """``--runtime ort torch-eager script.py``: a list option swallowed the files after it."""
+    for name in ("runtime", "labels"):
+        values = getattr(args, name, None)
+        while values and _looks_like_input(values[-1]) and len(values) > 1:
+            args.input_files.insert(0, values.pop())
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(_with_default_command(argv))
+    if getattr(args, "command", None) == "benchmark":
+        _recover_files(args)
+        if not args.input_files:
+            parser.error("no input files: pass one or more .py scripts, .onnx files or .txt lists")
     if args.list_runtimes:
         from mlagility.cli.commands import list_runtimes
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.cli.printing import format_flops, format_ms, format_size, terminal_console
+from mlagility.cli.printing import format_bytes, format_flops, format_ms, format_size, terminal_console
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
@@ -30,6 +30,8 @@ class StatusTree:
         self.script: str | None = None
         self.results: list = []
         self.error: str | None = None
+        self.frames: list[str] = []
+        self.tracebacks: dict[str, str] = {}  # script -> its traceback (printed with --traceback)
         self._live: Live | None = None
 
     # -- Reporter events ---------------------------------------------------------------------
@@ -55,8 +57,11 @@ class StatusTree:
         if self._live is not None:
             self._live.refresh()
 
-    def script_finished(self, script: str, error: str | None) -> None:
+    def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
         self.error = error
+        self.frames = _last_frames(traceback_text)
+        if traceback_text:
+            self.tracebacks[script] = traceback_text
         if self._live is not None:
             self._live.stop()
             self._live = None
@@ -73,7 +78,9 @@ class StatusTree:
             parent = nodes.get(result.invocation.parent_invocation, tree)
             nodes[result.invocation.hash] = parent.add(self._invocation_node(result))
         if self.error:
-            tree.add(Text(f"Script error: {self.error}", style="bold red"))
+            node = tree.add(Text(f"Script error: {self.error}", style="bold red"))
+            for frame in self.frames:
+                node.add(Text(frame, style="red"))
         return tree
 
     def _invocation_node(self, result) -> Group:
@@ -105,19 +112,21 @@ class StatusTree:
     def _status(self, result):
         lines = []
         for runtime, perf in result.performance.items():
-            lines.append(Text(f"Successfully benchmarked on {perf.device} ({runtime} v{perf.runtime_version})", style="green"))
+            lines.append(Text(f"Successfully benchmarked on {perf.device_name} ({runtime} v{perf.runtime_version}, "
+                              f"{perf.precision})", style="green"))
             lines.append(Text(
                 f"Median latency: {format_ms(perf.median_latency)} ms  (mean {format_ms(perf.mean_latency)}, "
                 f"p90 {format_ms(perf.p90_latency)}, p99 {format_ms(perf.p99_latency)}, "
                 f"min {format_ms(perf.min_latency)}, max {format_ms(perf.max_latency)}, "
-                f"std {format_ms(perf.std_latency)} ms; {perf.iterations} iterations)"
+                f"std {format_ms(perf.std_latency)} ms; {perf.timed_iterations} iterations)"
             ))
             load = "-" if perf.load_time is None else f"{perf.load_time:.3f} s"
             lines.append(Text(
                 f"Throughput: {perf.throughput:,.1f} inferences/s   Load: {load}   "
                 f"First inference: {format_ms(perf.first_inference_latency)} ms   "
-                f"Peak memory: {perf.peak_memory_mb:,.0f} MiB"
+                f"Peak memory: {perf.peak_memory_mib:,.0f} MiB"
             ))
+            lines.append(Text(f"Ran: {_artifact_text(perf.artifact)}", style="dim"))
             if result.flops:
                 gflops = result.flops / (perf.median_latency / 1e3) / 1e9
                 lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
@@ -140,6 +149,26 @@ class StatusTree:
 
 
 NOISY_CV = 0.2
+LAST_FRAMES = 3
+
+
+def _last_frames(traceback_text: str | None) -> list[str]:
+    """The last frames of a script's traceback, one line each: ``file.py:12 in f: code``."""
+    import re
+
+    if not traceback_text:
+        return []
+    frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)\n(?:    (.*)\n)?', traceback_text)
+    return [f"{Path(file).name}:{line} in {where}: {code.strip()}" for file, line, where, code in frames[-LAST_FRAMES:]]
+
+
+def _artifact_text(artifact: dict) -> str:
+    """``model-opt.onnx (fp32 weights, float32 I/O, 3.1 MB, sha256 1a2b3c4d)`` or the live model."""
+    if not artifact or artifact.get("kind") == "model":
+        return f"the live model in-process ({(artifact or {}).get('precision', 'fp32')})"
+    io = sorted(set(artifact.get("inputs", []) + artifact.get("outputs", [])))
+    return (f"{artifact.get('file')} ({artifact.get('precision')} weights, {'/'.join(io) or '?'} I/O, "
+            f"{format_bytes(artifact.get('bytes') or 0)}, sha256 {str(artifact.get('sha256', ''))[:8]})")
 
 
 def _measurement_warnings(perf) -> list:
@@ -176,7 +205,7 @@ def comparison_table(result) -> Table:
         verdict = "reference" if name == "torch-eager" else ("-" if check is None else ("ok" if check["ok"] else "MISMATCH"))
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
         table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",
-                      speedup, f"{perf.peak_memory_mb:,.0f}", load, verdict)
+                      speedup, f"{perf.peak_memory_mib:,.0f}", load, verdict)
     return table
 
 
@@ -207,16 +236,20 @@ def sweep_summary(results) -> Table:
     mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
     if mismatches:
         table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from PyTorch eager")
-    failures = Counter(
-        (r.failed_stage or "build", _reason_class(r.error or "")) for r in results if r.failed
-    )
-    for (stage, reason), count in failures.most_common():
-        table.add_row(Text(f"Failed: {stage}", style="red"), f"{count} x {reason}")
+    failures: Counter = Counter()
+    examples: dict = {}
+    for result in results:
+        if result.failed:
+            key = (result.failed_stage or "build", _reason_class(result.error or ""))
+            failures[key] += 1
+            examples.setdefault(key, (result.error or "").split(";")[0][:160])
+    for key, count in failures.most_common():
+        table.add_row(Text(f"Failed: {key[0]}", style="red"), Text(f"{count} x {examples[key]}"))
     for script, error in results.script_errors.items():
-        table.add_row(Text("Script error", style="red"), f"{Path(script).name}: {error}")
+        table.add_row(Text("Script error", style="red"), Text(f"{Path(script).name}: {error}"))
     skipped = Counter(results.skipped.values())
     for reason, count in skipped.most_common():
-        table.add_row("Skipped", f"{count} x {reason}")
+        table.add_row("Skipped", Text(f"{count} x {reason}"))
     if results.interrupted:
         table.add_row(Text("Interrupted", style="bold red"), "stopped by Ctrl-C; the results above are complete")
     table.add_row("Total time", f"{results.elapsed_s:,.1f} s")
@@ -224,7 +257,8 @@ def sweep_summary(results) -> Table:
 
 
 def _reason_class(error: str) -> str:
-    """Group failures by the first clause of their reason (without hashes and numbers)."""
+    """The key failures are grouped by: the first clause of their reason without hashes and
+    numbers (the summary shows the first real reason of each group, never this key)."""
     import re
 
     first = error.split(";")[0]

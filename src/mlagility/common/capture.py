@@ -10,17 +10,19 @@ import warnings
 
 
 @contextlib.contextmanager
-def capture_output(log_path: str | os.PathLike):
+def capture_output(log_path: str | os.PathLike, mode: str = "a"):
     """Redirect fds 1/2, ``sys.stdout``/``sys.stderr``, warnings and logging to ``log_path``.
+
+    ``mode``: ``"a"`` appends, ``"w"`` starts the log anew; never through a symlink.
 
     Everything is restored in ``finally``, also when the body raises.
     """
-    from mlagility.common.filesystem import open_log
+    from mlagility.common.filesystem import open_for_writing
 
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    log = open_log(log_path, "a", errors="replace", buffering=1)  # never through a planted link
+    log = open_for_writing(log_path, mode)  # never through a planted link
     saved_fds = {fd: os.dup(fd) for fd in (1, 2)}
     saved_streams = (sys.stdout, sys.stderr)
     handler = logging.StreamHandler(log)

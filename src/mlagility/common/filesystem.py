@@ -118,11 +118,13 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def open_log(path: str | os.PathLike, mode: str = "w", **kwargs):
-    """Open a log file for writing (``"w"``) or appending (``"a"``), never through a link.
+def open_for_writing(path: str | os.PathLike, mode: str = "w", **kwargs):
+    """Open a text file (a log) for writing (``"w"``) or appending (``"a"``), never through a link.
 
-    A symbolic link (or anything not a regular file) planted at ``path`` is removed first; the
-    file is then opened with ``O_NOFOLLOW``, so a link planted in between makes the open fail.
+    A symbolic link (or anything not a regular file) planted at ``path`` is removed first, its
+    target untouched; the file is then opened with ``O_NOFOLLOW``, so a link planted in between
+    makes the open fail. New files get mode 0666 minus the umask, like ``open``. Line-buffered,
+    UTF-8 with undecodable characters replaced, unless ``kwargs`` say otherwise.
     """
     path = Path(path)
     mkdir(path.parent)
@@ -132,7 +134,7 @@ def open_log(path: str | os.PathLike, mode: str = "w", **kwargs):
         if path.is_symlink() or (path.exists() and not path.is_file()):
             remove_path(path)
         fd = os.open(path, flags, 0o666)  # the umask applies, as for open()
-    kwargs.setdefault("encoding", "utf-8")
+    kwargs = {"encoding": "utf-8", "errors": "replace", "buffering": 1, **kwargs}
     return os.fdopen(fd, mode, **kwargs)
 
 
@@ -202,3 +204,4 @@ def directory_size(path: str | os.PathLike) -> int:
             except OSError:
                 pass
     return total
+

@@ -1,41 +1,171 @@
-"""The runtime interface: every runtime (built-in or plugin) is a subclass of ``Runtime``."""
+"""The runtime interface. A runtime supplies only what it alone knows; ``harness`` does the rest.
+
+A runtime (built-in or plugin) is a ``Runtime`` subclass registered under the
+``mlagility.runtimes`` entry-point group. It declares:
+
+* ``name`` and ``device`` (the ``--runtime``/``--device`` pair it answers to);
+* ``needs``: what it runs (an ONNX file, and whether ONNX Runtime's CPU-optimized file is
+  acceptable; or the live model, in-process) and which precisions it can honour. The build's one
+  artifact rule (``builds/artifacts.py``) picks the file from that; no runtime reads an artifact
+  key itself;
+* ``options_class``: a frozen dataclass of its own settings (threads, hints, providers...),
+  recorded with every result;
+* ``in_child``: whether the harness loads and times it in a fresh child process (the generic
+  ``runtimes/worker.py``), which keeps benchit's own memory and threads out of the measurement;
+
+and implements ``load(target, options) -> Session`` (plus, optionally, ``unavailable_reason``,
+``version``, ``device_name``, ``synchronize``). Warm-up, the timing loop, statistics, peak
+memory, raw samples, saving outputs for the correctness check and the ``Measurement`` are the
+harness's (``runtimes/harness.py``), the same for every runtime.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
 
-from mlagility.runtimes.measurement import Measurement
-from mlagility.runtimes.timing import BenchmarkSettings
+PRECISIONS = ("fp32", "fp16", "int8")
 
-if TYPE_CHECKING:
-    from mlagility.builds.builder import Build
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Settings every runtime has; a runtime subclasses this with its own typed fields.
+
+    ``threads``: inference threads (None: the runtime's default, physical cores for ONNX
+    runtimes). ``precision``: the precision of the build being run, set by the harness from the
+    build (runtimes that switch a mode with it, e.g. TensorRT's fp16 flag, read it).
+    """
+
+    threads: int | None = None
+    precision: str = "fp32"
+
+
+@dataclass(frozen=True)
+class ArtifactNeeds:
+    """What a runtime runs.
+
+    ``kind``: ``"onnx"`` (an ONNX file and the saved ``inputs.npz``) or ``"model"`` (the live
+    framework model and its call arguments, in-process). ``ort_cpu_optimized``: the file ONNX
+    Runtime optimized offline for its CPU provider is acceptable (it may hold ORT-only contrib
+    ops). ``precisions``: the build precisions it can honour; any other is a per-runtime error.
+    ``model_types``: for ``kind="model"``, the frameworks whose models it can call.
+    """
+
+    kind: str = "onnx"
+    ort_cpu_optimized: bool = False
+    precisions: tuple[str, ...] = PRECISIONS
+    model_types: tuple[str, ...] = ("pytorch",)
+
+    def __post_init__(self):
+        if self.kind not in ("onnx", "model"):
+            raise ValueError(f"ArtifactNeeds.kind must be 'onnx' or 'model', not {self.kind!r}")
+        unknown = set(self.precisions) - set(PRECISIONS)
+        if unknown or not self.precisions:
+            raise ValueError(f"ArtifactNeeds.precisions must be a non-empty subset of {PRECISIONS}")
+
+
+@dataclass
+class LoadTarget:
+    """What the harness hands to ``Runtime.load``.
+
+    ``model_path``/``inputs_path``: the ONNX file chosen by the artifact rule and the saved inputs
+    (``kind="onnx"``). ``model``/``args``/``kwargs``: the live model and its call (``kind="model"``,
+    in-process only).
+    """
+
+    model_path: Path | None = None
+    inputs_path: Path | None = None
+    model: Any = None
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    _feeds: dict | None = field(default=None, repr=False)
+
+    def feeds(self) -> dict:
+        """The saved inputs, ``{onnx input name: numpy array}`` (no pickle; read once)."""
+        import numpy as np
+
+        if self._feeds is None and self.inputs_path is not None:
+            with np.load(self.inputs_path, allow_pickle=False) as saved:
+                self._feeds = {name: saved[name] for name in saved.files}
+        return self._feeds or {}
+
+
+@dataclass
+class Session:
+    """A loaded model, ready to time.
+
+    ``run()``: one inference on the build's inputs, returning its outputs (tensors, arrays or a
+    nested structure of them). ``threads``: the inference threads actually used. ``details``:
+    facts worth recording (providers, compile properties...). ``context()``: a context manager
+    the harness enters around the timing and the outputs' run (e.g. ``torch.inference_mode``), so
+    that ``run`` itself stays bare. ``after_timing()``: a reason the latencies cannot be trusted
+    (e.g. a recompilation), or None. ``close()``: release it.
+    """
+
+    run: Callable[[], Any]
+    threads: int
+    details: dict = field(default_factory=dict)
+    context: Callable[[], Any] | None = None
+    after_timing: Callable[[], str | None] | None = None
+    close: Callable[[], None] | None = None
 
 
 class Runtime(ABC):
-    """How to run a built model on a device and time it.
+    """How to run a built model on a device (see the module docstring for the contract)."""
 
-    Subclasses set ``device`` and ``name`` (the registry key), and say what they need: an ONNX
-    artifact (``needs_onnx``) or the live PyTorch model (``needs_model``).
-    """
-
-    device: ClassVar[str] = "x86"
     name: ClassVar[str] = ""
-    needs_model: ClassVar[bool] = False
+    device: ClassVar[str] = "x86"
+    needs: ClassVar[ArtifactNeeds] = ArtifactNeeds()
+    options_class: ClassVar[type[RuntimeOptions]] = RuntimeOptions
+    in_child: ClassVar[bool] = True
+    # Modules imported before the load is timed, so that load_time_s is not an import time.
+    imports: ClassVar[tuple[str, ...]] = ()
+    # False when loading is nothing worth reporting (eager frameworks): "Load: -".
+    reports_load_time: ClassVar[bool] = True
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
         """Why this runtime cannot run on this machine (missing package, no device), or None."""
         return None
 
-    def supports(self, build: "Build") -> str | None:
-        """Why this runtime cannot benchmark ``build``, or None."""
-        if self.needs_model and build.context.model is None:
-            return f"{self.name} needs the PyTorch model; it cannot run a provided .onnx file"
-        if not self.needs_model and build.context.path("inputs") is None:
-            return f"{self.name} needs a built ONNX file and saved inputs (run without --export-only)"
-        return None
+    @classmethod
+    def version(cls) -> str:
+        """The version of the software that runs the model (e.g. onnxruntime's)."""
+        return "unknown"
+
+    @classmethod
+    def device_name(cls) -> str:
+        """The name of the hardware it runs on (default: the CPU's brand string)."""
+        from mlagility.common.system_info import cpu_name
+
+        return cpu_name()
+
+    def options(self, precision: str = "fp32", **given: Any) -> RuntimeOptions:
+        """This runtime's options for a build of ``precision`` (``given`` overrides defaults)."""
+        return self.options_class(precision=precision, **given)
 
     @abstractmethod
-    def benchmark(self, build: "Build", settings: BenchmarkSettings) -> Measurement:
-        """Load the build, time it with ``timing.measure``, return the measurement."""
+    def load(self, target: LoadTarget, options: RuntimeOptions) -> Session:
+        """Load the model for ``target`` with ``options``; raise on failure."""
+
+    def synchronize(self) -> None:
+        """Wait until the device finished the last run (called after every timed run if overridden)."""
+
+    @classmethod
+    def validate(cls) -> None:
+        """Raise ``TypeError`` if the class breaks the contract (run at registration)."""
+        if not cls.name or not isinstance(cls.name, str):
+            raise TypeError(f"{cls.__qualname__} has no name")
+        if getattr(cls.load, "__isabstractmethod__", False):
+            raise TypeError(f"{cls.__qualname__} does not implement load(target, options)")
+        if not (isinstance(cls.options_class, type) and issubclass(cls.options_class, RuntimeOptions)
+                and dataclasses.is_dataclass(cls.options_class)):
+            raise TypeError(f"{cls.__qualname__}.options_class must be a RuntimeOptions dataclass")
+        if not isinstance(cls.needs, ArtifactNeeds):
+            raise TypeError(f"{cls.__qualname__}.needs must be an ArtifactNeeds")
+        if cls.needs.kind == "model" and cls.in_child:
+            raise TypeError(f"{cls.__qualname__} runs the live model, so it must set in_child = False")

@@ -1,22 +1,26 @@
-"""``Measurement``: what one benchmark of one build on one runtime produced."""
+"""``Measurement``: what one benchmark of one build on one runtime produced, in named units.
+
+Latencies in milliseconds (``_ms``), durations in seconds (``_s``), memory in MiB (``_mib``).
+``timed_iterations`` is what was achieved; the requested minimum is ``settings["iterations"]``.
+``device_type`` is the ``--device`` family (x86, nvidia); ``device_name`` the hardware model.
+``artifact`` is the file that ran (path relative to the build, sha256, bytes, and the precision
+read from the file itself); ``runtime_options`` the runtime's options, as used.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-
-from mlagility.runtimes.timing import BenchmarkSettings, Timings, statistics
 
 
 @dataclass
 class Measurement:
-    device: str
+    device_type: str
     device_name: str
     runtime: str
     runtime_version: str
-    iterations: int
+    timed_iterations: int
     mean_ms: float
     median_ms: float
     min_ms: float
@@ -25,38 +29,31 @@ class Measurement:
     p90_ms: float
     p95_ms: float
     p99_ms: float
-    throughput_ips: float
+    cv: float  # coefficient of variation of the latencies (std / mean)
+    throughput_ips: float  # inferences per second, 1000 / mean_ms
     first_inference_ms: float
-    load_time_s: float | None
+    load_time_s: float | None  # loading (or compiling) the model; None where it is nothing
     warmup_iterations: int
-    timed_seconds: float
-    peak_memory_mb: float
+    timed_s: float
+    peak_memory_mib: float  # peak resident memory of the process that ran the model
     threads: int
     cores: int
     settings: dict[str, Any]
     timestamp: str = ""
-    cv: float = 0.0  # coefficient of variation of the latencies (std / mean)
     load_average: float | None = None  # 1-minute load average when timing started
-
-    @classmethod
-    def from_timings(
-        cls, timings: Timings, settings: BenchmarkSettings, **fields: Any
-    ) -> "Measurement":
-        return cls(
-            **statistics(timings.latencies_ms),
-            first_inference_ms=timings.first_ms,
-            warmup_iterations=timings.warmup_iterations,
-            timed_seconds=timings.total_s,
-            settings=settings.to_dict(),
-            load_average=timings.load_average,
-            timestamp=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            **fields,
-        )
+    precision: str = "fp32"  # read from the artifact that ran
+    artifact: dict[str, Any] = field(default_factory=dict)
+    runtime_options: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    samples_file: str | None = None  # raw latencies (samples.py), relative to the build dir
+    started_at: str = ""  # the timed window, UTC ISO timestamps
+    finished_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Measurement":
+        """The inverse of ``to_dict``; keys this version does not know are ignored."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,24 +1,46 @@
-"""OpenVINO on the CPU, timed in a separate child process (``openvino_worker``).
+"""OpenVINO on the CPU (``x86/openvino``), timed in a child process by the harness.
 
-It reads the exported ``model.onnx`` (not ``model-opt.onnx``: ONNX Runtime's optimized file holds
-ORT-only contrib ops), compiles it for "CPU" with the LATENCY hint, one inference thread per
-physical core and fp32 precision (see ``openvino_worker.compile_config``), and times
-``InferRequest.infer`` on the saved inputs. ``load_time_s`` is the model read + compile time.
-The worker's output goes to ``log_benchmark_x86_openvino.txt`` in the build directory.
+Runs the ONNX file of the build's precision (never ``model-opt.onnx``: ONNX Runtime's optimized
+file holds ORT-only contrib ops), compiled for "CPU" with ``compile_config``. ``load_time_s`` is
+the model read + compile time.
 """
 
 from __future__ import annotations
 
-from mlagility.common.system_info import physical_cores
-from mlagility.runtimes.base import Runtime
-from mlagility.runtimes.child import benchmark_in_child
-from mlagility.runtimes.measurement import Measurement
-from mlagility.runtimes.timing import BenchmarkSettings
+from dataclasses import dataclass
+
+from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+
+
+@dataclass(frozen=True)
+class OpenVinoOptions(RuntimeOptions):
+    """``performance_hint``: LATENCY or THROUGHPUT. ``inference_precision``: the CPU plugin's
+    compute precision hint (f32: see ``compile_config``)."""
+
+    performance_hint: str = "LATENCY"
+    inference_precision: str = "f32"
+
+
+def compile_config(threads: int, hint: str = "LATENCY", inference_precision: str = "f32") -> dict:
+    """The CPU plugin settings (also used by bench/runtimes.py).
+
+    ``INFERENCE_PRECISION_HINT`` is pinned to f32: left alone, the CPU plugin silently runs in
+    bf16 on CPUs with bf16 instructions (AVX512_BF16, AMX), which would make OpenVINO's latency
+    depend on the CPU's instruction set and not comparable with the other (fp32) x86 runtimes.
+    """
+    return {
+        "PERFORMANCE_HINT": hint,
+        "INFERENCE_NUM_THREADS": threads,
+        "INFERENCE_PRECISION_HINT": inference_precision,
+    }
 
 
 class OpenVinoRuntime(Runtime):
     device = "x86"
     name = "openvino"
+    needs = ArtifactNeeds(kind="onnx", ort_cpu_optimized=False)
+    imports = ("openvino",)
+    options_class = OpenVinoOptions
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -28,11 +50,34 @@ class OpenVinoRuntime(Runtime):
             return "the openvino package is not installed (pip install openvino)"
         return None
 
-    def benchmark(self, build, settings: BenchmarkSettings) -> Measurement:
-        request = {
-            "model": str(build.context.path("onnx")),
-            "inputs": str(build.context.path("inputs")),
-            "settings": settings.to_dict(),
-            "threads": physical_cores(),
-        }
-        return benchmark_in_child(self, build, "mlagility.runtimes.openvino_worker", request, settings)
+    @classmethod
+    def version(cls) -> str:
+        from importlib import metadata
+
+        return metadata.version("openvino")
+
+    def load(self, target: LoadTarget, options: OpenVinoOptions) -> Session:
+        import numpy as np
+        import openvino as ov
+
+        from mlagility.common.system_info import physical_cores
+
+        threads = options.threads or physical_cores()
+        core = ov.Core()
+        config = compile_config(threads, options.performance_hint, options.inference_precision)
+        compiled = core.compile_model(core.read_model(str(target.model_path)), "CPU", config)
+        feeds = target.feeds()
+        wanted = {name for port in compiled.inputs for name in port.get_names()}
+        missing = sorted(set(feeds) - wanted)
+        if missing:
+            raise RuntimeError(f"the compiled model has no inputs named {missing} (it has {sorted(wanted)})")
+        infer = compiled.create_infer_request()
+        details = {key: compiled.get_property(key)
+                   for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS", "NUM_STREAMS")}
+
+        def run():
+            # Like ORT's session.run(None, feeds): inputs used in place, outputs returned as copies.
+            results = infer.infer(feeds, share_inputs=True)
+            return [np.asarray(results[port]) for port in compiled.outputs]
+
+        return Session(run=run, threads=threads, details=details)

@@ -1,5 +1,8 @@
 """The runtime registry, filled from the ``mlagility.runtimes`` entry-point group.
 
+Each class is validated when it registers (``Runtime.validate``): a plugin that breaks the
+contract is listed as broken with its reason and never hides the others.
+
 Built-in runtimes are declared in mlagility's own ``pyproject.toml`` under that group, exactly as
 a third-party package would declare a plugin.
 """
@@ -21,7 +24,15 @@ class RuntimeRegistry:
     broken: dict[str, str] = field(default_factory=dict)  # entry point -> why it failed to load
 
     def register(self, runtime: type[Runtime]) -> None:
-        self.runtimes[(runtime.device, runtime.name)] = runtime
+        """Add a runtime class; raises ``TypeError`` if it breaks the ``Runtime`` contract."""
+        if not (isinstance(runtime, type) and issubclass(runtime, Runtime)):
+            raise TypeError(f"{runtime!r} is not a mlagility Runtime subclass")
+        runtime.validate()
+        key = (runtime.device, runtime.name)
+        if key in self.runtimes and self.runtimes[key] is not runtime:
+            raise TypeError(f"{runtime.device}/{runtime.name} is already registered by "
+                            f"{self.runtimes[key].__module__}.{self.runtimes[key].__qualname__}")
+        self.runtimes[key] = runtime
 
     def keys(self) -> list[str]:
         return [f"{device}/{name}" for device, name in sorted(self.runtimes)]
@@ -44,10 +55,7 @@ def load_registry() -> RuntimeRegistry:
     registry = RuntimeRegistry()
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
-            runtime = entry.load()
-            if not (isinstance(runtime, type) and issubclass(runtime, Runtime) and runtime.name):
-                raise TypeError(f"{entry.value} is not a named mlagility Runtime subclass")
-            registry.register(runtime)
+            registry.register(entry.load())
         except Exception as error:  # one broken plugin must not hide the others
             registry.broken[entry.name] = f"{type(error).__name__}: {error}"
     return registry

@@ -1,33 +1,22 @@
-"""PyTorch ``torch.compile`` (inductor) on the CPU, in-process, under ``torch.inference_mode()``.
+"""PyTorch ``torch.compile`` (inductor) on the CPU (``x86/torch-compiled``), in-process, under
+``torch.inference_mode()``.
 
-For this runtime ``load_time_s`` is the **compile time**: the wall time of the first call of the
-compiled model, which traces it with dynamo and compiles it with inductor (whatever inductor's
-on-disk caches already hold makes this shorter on a second run of the same model). Compile time is
-never mixed into the latencies: after the first call, the model is called again until a call
-compiles no new graph (at most ``STABILISE_CALLS`` times), and only then does the shared
-``timing.measure`` run (cold call, warm-up, timed loop). So ``first_inference_ms`` here is the
-first call *after* compilation, not the compiling call.
-
-If dynamo compiles a new graph during ``measure`` (a guard failed: the model recompiled), the
-latencies mix compiled runs and compilations, so the benchmark fails with ``BenchmarkError``
-("recompiled during timing (N new graphs): latency not trustworthy"). Compile time, the graphs
-compiled and the recompilation check are written to ``log_benchmark_x86_torch-compiled.txt`` in
-the build directory. ``torch._dynamo.reset()`` runs afterwards, so nothing stays compiled.
+``load`` compiles: it wraps the model with ``torch.compile``, makes the first call (dynamo traces,
+inductor compiles) and calls again until a call compiles no new graph (at most
+``STABILISE_CALLS`` more), so ``load_time_s`` is the **compile time** and compilation never mixes
+into the latencies (whatever inductor's on-disk caches hold makes it shorter on a second run).
+``first_inference_ms`` is then the first call *after* compilation. If dynamo compiles a new graph
+during timing (a guard failed: the model recompiled), the benchmark fails ("recompiled during
+timing (N new graphs): latency not trustworthy"). ``torch._dynamo.reset()`` runs afterwards, so
+nothing stays compiled.
 """
 
 from __future__ import annotations
 
 import time
-import traceback
 from dataclasses import dataclass
 
-from mlagility.common.exceptions import BenchmarkError, one_line, root_cause
-from mlagility.common.system_info import cpu_name, logical_cores
-from mlagility.runtimes.base import Runtime
-from mlagility.runtimes.measurement import Measurement
-from mlagility.runtimes.outputs import outputs_path, save_outputs
-from mlagility.common.system_info import peak_rss_mib
-from mlagility.runtimes.timing import BenchmarkSettings, measure
+from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
 
@@ -50,73 +39,61 @@ class CompileCounts:
         return max(self.graphs - before.graphs, self.frames - before.frames)
 
 
+@dataclass(frozen=True)
+class TorchCompiledOptions(RuntimeOptions):
+    """``mode``: ``torch.compile``'s mode (default, reduce-overhead, max-autotune)."""
+
+    mode: str = "default"
+
+
 class TorchCompiledRuntime(Runtime):
     device = "x86"
     name = "torch-compiled"
-    needs_model = True
+    needs = ArtifactNeeds(kind="model", precisions=("fp32",))
+    imports = ("torch._dynamo", "torch._inductor")
+    options_class = TorchCompiledOptions
+    in_child = False
 
-    def benchmark(self, build, settings: BenchmarkSettings) -> Measurement:
+    @classmethod
+    def version(cls) -> str:
         import torch
 
-        log_path = build.dir / f"log_benchmark_{self.device}_{self.name}.txt"
-        model, args, kwargs = build.context.model, build.context.args, build.context.call_kwargs()
-        with open(log_path, "w", encoding="utf-8") as log:
-            try:
-                with torch.inference_mode():
-                    compiled = torch.compile(model)
-                    run = lambda: compiled(*args, **kwargs)  # noqa: E731
-                    compile_s, timings, new_graphs = _compile_and_measure(run, settings, log)
-                    save_outputs(outputs_path(build.dir, self.device, self.name), run())
-            except Exception as error:  # a dynamo/inductor failure: this runtime's failure
-                traceback.print_exc(file=log)
-                reason = one_line(root_cause(error))
-                raise BenchmarkError(self.name, reason, str(log_path)) from error
-            finally:
-                torch._dynamo.reset()
+        return str(torch.__version__)
+
+    def load(self, target: LoadTarget, options: TorchCompiledOptions) -> Session:
+        import torch
+
+        model, args, kwargs = target.model, target.args, target.kwargs
+        with torch.inference_mode():
+            compiled = torch.compile(model, mode=options.mode)
+
+            def run():
+                return compiled(*args, **kwargs)
+
+            start_counts = CompileCounts.now()
+            start = time.perf_counter()
+            run()
+            compile_s = time.perf_counter() - start
+            first_graphs = CompileCounts.now().new_since(start_counts)
+            calls = 0
+            while calls < STABILISE_CALLS:
+                before = CompileCounts.now()
+                run()
+                calls += 1
+                if CompileCounts.now().new_since(before) == 0:
+                    break
+        stable = CompileCounts.now()
+
+        def after_timing() -> str | None:
+            new_graphs = CompileCounts.now().new_since(stable)
             if new_graphs:
-                reason = f"recompiled during timing ({new_graphs} new graphs): latency not trustworthy"
-                print(reason, file=log)
-                raise BenchmarkError(self.name, reason, str(log_path))
-            print("no recompilation during timing", file=log)
-        return Measurement.from_timings(
-            timings,
-            settings,
-            device=self.device,
-            device_name=cpu_name(),
-            runtime=self.name,
-            runtime_version=str(torch.__version__),
-            load_time_s=compile_s,
-            peak_memory_mb=peak_rss_mib(),
-            threads=torch.get_num_threads(),
-            cores=logical_cores(),
+                return f"recompiled during timing ({new_graphs} new graphs): latency not trustworthy"
+            print("no recompilation during timing", flush=True)
+            return None
+
+        return Session(
+            run=run, threads=torch.get_num_threads(), context=torch.inference_mode,
+            details={"first_call_compile_s": round(compile_s, 4), "graphs_first_call": first_graphs,
+                     "stabilising_calls": calls, "graphs_total": stable.new_since(start_counts)},
+            after_timing=after_timing, close=torch._dynamo.reset,
         )
-
-
-def _compile_and_measure(run, settings: BenchmarkSettings, log):
-    """Compile (first call), call until nothing new compiles, then ``measure``.
-
-    Returns (compile seconds, timings, graphs compiled during ``measure``).
-    """
-    start_counts = CompileCounts.now()
-    start = time.perf_counter()
-    run()
-    compile_s = time.perf_counter() - start
-    compiled = CompileCounts.now().new_since(start_counts)
-    print(f"compile (first call): {compile_s:.3f} s, {compiled} graphs", file=log)
-
-    calls = 0
-    while calls < STABILISE_CALLS:
-        before = CompileCounts.now()
-        run()
-        calls += 1
-        if CompileCounts.now().new_since(before) == 0:
-            break
-    print(f"stable after {calls} more calls "
-          f"({CompileCounts.now().new_since(start_counts)} graphs in all)", file=log)
-
-    before = CompileCounts.now()
-    timings = measure(run, settings)
-    new_graphs = CompileCounts.now().new_since(before)
-    print(f"timed {len(timings.latencies_ms)} calls after {timings.warmup_iterations} warm-up calls",
-          file=log)
-    return compile_s, timings, new_graphs

@@ -1,36 +1,28 @@
-"""PyTorch eager on the CPU, in-process, under ``torch.inference_mode()``."""
+"""PyTorch eager on the CPU (``x86/torch-eager``): the live model, in-process, under
+``torch.inference_mode()``, at the precision the script made it (fp32 builds only: an fp16 or
+int8 build is an ONNX conversion this runtime cannot run)."""
 
 from __future__ import annotations
 
-from mlagility.common.system_info import cpu_name, logical_cores
-from mlagility.runtimes.base import Runtime
-from mlagility.runtimes.measurement import Measurement
-from mlagility.runtimes.outputs import outputs_path, save_outputs
-from mlagility.common.system_info import peak_rss_mib
-from mlagility.runtimes.timing import BenchmarkSettings, measure
+from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
 
 
 class TorchEagerRuntime(Runtime):
     device = "x86"
     name = "torch-eager"
-    needs_model = True
+    needs = ArtifactNeeds(kind="model", precisions=("fp32",))
+    in_child = False
+    reports_load_time = False
 
-    def benchmark(self, build, settings: BenchmarkSettings) -> Measurement:
+    @classmethod
+    def version(cls) -> str:
         import torch
 
-        model, args, kwargs = build.context.model, build.context.args, build.context.call_kwargs()
-        with torch.inference_mode():
-            timings = measure(lambda: model(*args, **kwargs), settings)
-            save_outputs(outputs_path(build.dir, self.device, self.name), model(*args, **kwargs))
-        return Measurement.from_timings(
-            timings,
-            settings,
-            device=self.device,
-            device_name=cpu_name(),
-            runtime=self.name,
-            runtime_version=str(torch.__version__),
-            load_time_s=None,
-            peak_memory_mb=peak_rss_mib(),
-            threads=torch.get_num_threads(),
-            cores=logical_cores(),
-        )
+        return str(torch.__version__)
+
+    def load(self, target: LoadTarget, options: RuntimeOptions) -> Session:
+        import torch
+
+        model, args, kwargs = target.model, target.args, target.kwargs
+        return Session(run=lambda: model(*args, **kwargs), threads=torch.get_num_threads(),
+                       context=torch.inference_mode)

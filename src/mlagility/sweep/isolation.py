@@ -55,13 +55,20 @@ def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str
         return [], {"*": f"could not read the child's results file ({one_line(error)})"}
 
 
+def script_log_path(request: BenchmarkRequest, target: Target) -> Path:
+    """Where a script's own output and traceback go: ``<cache>/_logs/<script>_<key>.log``."""
+    attempts = AttemptLog(request.cache.root)
+    return request.cache.root / LOGS_DIR / f"{attempts.path(target.spec, request.attempt_arguments()).stem}.log"
+
+
 def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:
     """Run ``target`` in a child process; returns its results and the script's error (or None)."""
     attempts = AttemptLog(request.cache.root)
     arguments = request.attempt_arguments()
     try:
         request.cache.ensure()  # a directory benchit creates is a cache: marker first
-        log = filesystem.mkdir(request.cache.root / LOGS_DIR) / f"{attempts.path(target.spec, arguments).stem}.log"
+        log = script_log_path(request, target)
+        filesystem.mkdir(log.parent)
     except CacheError as error:  # e.g. a read-only cache: this script cannot run; the sweep goes on
         return [], str(error)
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
@@ -108,7 +115,7 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     processes.become_subreaper()  # descendants that leave the child's session come back to us
     ours_before = processes.own_children()
-    with filesystem.open_log(log, "w") as output:
+    with filesystem.open_for_writing(log, "w") as output:
         child = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env,

@@ -26,14 +26,15 @@ COLUMNS = [
     # ours
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
     "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
-    "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "iterations",
-    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb", "cv", "load_average", "threads",
+    "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "timed_iterations",
+    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv", "load_average", "threads",
+    "device_name", "artifact", "artifact_sha256", "ran_precision", "runtime_options", "samples_file",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
-                  "iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mb",
-                  "cv", "load_average", "threads"]
+                  "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib",
+                  "cv", "load_average", "threads", "device_name", "samples_file"]
 
 
 def entry_rows(entry: BuildEntry, cache_root: Path) -> list[dict[str, Any]]:
@@ -98,6 +99,10 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
         row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
                "benchmarked_at": bench.get("timestamp")}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
+        artifact = bench.get("artifact") or {}
+        row.update(artifact=artifact.get("file") or artifact.get("kind"), artifact_sha256=artifact.get("sha256"),
+                   ran_precision=bench.get("precision"),
+                   runtime_options=" ".join(f"{k}={v}" for k, v in (bench.get("runtime_options") or {}).items()) or None)
         check = bench.get("check") or {}
         errors = [o for o in check.get("outputs", []) if "max_abs_error" in o]
         if check:

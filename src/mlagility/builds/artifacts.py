@@ -1,0 +1,118 @@
+"""The one rule that names the artifact a runtime must run.
+
+``artifact_for(build, needs)`` answers from the build's options and the runtime's declared needs
+(``runtimes.base.ArtifactNeeds``); no runtime reads an artifact key itself:
+
+1. The build's precision (``--precision``/``--quantize``) must be one the runtime can honour,
+   else the runtime fails with a clear reason (never a silent fallback to another file).
+2. A runtime that runs the live model (``kind="model"``) gets it; it cannot run a provided
+   ``.onnx`` file.
+3. An ONNX runtime gets the file of the build's precision: the **converted** file (fp16, int8)
+   when the build asked for one (converted before exported), else the **exported** file; a build
+   asked for fp16/int8 without a converted file is an error.
+4. The ORT-CPU-**optimized** file replaces it only where the runtime accepts that file
+   (``ort_cpu_optimized``) and the optimized file was made from that very file
+   (``state.derived_from["optimized"]``).
+
+The returned ``Artifact`` describes what runs: path, sha256 of the file, bytes (with its
+external data) and the precision read from the file itself (``onnx_tools.onnx_precision``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlagility.common.exceptions import BenchmarkError
+
+if TYPE_CHECKING:
+    from mlagility.builds.stage import BuildContext
+    from mlagility.runtimes.base import ArtifactNeeds
+
+EXPORTED, CONVERTED, OPTIMIZED, INPUTS, MODEL = "onnx", "converted", "optimized", "inputs", "model"
+
+
+class ArtifactError(BenchmarkError):
+    """The build has no artifact this runtime can honour (a per-runtime failure)."""
+
+
+@dataclass
+class Artifact:
+    key: str  # onnx | converted | optimized | model
+    path: Path | None
+    inputs: Path | None
+    record: dict[str, Any] = field(default_factory=dict)  # kept with the result
+
+
+def requested_precision(options: dict[str, Any]) -> str:
+    """fp32, fp16 or int8, from a build's options (``BuildOptions.identity()``)."""
+    return options.get("quantize") or options.get("precision") or "fp32"
+
+
+def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) -> Artifact:
+    """The artifact ``runtime`` must run for this build; raises ``ArtifactError`` with the reason."""
+    state = context.state
+    precision = requested_precision(state.options or {})
+    if precision not in needs.precisions:
+        raise ArtifactError(runtime, f"{runtime} cannot run a {precision} build (it runs "
+                                     f"{', '.join(needs.precisions)}); drop it from --runtime for this precision")
+    if needs.kind == MODEL:
+        if context.model is None:
+            raise ArtifactError(runtime, f"{runtime} needs the framework model; it cannot run a provided .onnx file")
+        model_type = state.source.get("model_type", "pytorch")
+        if model_type not in needs.model_types:
+            raise ArtifactError(runtime, f"{runtime} runs {', '.join(needs.model_types)} models, not {model_type}")
+        return Artifact(MODEL, None, None, {"file": None, "kind": "model", "precision": _model_precision(context.model)})
+    key = CONVERTED if precision != "fp32" else EXPORTED
+    base = context.path(key)
+    if base is None:
+        if key == CONVERTED:
+            raise ArtifactError(runtime, f"the build has no {precision} file (its sequence has no conversion stage)")
+        raise ArtifactError(runtime, f"{runtime} needs an ONNX file; the build has none")
+    chosen = key
+    if needs.ort_cpu_optimized and state.derived_from.get(OPTIMIZED) == key and context.path(OPTIMIZED):
+        chosen = OPTIMIZED
+    path, inputs = context.path(chosen), context.path(INPUTS)
+    if inputs is None:
+        raise ArtifactError(runtime, f"{runtime} needs saved inputs; run without --export-only")
+    for needed in (path, inputs):
+        if not needed.is_file():
+            raise ArtifactError(runtime, f"artifact missing: {needed.name} (cleaned?); rebuild with --rebuild always")
+    return Artifact(chosen, path, inputs, describe(path, context.dir, chosen))
+
+
+def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
+    """What a result records about the file it ran."""
+    from mlagility.builds.onnx_tools import onnx_precision
+
+    facts = onnx_precision(path)
+    data = path.with_name(path.name + ".data")
+    total = path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
+    try:
+        shown = str(path.relative_to(build_dir))
+    except ValueError:
+        shown = str(path)
+    return {"file": shown, "kind": key, "sha256": _sha256(path), "bytes": total, **facts}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_precision(model) -> str:
+    from collections import Counter
+
+    try:
+        counts = Counter()
+        for tensor in model.parameters():
+            counts[str(tensor.dtype).replace("torch.", "")] += tensor.numel()
+        dominant = counts.most_common(1)[0][0] if counts else "float32"
+    except Exception:  # a non-PyTorch model: its framework's own precision
+        return "fp32"
+    return {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "qint8": "int8"}.get(dominant, dominant)

@@ -1,0 +1,303 @@
+"""The one benchmark harness: load, cold call, warm-up, timed loop, statistics, outputs, samples.
+
+Every runtime is timed here, the same way (``benchmark``): a runtime only loads the model into a
+``Session`` (``runtimes/base.py``). Runtimes with ``in_child = True`` are loaded and timed in a
+fresh child process, ``python -m mlagility.runtimes.worker REQUEST.json``, which runs this same
+``run_in_process`` and writes the ``Measurement`` as JSON; its stdout/stderr go to
+``log_benchmark_<device>_<runtime>.txt`` in the build directory (in-process runtimes write the
+same log). Either way the harness saves, in the build directory:
+
+* ``outputs_<device>_<runtime>.npz``: the outputs of one more run, for the correctness check
+  (a runtime that returns no outputs fails the benchmark: a check is never skipped silently);
+* ``samples_<device>_<runtime>.npy``: the raw latencies (``samples.py``).
+
+Timing method: one cold call (``first_inference_ms``), then warm-up calls (at least
+``warmup_iterations`` and ``warmup_time`` s, capped at 10% of ``max_time``), then the timed loop
+with one ``perf_counter`` pair per call, until at least ``iterations`` calls and ``min_time`` s,
+or ``max_time`` s. Pure Python + numpy: the child process imports no torch unless the runtime does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mlagility.common import system_info
+from mlagility.common.exceptions import BenchmarkError, UsageError, one_line, root_cause
+from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions
+from mlagility.runtimes.measurement import Measurement
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings:
+    """At least ``iterations`` timed runs and at least ``min_time`` s, capped by ``max_time`` s."""
+
+    iterations: int = 100
+    min_time: float = 1.0
+    max_time: float = 60.0
+    warmup_iterations: int = 10
+    warmup_time: float = 0.25
+
+    def __post_init__(self):
+        if self.iterations < 1:
+            raise UsageError(f"--iterations must be at least 1 (got {self.iterations})")
+        if not self.min_time >= 0:
+            raise UsageError(f"--min-time must be >= 0 seconds (got {self.min_time})")
+        if not (self.max_time > 0 and self.max_time >= self.min_time):
+            raise UsageError(
+                f"--max-time must be > 0 and >= --min-time (got {self.max_time} < {self.min_time})"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Timings:
+    first_ms: float
+    warmup_iterations: int
+    latencies_ms: list[float] = field(default_factory=list)
+    total_s: float = 0.0
+    load_average: float | None = None  # 1-minute load average when timing started
+    started_at: str = ""
+    finished_at: str = ""
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
+    """Time ``run``: one cold call, a warm-up, then the timed loop (one timer per call)."""
+    clock = time.perf_counter
+    load_average = system_info.load_average()
+    started_at = _utc_now()
+    start = clock()
+    run()
+    first_ms = (clock() - start) * 1e3
+
+    warmup_cap = max(settings.warmup_time, 0.1 * settings.max_time)
+    warmups, begin = 0, clock()
+    while warmups < settings.warmup_iterations or clock() - begin < settings.warmup_time:
+        if clock() - begin >= warmup_cap:
+            break
+        run()
+        warmups += 1
+
+    latencies = []
+    begin = clock()
+    while True:
+        elapsed = clock() - begin
+        enough = len(latencies) >= settings.iterations and elapsed >= settings.min_time
+        if enough or (latencies and elapsed >= settings.max_time):
+            break
+        t0 = clock()
+        run()
+        latencies.append((clock() - t0) * 1e3)
+    return Timings(first_ms, warmups, latencies, clock() - begin, load_average, started_at, _utc_now())
+
+
+def statistics(latencies_ms: list[float]) -> dict[str, float]:
+    """Mean, median, min, max, std (sample), p90/p95/p99 in ms, CV, throughput in inferences/s.
+
+    Percentiles are numpy's default (linear interpolation between closest ranks).
+    """
+    import numpy as np
+
+    data = np.asarray(latencies_ms, dtype=float)
+    mean = float(data.mean())
+    return {
+        "mean_ms": mean,
+        "median_ms": float(np.median(data)),
+        "min_ms": float(data.min()),
+        "max_ms": float(data.max()),
+        "std_ms": float(data.std(ddof=1)) if data.size > 1 else 0.0,
+        "p90_ms": float(np.percentile(data, 90)),
+        "p95_ms": float(np.percentile(data, 95)),
+        "p99_ms": float(np.percentile(data, 99)),
+        "throughput_ips": 1e3 / mean if mean > 0 else float("inf"),
+        "cv": float(data.std(ddof=1) / mean) if data.size > 1 and mean > 0 else 0.0,
+        "timed_iterations": int(data.size),
+    }
+
+
+# -- files a benchmark leaves in the build directory ---------------------------------------------
+def log_path(build_dir: Path, runtime: type[Runtime] | Runtime) -> Path:
+    return Path(build_dir) / f"log_benchmark_{runtime.device}_{runtime.name}.txt"
+
+
+def outputs_path(build_dir: Path, device: str, runtime: str) -> Path:
+    from mlagility.runtimes.outputs import outputs_path as path
+
+    return path(build_dir, device, runtime)
+
+
+# -- the benchmark --------------------------------------------------------------------------------
+def benchmark(
+    runtime: Runtime,
+    target: LoadTarget,
+    settings: BenchmarkSettings,
+    options: RuntimeOptions,
+    build_dir: Path,
+    artifact: dict[str, Any],
+) -> Measurement:
+    """Load ``target`` on ``runtime`` and time it; raises ``BenchmarkError`` with the log's path.
+
+    ``artifact``: the record of what runs (from the artifact rule), kept in the measurement.
+    """
+    log = log_path(build_dir, runtime)
+    if runtime.in_child:
+        return _in_child(runtime, target, settings, options, build_dir, artifact, log)
+    from mlagility.common.capture import capture_output
+
+    with capture_output(log, mode="w"):
+        try:
+            return run_in_process(runtime, target, settings, options, build_dir, artifact)
+        except BenchmarkError:
+            raise
+        except Exception as error:
+            import traceback
+
+            traceback.print_exc()
+            raise BenchmarkError(runtime.name, one_line(root_cause(error)), str(log)) from error
+
+
+def run_in_process(
+    runtime: Runtime,
+    target: LoadTarget,
+    settings: BenchmarkSettings,
+    options: RuntimeOptions,
+    build_dir: Path,
+    artifact: dict[str, Any],
+) -> Measurement:
+    """Load, time, save outputs and samples, and describe it all as a ``Measurement``."""
+    from mlagility.runtimes.outputs import flatten_outputs, save_outputs
+    from mlagility.runtimes.samples import samples_path, save_samples
+
+    print(f"{runtime.device}/{runtime.name} {runtime.version()}: {options}", flush=True)
+    if target.model_path:
+        print(f"artifact: {target.model_path} ({artifact.get('precision')})", flush=True)
+    import importlib
+
+    for module in runtime.imports:  # an import is not loading the model
+        importlib.import_module(module)
+    target.feeds()  # nor is reading the inputs
+    start = time.perf_counter()
+    session = runtime.load(target, options)
+    load_time_s = time.perf_counter() - start
+    try:
+        for key, value in session.details.items():
+            print(f"  {key}: {value}", flush=True)
+        run = session.run
+        if type(runtime).synchronize is not Runtime.synchronize:
+            inner, sync = session.run, runtime.synchronize
+
+            def run():  # noqa: F811  (timed with the device synchronized)
+                outputs = inner()
+                sync()
+                return outputs
+
+        with session.context() if session.context else contextlib.nullcontext():
+            timings = measure(run, settings)
+            print(f"timed {len(timings.latencies_ms)} runs after {timings.warmup_iterations} warm-up runs",
+                  flush=True)
+            reason = session.after_timing() if session.after_timing else None
+            if reason:
+                print(reason, flush=True)
+                raise BenchmarkError(runtime.name, reason, str(log_path(build_dir, runtime)))
+            outputs = flatten_outputs(session.run())
+    finally:
+        if session.close:
+            session.close()
+    if not outputs:
+        raise BenchmarkError(runtime.name, "the runtime returned no outputs, so they cannot be checked",
+                             str(log_path(build_dir, runtime)))
+    save_outputs(outputs_path(build_dir, runtime.device, runtime.name), outputs)
+    samples = samples_path(build_dir, runtime.device, runtime.name)
+    save_samples(samples, timings.latencies_ms)
+    return Measurement(
+        **statistics(timings.latencies_ms),
+        device_type=runtime.device,
+        device_name=runtime.device_name(),
+        runtime=runtime.name,
+        runtime_version=runtime.version(),
+        first_inference_ms=timings.first_ms,
+        load_time_s=load_time_s if runtime.reports_load_time else None,
+        warmup_iterations=timings.warmup_iterations,
+        timed_s=timings.total_s,
+        peak_memory_mib=system_info.peak_rss_mib(),
+        threads=session.threads,
+        cores=system_info.logical_cores(),
+        settings=settings.to_dict(),
+        timestamp=timings.finished_at,
+        load_average=timings.load_average,
+        precision=artifact.get("precision", options.precision),
+        artifact=artifact,
+        runtime_options=dataclasses.asdict(options),
+        details={k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+                 for k, v in session.details.items()},
+        samples_file=samples.name,
+        started_at=timings.started_at,
+        finished_at=timings.finished_at,
+    )
+
+
+# -- the child-process protocol ---------------------------------------------------------------------
+def _in_child(runtime, target, settings, options, build_dir, artifact, log: Path) -> Measurement:
+    """Run ``python -m mlagility.runtimes.worker REQUEST.json``; read back its ``Measurement``."""
+    cls = type(runtime)
+    with tempfile.TemporaryDirectory(prefix=f"mlagility-{runtime.name}-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        request = {
+            "runtime": f"{cls.__module__}:{cls.__qualname__}",
+            "model_path": str(target.model_path) if target.model_path else None,
+            "inputs_path": str(target.inputs_path) if target.inputs_path else None,
+            "settings": settings.to_dict(),
+            "options": dataclasses.asdict(options),
+            "build_dir": str(build_dir),
+            "artifact": artifact,
+            "result": str(result_path),
+        }
+        request_path = Path(tmp) / "request.json"
+        request_path.write_text(json.dumps(request))
+        timeout = settings.max_time * 3 + 600
+        from mlagility.common.filesystem import open_for_writing
+
+        with open_for_writing(log) as handle:
+            try:
+                completed = subprocess.run(
+                    [sys.executable, "-m", "mlagility.runtimes.worker", str(request_path)],
+                    stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout,
+                )
+            except subprocess.TimeoutExpired:
+                raise BenchmarkError(runtime.name, f"timed out after {timeout:.0f} s", str(log))
+        if completed.returncode != 0 or not result_path.exists():
+            raise BenchmarkError(runtime.name, _last_error_line(log, completed.returncode), str(log))
+        return Measurement.from_dict(json.loads(result_path.read_text()))
+
+
+def _last_error_line(log: Path, returncode: int) -> str:
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    if returncode < 0:
+        return f"worker crashed (signal {-returncode})"
+    return lines[-1][:300] if lines else f"worker exited with code {returncode}"
+
+
+def import_runtime(spec: str) -> type[Runtime]:
+    """``module:QualName`` -> the runtime class (the worker's way to find plugins too)."""
+    import importlib
+
+    module_name, _, qualname = spec.partition(":")
+    value: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        value = getattr(value, part)
+    return value
