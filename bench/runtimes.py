@@ -100,7 +100,7 @@ def main() -> None:
             worst = max((o.get("max_abs_error", float("inf")) for o in check.get("outputs", [])), default=None)
             verdict = "-" if not check else f"{'ok' if check['ok'] else 'MISMATCH'} (max abs err {worst:.1e})"
             print(f"{model_name:10s} {name:15s} {perf.median_latency:10.2f} {ratio} {load} "
-                  f"{perf.iterations:6d}  {verdict}")
+                  f"{perf.timed_iterations:6d}  {verdict}")
 
 
 if __name__ == "__main__":

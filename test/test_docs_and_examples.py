@@ -61,3 +61,35 @@ def test_max_depth_example_finds_only_the_top_model(tmp_path):
     assert result.returncode == 0
     assert "model (executed 1x)" in result.stdout and "NestedModel" in result.stdout
     assert result.stdout.count("Hash:") == 1
+
+
+def test_example_plugin_runtime_installs_and_benchmarks(tmp_path):
+    """examples/plugin: one module plus one entry point make a runtime (installed for real)."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(REPO / "examples/plugin")], check=True)
+    env = {"PYTHONPATH": str(target) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    listed = run_benchit("--list-runtimes", env=env)
+    assert "ort-basic" in listed.stdout and "mlagility_example_runtime.BasicOrtRuntime" in listed.stdout
+    cache = tmp_path / "cache"
+    ran = run_benchit(REPO / "examples/cli/scripts/hello_world.py", "-d", cache, "--runtime", "ort-basic",
+                      "--precision", "fp16", "--iterations", "5", "--min-time", "0", env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "(ort-basic v" in ran.stdout and "Outputs match PyTorch eager" in ran.stdout
+    assert "model-converted.onnx (fp16 weights" in ran.stdout  # the artifact rule, not the plugin
+
+
+def test_example_custom_sequence_runs_its_custom_stage(tmp_path):
+    import yaml
+
+    cache = tmp_path / "cache"
+    sequence = REPO / "examples/sequences/count_nodes_sequence.py"
+    ran = run_benchit(REPO / "examples/cli/scripts/hello_world.py", "-d", cache, "--sequence-file", sequence,
+                      "--iterations", "5", "--min-time", "0")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    [build] = [d for d in cache.iterdir() if (d / "mlagility_build.yaml").is_file()]
+    state = yaml.safe_load((build / "mlagility_build.yaml").read_text())
+    assert list(state["stages"]) == ["export", "check", "save_inputs", "count_nodes", "optimize"]
+    assert state["onnx_stats"]["exported_nodes"] >= 2
+    assert "nodes:" in (build / "log_count_nodes.txt").read_text()
+    assert state["benchmarks"]["x86/ort"]["artifact"]["file"] == "model-opt.onnx"

@@ -91,21 +91,28 @@ def test_external_runtime_plugin_registers_through_entry_points(tmp_path, cache_
             def unavailable_reason(cls):
                 return "no TPU on this machine"
 
-            def benchmark(self, build, settings):
+            def load(self, target, options):
                 raise NotImplementedError
+
+
+        class NoLoad(Runtime):
+            """Breaks the contract (no load): refused when it registers, listed as broken."""
+
+            name = "fake-noload"
         '''))
     dist = package / "fake_runtime-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-runtime\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         "[mlagility.runtimes]\nfake-plugin = fake_runtime:Doubler\nfake-missing = fake_runtime:Missing\n"
-        "broken = fake_runtime:DoesNotExist\n"
+        "broken = fake_runtime:DoesNotExist\nnoload = fake_runtime:NoLoad\n"
     )
     env = {"PYTHONPATH": str(package) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     listed = run_benchit("--list-runtimes", env=env)
     assert listed.returncode == 0
     assert "fake-plugin" in listed.stdout and "no TPU on this machine" in listed.stdout
     assert "plugin failed to load" in listed.stdout and "torch-eager" in listed.stdout
+    assert "NoLoad does not implement" in listed.stdout
     ran = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "fake-plugin", *FAST, env=env)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "(fake-plugin v" in ran.stdout

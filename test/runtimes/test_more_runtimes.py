@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -58,7 +56,7 @@ def test_torch_compiled_reports_compile_time_as_load_time(cache_dir):
     assert perf.load_time > 0  # the compiling first call
     assert perf.median_latency < perf.load_time * 1e3
     log = (cache_dir / "tiny" / "log_benchmark_x86_torch-compiled.txt").read_text()
-    assert "compile (first call)" in log and "no recompilation during timing" in log
+    assert "first_call_compile_s" in log and "no recompilation during timing" in log
     assert type(model) is Tiny and model.training  # the model itself was not compiled or changed
 
 
@@ -111,7 +109,7 @@ def test_openvino_benchmarks_the_onnx_file(cache_dir):
     assert perf.runtime == "openvino" and perf.timed_iterations >= 5
     assert perf.load_time > 0 and perf.first_inference_latency > 0 and perf.peak_memory_mib > 0
     log = (cache_dir / "two" / "log_benchmark_x86_openvino.txt").read_text()
-    assert "model.onnx on CPU" in log and "INFERENCE_PRECISION_HINT = <Type: 'float32'>" in log
+    assert "model.onnx (fp32)" in log and "INFERENCE_PRECISION_HINT: <Type: 'float32'>" in log
 
 
 def test_openvino_unavailable_without_the_package(monkeypatch):
@@ -144,11 +142,12 @@ def test_nvidia_reason_names_the_missing_execution_provider():
     assert missing_provider("CPUExecutionProvider") is None
 
 
-def test_nvidia_providers_fp16_for_trt_only():
-    from mlagility.runtimes.nvidia_worker import CUDA, TRT, providers
+def test_nvidia_providers_fp16_only_for_an_fp16_build():
+    from mlagility.runtimes.nvidia import CUDA, TRT, providers
 
-    (trt, trt_options), (cuda, _) = providers(TRT)
+    (trt, trt_options), (cuda, _) = providers(TRT, fp16=True)
     assert trt == TRT and trt_options["trt_fp16_enable"] is True and cuda == CUDA
+    assert providers(TRT)[0][1]["trt_fp16_enable"] is False  # an fp32 result is never secretly fp16
     assert providers(CUDA) == [(CUDA, {"device_id": 0})]
 
 
@@ -160,11 +159,15 @@ esac
 """
 
 
-def test_nvidia_worker_refuses_to_time_a_provider_fallback(cache_dir, tmp_path, monkeypatch):
-    """No CUDA EP here: ORT falls back to the CPU, and the worker must fail, not time the CPU.
+def test_nvidia_runtime_refuses_to_time_a_provider_fallback(cache_dir, tmp_path, monkeypatch):
+    """No CUDA EP here: ORT falls back to the CPU, and the benchmark must fail, not time the CPU.
 
-    nvidia-smi is a stand-in script on PATH (no GPU here); everything else is the real worker.
+    nvidia-smi is a stand-in script on PATH (no GPU here); everything else is the real harness and
+    its generic child worker.
     """
+    from mlagility.runtimes import harness
+    from mlagility.runtimes.base import LoadTarget
+
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "nvidia-smi").write_text(FAKE_SMI)
@@ -172,20 +175,11 @@ def test_nvidia_worker_refuses_to_time_a_provider_fallback(cache_dir, tmp_path, 
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
     benchmark_model(Tiny(), (torch.rand(2, 8),), build_name="gpu", cache_dir=cache_dir, build_only=True)
-    request = {
-        "model": str(cache_dir / "gpu" / "model.onnx"),
-        "inputs": str(cache_dir / "gpu" / "inputs.npz"),
-        "settings": {"iterations": 5, "min_time": 0, "max_time": 5},
-        "threads": 1,
-        "provider": "CUDAExecutionProvider",
-        "runtime": "ort-cuda",
-        "output": str(tmp_path / "result.json"),
-    }
-    (tmp_path / "request.json").write_text(json.dumps(request))
-    completed = subprocess.run(
-        [sys.executable, "-m", "mlagility.runtimes.nvidia_worker", str(tmp_path / "request.json")],
-        capture_output=True, text=True, timeout=600,  # a bound for a hung test only
-    )
-    assert completed.returncode != 0 and not (tmp_path / "result.json").exists()
-    assert "Stand-in GPU, 000.00, 1 MiB" in completed.stdout
-    assert "CUDAExecutionProvider did not load" in completed.stderr
+    runtime = OrtCudaRuntime()
+    target = LoadTarget(cache_dir / "gpu" / "model.onnx", cache_dir / "gpu" / "inputs.npz")
+    settings = harness.BenchmarkSettings(iterations=5, min_time=0, max_time=5)
+    with pytest.raises(BenchmarkError, match="CUDAExecutionProvider did not load"):
+        harness.benchmark(harness.Job(runtime, target, settings, runtime.options(), cache_dir / "gpu"))
+    log = (cache_dir / "gpu" / "log_benchmark_nvidia_ort-cuda.txt").read_text()
+    assert "Stand-in GPU, 000.00, 1 MiB" in log
+    assert not (cache_dir / "gpu" / "samples_nvidia_ort-cuda.npy").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlagility.api import options
 from mlagility.api.performance import MeasuredPerformance
-from mlagility.api.pipeline import build_and_benchmark
+from mlagility.api.pipeline import run_invocation
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, QuietReporter
 from mlagility.common.exceptions import BenchmarkError, StageError, UsageError
@@ -30,8 +30,6 @@ def benchmark_model(model, inputs, build_name: str | None = None, script_name: s
 
     from mlagility.analysis import hashing
     from mlagility.analysis.model_info import Invocation, ModelInfo
-    from mlagility.builds.stage import BuildContext
-    from mlagility.builds.state import BuildState
 
     if not isinstance(model, torch.nn.Module):
         raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")
@@ -56,20 +54,8 @@ def benchmark_model(model, inputs, build_name: str | None = None, script_name: s
     invocation = Invocation(inv_hash, info, specs, signature, args=args, kwargs=kwargs)
     name = build_name or f"{type(model).__name__.lower()}_{inv_hash}{request.build_suffix}"
     result = InvocationResult(script_name or "", info, invocation, build_name=name)
-    wanted = BuildState(
-        build_name=name,
-        source={"script": script_name, "model_name": info.name, "class": info.qualified_class,
-                "params": info.params},
-        model_hash=model_hash,
-        weights_hash=hashing.weights_hash(model),
-        invocation_hash=inv_hash,
-        inputs=[spec.to_dict() for spec in specs],
-        options=request.options.identity(),
-    )
-    context = BuildContext(
-        request.cache.build_dir(name), wanted, request.options, model=model, args=args, kwargs=kwargs
-    )
-    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, QuietReporter())
+    run_invocation(result, request, QuietReporter(), request.pytorch_stages(), {"script": script_name},
+                   hashing.weights_hash(model), model=model, args=args, kwargs=kwargs)
     if result.failed:
         if result.failed_stage == "benchmark":
             runtime = request.runtimes[0].name

@@ -7,14 +7,12 @@ from pathlib import Path
 
 from mlagility.analysis.hashing import invocation_hash
 from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
-from mlagility.api.pipeline import build_and_benchmark
+from mlagility.api.pipeline import run_invocation
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
 from mlagility.builds.cache import derive_build_name
 from mlagility.builds.onnx_tools import onnx_signature
-from mlagility.builds.stage import BuildContext
 from mlagility.builds.stages import onnx_file_sequence
-from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import one_line
 
 
@@ -65,20 +63,6 @@ def benchmark_onnx_file(path: Path, request: BenchmarkRequest, reporter: Reporte
         result.status = "analyzed"
         reporter.changed(result)
         return [result]
-    wanted = BuildState(
-        build_name=result.build_name,
-        source={"script": str(path.resolve()), "model_name": info.name, "class": info.qualified_class},
-        model_hash=info.model_hash,
-        weights_hash=info.model_hash,
-        invocation_hash=invocation.hash,
-        inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
-    )
-    context = BuildContext(
-        dir=request.cache.build_dir(result.build_name),
-        state=wanted,
-        options=request.options,
-        onnx_source=path,
-    )
-    build_and_benchmark(result, wanted, context, onnx_file_sequence(request.options), request, reporter)
+    run_invocation(result, request, reporter, onnx_file_sequence(request.options),
+                   source={"script": str(path.resolve())}, weights_hash=info.model_hash, onnx_source=path)
     return [result]

@@ -60,6 +60,7 @@ class Option:
     negated: bool = False
     hidden: bool = False
     metavar: str | None = None
+    default_text: str | None = None  # how to show a default that is computed (e.g. a path)
 
     @property
     def cli_flag(self) -> str:
@@ -92,7 +93,8 @@ class Option:
         return value
 
     def _number(self, value: Any) -> float | int:
-        kind = "a whole number" if self.type is int else "a number" + (f" of {self.unit}" if self.unit else "")
+        unit = {"s": "seconds"}.get(self.unit or "", self.unit)
+        kind = "a whole number" if self.type is int else "a number" + (f" of {unit}" if unit else "")
         try:
             if isinstance(value, bool):
                 raise ValueError
@@ -131,7 +133,7 @@ class Option:
     def help_text(self) -> str:
         parts = [self.help]
         if self.type is not bool:
-            default = self.default if self.default not in (None, [], ()) else None
+            default = self.default_text or (self.default if self.default not in (None, [], ()) else None)
             if isinstance(default, list):
                 default = " ".join(default)
             if self.env and default is not None:
@@ -162,7 +164,7 @@ SCRIPT = (API_SCRIPT,)
 # The options, in the order ``--help`` shows them.
 OPTIONS: list[Option] = [
     _opt("cache_dir", str, None, "build cache directory", short="-d", env="MLAGILITY_CACHE_DIR",
-         metavar="DIR"),
+         metavar="DIR", default_text="~/.cache/mlagility"),
     _opt("device", str, "x86", "device type to benchmark on: x86, nvidia, ...", resume=True),
     _opt("runtime", list, ["ort"], "runtime(s) to benchmark with, in turn (see benchit --list-runtimes)",
          resume=True, metavar="RUNTIME"),
@@ -177,7 +179,7 @@ OPTIONS: list[Option] = [
     _opt("build_only", bool, False, "build; do not benchmark", group="stop", resume=True),
     _opt("export_only", bool, False, "export to ONNX and check it; do not benchmark", group="stop",
          resume=True),
-    _opt("onnx_opset", int, None, "ONNX opset to export (default: the exporter's)", minimum=7, maximum=30,
+    _opt("onnx_opset", int, None, "ONNX opset to export", minimum=7, maximum=30, default_text="the exporter's",
          env="MLAGILITY_ONNX_OPSET", build=True, resume=True),
     _opt("precision", str, "fp32", "fp16: convert weights and compute to fp16, keeping fp32 inputs/outputs",
          choices=("fp32", "fp16"), build=True, resume=True),
@@ -338,11 +340,43 @@ def with_options(api: str, leading: list[str], trailing: Iterable[str] = ()) -> 
     """Decorator: give ``function(*leading, **options)`` the derived signature and docs."""
 
     def decorate(function: Callable) -> Callable:
+        import functools
+
         own = inspect.signature(function).parameters
-        function.__signature__ = api_signature(
-            api, [own[name] for name in leading], [own[name] for name in trailing]
-        )
-        function.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
-        return function
+        signature = api_signature(api, [own[name] for name in leading], [own[name] for name in trailing])
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            signature.bind(*args, **kwargs)  # TypeError for an unknown keyword, as Python gives
+            return function(*args, **kwargs)
+
+        call.__signature__ = signature
+        call.__doc__ = (function.__doc__ or "").rstrip() + "\n\n" + api_docs(api) + "\n"
+        return call
 
     return decorate
+
+
+def markdown_table() -> str:
+    """The flags table of docs/user-guide.md (a test keeps the guide equal to this)."""
+    rows = ["| flag | meaning | default | API keyword |", "|---|---|---|---|"]
+    for option in OPTIONS:
+        flag = f"`{option.short}, {option.cli_flag}`" if option.short else f"`{option.cli_flag}`"
+        if option.type is not bool:
+            flag = flag[:-1] + f" {option.metavar or option.name.upper()}`"
+        if option.type is bool:
+            default = "on" if option.default else "off"
+        else:
+            shown = " ".join(option.default) if isinstance(option.default, list) else option.default
+            default = "" if shown in (None, "") else f"{shown}{' ' + option.unit if option.unit else ''}"
+            default = option.default_text or default
+            if option.env:
+                default = f"`${option.env}`, else {default or 'unset'}"
+        choices = f" ({', '.join(map(str, option.choices))})" if option.choices else ""
+        keyword = f"`{option.name}`" + ("" if API_MODEL in option.api else " (scripts)")
+        rows.append(f"| {flag} | {option.help}{choices} | {default} | {keyword} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -9,6 +9,7 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
+import time
 
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
@@ -33,6 +34,39 @@ def eval_mode(module):
     finally:
         for sub, training in modes:
             sub.training = training
+
+
+def run_invocation(
+    result: InvocationResult,
+    request: BenchmarkRequest,
+    reporter: Reporter,
+    stages,
+    source: dict,
+    weights_hash: str | None,
+    model=None,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    onnx_source=None,
+) -> None:
+    """Describe the wanted build of ``result``'s invocation, then build and benchmark it.
+
+    ``source``: what the build records about where the model came from (script, name, class...).
+    ``model``/``args``/``kwargs``: the live call (absent for ``.onnx`` files, ``onnx_source``).
+    """
+    invocation, info = result.invocation, result.model
+    wanted = BuildState(
+        build_name=result.build_name,
+        source={"model_name": info.name, "class": info.qualified_class, "model_type": info.model_type,
+                "params": info.params, **source},
+        model_hash=info.model_hash,
+        weights_hash=weights_hash,
+        invocation_hash=invocation.hash,
+        inputs=[spec.to_dict() for spec in invocation.inputs],
+        options=request.options.identity(),
+    )
+    context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
+                           model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
+    build_and_benchmark(result, wanted, context, stages, request, reporter)
 
 
 def build_and_benchmark(
@@ -111,8 +145,10 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
-            measurement = harness.benchmark(runtime, target, request.settings, runtime.options(precision),
-                                            build.dir, artifact.record)
+            started = time.perf_counter()
+            measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                                                        build.dir, artifact.record))
+            wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
@@ -124,7 +160,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
         else:
             check = _check(runtime, build, reference, request)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict()}
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4)}
             if check is not None:
                 result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check

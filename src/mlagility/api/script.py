@@ -19,14 +19,16 @@ __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter"])
-def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -> BenchmarkResults:
+@options.with_options(options.API_SCRIPT, leading=["input_scripts"], trailing=["reporter", "quiet"])
+def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: bool = False,
+                     **given) -> BenchmarkResults:
     """Run each script as ``python script.py`` would and benchmark every model it calls.
 
     ``input_scripts``: a path or a list of paths, globs, ``.txt`` lists, or ``script.py::hash1,hash2``
     (only those invocations are built). ``labels``: ``["key::a,b", ...]`` keeps scripts whose
-    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``;
-    default: quiet). Returns one ``InvocationResult`` per distinct model invocation; a script that
+    labels match every key. ``reporter``: receives progress events (``api.results.Reporter``);
+    by default the status tree and the summary are printed as ``benchit`` prints them (as
+    MLAgility did); ``quiet=True`` prints nothing. Returns one ``InvocationResult`` per distinct model invocation; a script that
     fails is recorded in ``results.script_errors`` and never stops the others. Raises
     ``UsageError`` for a bad option value or input path, before any work starts.
     """
@@ -35,8 +37,12 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -
     targets = expand_inputs(paths)
     request = BenchmarkRequest.create(options.API_SCRIPT, **given)
     wanted_labels = parse_label_filter(request.labels)
-    if not request.analyze_only or request.resume or request.process_isolation:
-        request.cache.ensure()
+    request.cache.ensure()  # also for --analyze-only: attempt records and script logs live there
+    tree = None
+    if reporter is None and not quiet:
+        from mlagility.cli.status_tree import StatusTree
+
+        reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
     try:
@@ -53,6 +59,10 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, **given) -
     except KeyboardInterrupt:
         results.interrupted = True
     results.elapsed_s = time.perf_counter() - started
+    if tree is not None:
+        from mlagility.cli.status_tree import sweep_summary
+
+        tree.console.print(sweep_summary(results))
     return results
 
 
@@ -82,8 +92,8 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
         for result in found:
             reporter.changed(result)
     else:
-        attempts = AttemptLog(request.cache.root) if request.cache.root.exists() else None
-        attempt = attempts.start(target.spec, request.attempt_arguments()) if attempts else None
+        attempts = AttemptLog(request.cache.root)
+        attempt = attempts.start(target.spec, request.attempt_arguments())
         try:
             if target.path.suffix == ".onnx":
                 from mlagility.api.onnx_file import benchmark_onnx_file
@@ -177,34 +187,9 @@ def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
     from mlagility.analysis.hashing import weights_hash
-    from mlagility.api.pipeline import build_and_benchmark
-    from mlagility.builds.stage import BuildContext
-    from mlagility.builds.state import BuildState
+    from mlagility.api.pipeline import run_invocation
 
-    invocation, info = result.invocation, result.model
-    wanted = BuildState(
-        build_name=result.build_name,
-        source={
-            "script": result.script,
-            "model_name": info.name,
-            "class": info.qualified_class,
-            "location": info.location,
-            "params": info.params,
-            "labels": target.labels,
-            "parent_invocation": invocation.parent_invocation,
-        },
-        model_hash=info.model_hash,
-        weights_hash=weights_hash(module),
-        invocation_hash=invocation.hash,
-        inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
-    )
-    context = BuildContext(
-        dir=request.cache.build_dir(result.build_name),
-        state=wanted,
-        options=request.options,
-        model=module,
-        args=invocation.args,
-        kwargs=invocation.kwargs,
-    )
-    build_and_benchmark(result, wanted, context, request.pytorch_stages(), request, reporter)
+    source = {"script": result.script, "location": result.model.location, "labels": target.labels,
+              "parent_invocation": result.invocation.parent_invocation}
+    run_invocation(result, request, reporter, request.pytorch_stages(), source, weights_hash(module),
+                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs)

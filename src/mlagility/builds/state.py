@@ -8,14 +8,13 @@ row with status ``unreadable``. Nothing downstream ever sees a half-valid state.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlagility.common import filesystem
-from mlagility.common.records import InvalidRecord, check_value, from_record
+from mlagility.common.records import InvalidRecord, Record, check_value, from_record
 from mlagility.version import __version__
 
 STATE_FILE = "mlagility_build.yaml"
@@ -28,7 +27,7 @@ def now() -> str:
 
 
 @dataclass
-class BuildState:
+class BuildState(Record):
     build_name: str
     schema_version: int = SCHEMA_VERSION
     status: str = "new"  # new | building | built | failed (see STATUSES)
@@ -63,9 +62,6 @@ class BuildState:
 
     def stage_done(self, name: str) -> bool:
         return self.stages.get(name, {}).get("status") == "done"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BuildState":

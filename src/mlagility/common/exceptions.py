@@ -24,24 +24,32 @@ class CacheError(MLAgilityError):
     """A cache directory or build directory is missing, foreign or unusable."""
 
 
-class StageError(MLAgilityError):
+class _LoggedFailure(MLAgilityError):
+    """A failure of one piece of work: ``reason`` (one line) and ``log_path`` (its log, or None)."""
+
+    template = "{} failed: {}"
+
+    def __init__(self, subject: str, reason: str, log_path: str | None = None):
+        super().__init__(self.template.format(subject, reason))
+        self.reason, self.log_path = reason, log_path
+
+
+class StageError(_LoggedFailure):
     """A build stage failed; ``stage`` names it and ``log_path`` points to its log."""
 
     def __init__(self, stage: str, reason: str, log_path: str | None = None):
-        super().__init__(f"{stage} failed: {reason}")
+        super().__init__(stage, reason, log_path)
         self.stage = stage
-        self.reason = reason
-        self.log_path = log_path
 
 
-class BenchmarkError(MLAgilityError):
-    """A runtime could not load or run a built model."""
+class BenchmarkError(_LoggedFailure):
+    """A runtime could not load or run a built model; ``runtime`` names it."""
+
+    template = "benchmark on {} failed: {}"
 
     def __init__(self, runtime: str, reason: str, log_path: str | None = None):
-        super().__init__(f"benchmark on {runtime} failed: {reason}")
+        super().__init__(runtime, reason, log_path)
         self.runtime = runtime
-        self.reason = reason
-        self.log_path = log_path
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -1,4 +1,7 @@
-"""Typed validation of records read back from disk (build states, attempt records, results).
+"""Records: dataclasses that travel as plain dicts (YAML state files, JSON results), and the
+typed validation of records read back from disk (build states, attempt records, results).
+
+``Record``: mixin with ``to_dict`` / ``from_dict`` (keys this version does not know are ignored).
 
 ``from_record(cls, data)`` builds the dataclass ``cls`` from a mapping, checking every field
 against its annotation; anything else raises ``InvalidRecord`` with a one-line reason such as
@@ -15,9 +18,23 @@ import typing
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R", bound="Record")
 
 _NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "an integer", float: "a number",
           bool: "true or false", type(None): "empty"}
+
+
+class Record:
+    """Mixin for dataclasses: ``to_dict`` and ``from_dict`` (keys this version does not know
+    are ignored, so files written by a newer mlagility still read)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[R], data: dict[str, Any]) -> R:
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 class InvalidRecord(ValueError):

@@ -34,8 +34,8 @@ PRECISIONS = ("fp32", "fp16", "int8")
 class RuntimeOptions:
     """Settings every runtime has; a runtime subclasses this with its own typed fields.
 
-    ``threads``: inference threads (None: the runtime's default, physical cores for ONNX
-    runtimes). ``precision``: the precision of the build being run, set by the harness from the
+    ``threads``: inference threads (``Runtime.options`` fills in the runtime's default:
+    physical cores, or what PyTorch uses for the torch runtimes). ``precision``: the precision of the build being run, set by the harness from the
     build (runtimes that switch a mode with it, e.g. TensorRT's fp16 flag, read it).
     """
 
@@ -122,20 +122,32 @@ class Runtime(ABC):
     needs: ClassVar[ArtifactNeeds] = ArtifactNeeds()
     options_class: ClassVar[type[RuntimeOptions]] = RuntimeOptions
     in_child: ClassVar[bool] = True
-    # Modules imported before the load is timed, so that load_time_s is not an import time.
+    # Modules imported before the load is timed, so that load_time_s is not an import time; the
+    # first one is the package that must be installed (see unavailable_reason and version).
     imports: ClassVar[tuple[str, ...]] = ()
     # False when loading is nothing worth reporting (eager frameworks): "Load: -".
     reports_load_time: ClassVar[bool] = True
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        """Why this runtime cannot run on this machine (missing package, no device), or None."""
+        """Why this runtime cannot run on this machine, or None (default: the first module of
+        ``imports`` must be installed)."""
+        from importlib.util import find_spec
+
+        if cls.imports and find_spec(cls.imports[0].partition(".")[0]) is None:
+            return f"the {cls.imports[0]} package is not installed (pip install {cls.imports[0]})"
         return None
 
     @classmethod
     def version(cls) -> str:
-        """The version of the software that runs the model (e.g. onnxruntime's)."""
-        return "unknown"
+        """The version of the software that runs the model (default: the installed distribution
+        named like the first module of ``imports``)."""
+        from importlib import metadata
+
+        try:
+            return metadata.version(cls.imports[0].partition(".")[0]) if cls.imports else "unknown"
+        except metadata.PackageNotFoundError:
+            return "unknown"
 
     @classmethod
     def device_name(cls) -> str:
@@ -145,8 +157,18 @@ class Runtime(ABC):
         return cpu_name()
 
     def options(self, precision: str = "fp32", **given: Any) -> RuntimeOptions:
-        """This runtime's options for a build of ``precision`` (``given`` overrides defaults)."""
+        """This runtime's options for a build of ``precision`` (``given`` overrides defaults;
+        ``threads`` defaults to ``default_threads()``)."""
+        given.setdefault("threads", None)
+        given["threads"] = given["threads"] or self.default_threads()
         return self.options_class(precision=precision, **given)
+
+    @classmethod
+    def default_threads(cls) -> int:
+        """Inference threads when the user sets none: one per physical core."""
+        from mlagility.common.system_info import physical_cores
+
+        return physical_cores()
 
     @abstractmethod
     def load(self, target: LoadTarget, options: RuntimeOptions) -> Session:

@@ -67,6 +67,7 @@ class Timings:
     warmup_iterations: int
     latencies_ms: list[float] = field(default_factory=list)
     total_s: float = 0.0
+    warmup_s: float = 0.0
     load_average: float | None = None  # 1-minute load average when timing started
     started_at: str = ""
     finished_at: str = ""
@@ -92,6 +93,7 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
             break
         run()
         warmups += 1
+    warmup_s = clock() - begin
 
     latencies = []
     begin = clock()
@@ -103,7 +105,7 @@ def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
         t0 = clock()
         run()
         latencies.append((clock() - t0) * 1e3)
-    return Timings(first_ms, warmups, latencies, clock() - begin, load_average, started_at, _utc_now())
+    return Timings(first_ms, warmups, latencies, clock() - begin, warmup_s, load_average, started_at, _utc_now())
 
 
 def statistics(latencies_ms: list[float]) -> dict[str, float]:
@@ -142,44 +144,49 @@ def outputs_path(build_dir: Path, device: str, runtime: str) -> Path:
 
 
 # -- the benchmark --------------------------------------------------------------------------------
-def benchmark(
-    runtime: Runtime,
-    target: LoadTarget,
-    settings: BenchmarkSettings,
-    options: RuntimeOptions,
-    build_dir: Path,
-    artifact: dict[str, Any],
-) -> Measurement:
-    """Load ``target`` on ``runtime`` and time it; raises ``BenchmarkError`` with the log's path.
+@dataclass
+class Job:
+    """One benchmark: ``runtime`` runs ``target`` with ``options``; files go to ``build_dir``.
 
-    ``artifact``: the record of what runs (from the artifact rule), kept in the measurement.
+    ``artifact``: the record of what runs (from the build's artifact rule), kept in the result.
     """
-    log = log_path(build_dir, runtime)
+
+    runtime: Runtime
+    target: LoadTarget
+    settings: BenchmarkSettings
+    options: RuntimeOptions
+    build_dir: Path
+    artifact: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def log(self) -> Path:
+        return log_path(self.build_dir, self.runtime)
+
+
+def benchmark(job: Job) -> Measurement:
+    """Load the job's target on its runtime and time it; raises ``BenchmarkError`` (with the
+    log's path) when loading, running or the timing's own checks fail."""
+    runtime = job.runtime
     if runtime.in_child:
-        return _in_child(runtime, target, settings, options, build_dir, artifact, log)
+        return _in_child(job)
     from mlagility.common.capture import capture_output
 
-    with capture_output(log, mode="w"):
+    with capture_output(job.log, mode="w"):
         try:
-            return run_in_process(runtime, target, settings, options, build_dir, artifact)
+            return run_in_process(job)
         except BenchmarkError:
             raise
         except Exception as error:
             import traceback
 
             traceback.print_exc()
-            raise BenchmarkError(runtime.name, one_line(root_cause(error)), str(log)) from error
+            raise BenchmarkError(runtime.name, one_line(root_cause(error)), str(job.log)) from error
 
 
-def run_in_process(
-    runtime: Runtime,
-    target: LoadTarget,
-    settings: BenchmarkSettings,
-    options: RuntimeOptions,
-    build_dir: Path,
-    artifact: dict[str, Any],
-) -> Measurement:
+def run_in_process(job: Job) -> Measurement:
     """Load, time, save outputs and samples, and describe it all as a ``Measurement``."""
+    runtime, target, settings, options = job.runtime, job.target, job.settings, job.options
+    build_dir, artifact = job.build_dir, job.artifact
     from mlagility.runtimes.outputs import flatten_outputs, save_outputs
     from mlagility.runtimes.samples import samples_path, save_samples
 
@@ -213,14 +220,14 @@ def run_in_process(
             reason = session.after_timing() if session.after_timing else None
             if reason:
                 print(reason, flush=True)
-                raise BenchmarkError(runtime.name, reason, str(log_path(build_dir, runtime)))
+                raise BenchmarkError(runtime.name, reason, str(job.log))
             outputs = flatten_outputs(session.run())
     finally:
         if session.close:
             session.close()
     if not outputs:
         raise BenchmarkError(runtime.name, "the runtime returned no outputs, so they cannot be checked",
-                             str(log_path(build_dir, runtime)))
+                             str(job.log))
     save_outputs(outputs_path(build_dir, runtime.device, runtime.name), outputs)
     samples = samples_path(build_dir, runtime.device, runtime.name)
     save_samples(samples, timings.latencies_ms)
@@ -233,6 +240,7 @@ def run_in_process(
         first_inference_ms=timings.first_ms,
         load_time_s=load_time_s if runtime.reports_load_time else None,
         warmup_iterations=timings.warmup_iterations,
+        warmup_s=timings.warmup_s,
         timed_s=timings.total_s,
         peak_memory_mib=system_info.peak_rss_mib(),
         threads=session.threads,
@@ -252,8 +260,9 @@ def run_in_process(
 
 
 # -- the child-process protocol ---------------------------------------------------------------------
-def _in_child(runtime, target, settings, options, build_dir, artifact, log: Path) -> Measurement:
+def _in_child(job: Job) -> Measurement:
     """Run ``python -m mlagility.runtimes.worker REQUEST.json``; read back its ``Measurement``."""
+    runtime, target, settings, log = job.runtime, job.target, job.settings, job.log
     cls = type(runtime)
     with tempfile.TemporaryDirectory(prefix=f"mlagility-{runtime.name}-") as tmp:
         result_path = Path(tmp) / "result.json"
@@ -262,9 +271,9 @@ def _in_child(runtime, target, settings, options, build_dir, artifact, log: Path
             "model_path": str(target.model_path) if target.model_path else None,
             "inputs_path": str(target.inputs_path) if target.inputs_path else None,
             "settings": settings.to_dict(),
-            "options": dataclasses.asdict(options),
-            "build_dir": str(build_dir),
-            "artifact": artifact,
+            "options": dataclasses.asdict(job.options),
+            "build_dir": str(job.build_dir),
+            "artifact": job.artifact,
             "result": str(result_path),
         }
         request_path = Path(tmp) / "request.json"

@@ -9,13 +9,14 @@ read from the file itself); ``runtime_options`` the runtime's options, as used.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlagility.common.records import Record
+
 
 @dataclass
-class Measurement:
+class Measurement(Record):
     device_type: str
     device_name: str
     runtime: str
@@ -34,7 +35,7 @@ class Measurement:
     first_inference_ms: float
     load_time_s: float | None  # loading (or compiling) the model; None where it is nothing
     warmup_iterations: int
-    timed_s: float
+    timed_s: float  # the timed loop; warmup_s the warm-up before it
     peak_memory_mib: float  # peak resident memory of the process that ran the model
     threads: int
     cores: int
@@ -48,12 +49,4 @@ class Measurement:
     samples_file: str | None = None  # raw latencies (samples.py), relative to the build dir
     started_at: str = ""  # the timed window, UTC ISO timestamps
     finished_at: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Measurement":
-        """The inverse of ``to_dict``; keys this version does not know are ignored."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    warmup_s: float = 0.0

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions, Session
 
 NO_GPU = "no NVIDIA GPU found (nvidia-smi missing or lists no GPU)"
 TRT = "TensorrtExecutionProvider"
@@ -86,7 +86,6 @@ class NvidiaOptions(RuntimeOptions):
 class _NvidiaOrtRuntime(Runtime):
     device = "nvidia"
     provider = ""
-    needs = ArtifactNeeds(kind="onnx", ort_cpu_optimized=False)
     imports = ("onnxruntime",)
     options_class = NvidiaOptions
 
@@ -97,7 +96,7 @@ class _NvidiaOrtRuntime(Runtime):
         return missing_provider(cls.provider)
 
     @classmethod
-    def version(cls) -> str:
+    def version(cls) -> str:  # onnxruntime-gpu installs the onnxruntime module
         import onnxruntime
 
         return onnxruntime.__version__
@@ -110,14 +109,13 @@ class _NvidiaOrtRuntime(Runtime):
     def load(self, target: LoadTarget, options: NvidiaOptions) -> Session:
         import onnxruntime as ort
 
-        from mlagility.common.system_info import physical_cores
         from mlagility.runtimes.ort import session_options
 
         gpus = gpu_lines()
         print("GPUs (name, driver, memory used):", *gpus, sep="\n  ", flush=True)
         if not gpus:
             raise RuntimeError("nvidia-smi lists no GPU")
-        threads = options.threads or physical_cores()
+        threads = options.threads
         chosen = providers(self.provider, fp16=options.precision == "fp16", device_id=options.device_id)
         session = ort.InferenceSession(str(target.model_path), session_options(threads), providers=chosen)
         # ORT falls back to the next provider, silently, when one fails to load (e.g. no TensorRT

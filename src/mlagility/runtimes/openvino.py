@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions, Session
 
 
 @dataclass(frozen=True)
@@ -36,33 +36,15 @@ def compile_config(threads: int, hint: str = "LATENCY", inference_precision: str
 
 
 class OpenVinoRuntime(Runtime):
-    device = "x86"
     name = "openvino"
-    needs = ArtifactNeeds(kind="onnx", ort_cpu_optimized=False)
     imports = ("openvino",)
     options_class = OpenVinoOptions
-
-    @classmethod
-    def unavailable_reason(cls) -> str | None:
-        from importlib.util import find_spec
-
-        if find_spec("openvino") is None:
-            return "the openvino package is not installed (pip install openvino)"
-        return None
-
-    @classmethod
-    def version(cls) -> str:
-        from importlib import metadata
-
-        return metadata.version("openvino")
 
     def load(self, target: LoadTarget, options: OpenVinoOptions) -> Session:
         import numpy as np
         import openvino as ov
 
-        from mlagility.common.system_info import physical_cores
-
-        threads = options.threads or physical_cores()
+        threads = options.threads
         core = ov.Core()
         config = compile_config(threads, options.performance_hint, options.inference_precision)
         compiled = core.compile_model(core.read_model(str(target.model_path)), "CPU", config)

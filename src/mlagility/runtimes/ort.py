@@ -31,30 +31,15 @@ def session_options(threads: int, graph_optimization: str = "ORT_ENABLE_ALL"):
 
 
 class OrtRuntime(Runtime):
-    device = "x86"
     name = "ort"
     needs = ArtifactNeeds(kind="onnx", ort_cpu_optimized=True)
     imports = ("onnxruntime",)
     options_class = OrtOptions
 
-    @classmethod
-    def unavailable_reason(cls) -> str | None:
-        from importlib.util import find_spec
-
-        return None if find_spec("onnxruntime") else "the onnxruntime package is not installed"
-
-    @classmethod
-    def version(cls) -> str:
-        from importlib import metadata
-
-        return metadata.version("onnxruntime")
-
     def load(self, target: LoadTarget, options: OrtOptions) -> Session:
         import onnxruntime as ort
 
-        from mlagility.common.system_info import physical_cores
-
-        threads = options.threads or physical_cores()
+        threads = options.threads
         session = ort.InferenceSession(
             str(target.model_path), session_options(threads, options.graph_optimization),
             providers=["CPUExecutionProvider"],

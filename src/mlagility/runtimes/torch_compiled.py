@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.base import LoadTarget, RuntimeOptions, Session
+from mlagility.runtimes.torch_eager import TorchEagerRuntime
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
 
@@ -46,19 +47,13 @@ class TorchCompiledOptions(RuntimeOptions):
     mode: str = "default"
 
 
-class TorchCompiledRuntime(Runtime):
-    device = "x86"
+class TorchCompiledRuntime(TorchEagerRuntime):
+    """Runs what torch-eager runs (the live model, fp32, in-process), compiled."""
+
     name = "torch-compiled"
-    needs = ArtifactNeeds(kind="model", precisions=("fp32",))
-    imports = ("torch._dynamo", "torch._inductor")
+    imports = ("torch", "torch._dynamo", "torch._inductor")
     options_class = TorchCompiledOptions
-    in_child = False
-
-    @classmethod
-    def version(cls) -> str:
-        import torch
-
-        return str(torch.__version__)
+    reports_load_time = True  # the compile time
 
     def load(self, target: LoadTarget, options: TorchCompiledOptions) -> Session:
         import torch

@@ -13,12 +13,13 @@ class TorchEagerRuntime(Runtime):
     needs = ArtifactNeeds(kind="model", precisions=("fp32",))
     in_child = False
     reports_load_time = False
+    imports = ("torch",)
 
     @classmethod
-    def version(cls) -> str:
+    def default_threads(cls) -> int:
         import torch
 
-        return str(torch.__version__)
+        return torch.get_num_threads()
 
     def load(self, target: LoadTarget, options: RuntimeOptions) -> Session:
         import torch

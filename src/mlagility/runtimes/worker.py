@@ -30,9 +30,8 @@ def main(request_path: str) -> int:
     )
     settings = harness.BenchmarkSettings(**request["settings"])
     try:
-        measurement = harness.run_in_process(
-            runtime, target, settings, options, Path(request["build_dir"]), request["artifact"]
-        )
+        job = harness.Job(runtime, target, settings, options, Path(request["build_dir"]), request["artifact"])
+        measurement = harness.run_in_process(job)
     except BenchmarkError as error:
         print(error.reason, file=sys.stderr, flush=True)
         return 1
