@@ -551,6 +551,115 @@ def gen_llm_layer() -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------------
+# keras (Keras 3 on TensorFlow) and sklearn (scikit-learn, XGBoost, LightGBM)
+# --------------------------------------------------------------------------------------------
+
+KERAS_APPLICATIONS = [
+    "ConvNeXtTiny", "ConvNeXtSmall", "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0",
+    "EfficientNetB1", "EfficientNetB2", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2S",
+    "InceptionV3", "InceptionResNetV2", "MobileNet", "MobileNetV2", "MobileNetV3Small",
+    "MobileNetV3Large", "NASNetMobile", "ResNet50", "ResNet101", "ResNet50V2", "ResNet101V2",
+    "VGG16", "VGG19", "Xception",
+]
+
+
+def gen_keras() -> list[str]:
+    """Each ``keras.applications`` model, built once here with ``weights=None`` to read its
+    default input size (height, width, channels)."""
+    import keras
+
+    names = []
+    for app in KERAS_APPLICATIONS:
+        name = clean(app)
+        if name in skipped("keras"):
+            continue
+        model = getattr(keras.applications, app)(weights=None)
+        height, width, channels = model.input_shape[1:]
+        del model
+        keras.backend.clear_session()
+        size = f"default input size {height}x{width}x{channels} (channels last)"
+        if height is None:  # MobileNetV3 accepts any size: its documented default is 224x224
+            height = width = 224
+            size = f"input size 224x224x{channels} (channels last; the model takes any size, 224 is its default)"
+        doc = f"Keras {keras.__version__}: ``keras.applications.{app}(weights=None)`` (random weights), {size}."
+        write("keras", name, header(name, "keras", "Image_Classification", "Computer_Vision", doc) + f"""
+import keras
+import numpy as np
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+keras.utils.set_random_seed(0)
+model = keras.applications.{app}(weights=None)
+
+inputs = np.random.rand(batch_size, {height}, {width}, {channels}).astype("float32")
+
+model(inputs)
+""")
+        names.append(name)
+    return names
+
+
+# name: (import line, estimator expression, task, method, float32 data)
+SKLEARN_ESTIMATORS = {
+    "logistic_regression": ("from sklearn.linear_model import LogisticRegression", "LogisticRegression(max_iter=1000)", "c", "predict_proba"),
+    "linear_regression": ("from sklearn.linear_model import LinearRegression", "LinearRegression()", "r", "predict"),
+    "ridge": ("from sklearn.linear_model import Ridge", "Ridge(alpha=1.0)", "r", "predict"),
+    "decision_tree_classifier": ("from sklearn.tree import DecisionTreeClassifier", "DecisionTreeClassifier(max_depth=8, random_state=0)", "c", "predict_proba"),
+    "random_forest_classifier": ("from sklearn.ensemble import RandomForestClassifier", "RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0)", "c", "predict_proba"),
+    "random_forest_regressor": ("from sklearn.ensemble import RandomForestRegressor", "RandomForestRegressor(n_estimators=100, max_depth=10, random_state=0)", "r", "predict"),
+    "extra_trees_classifier": ("from sklearn.ensemble import ExtraTreesClassifier", "ExtraTreesClassifier(n_estimators=100, max_depth=10, random_state=0)", "c", "predict_proba"),
+    "gradient_boosting_classifier": ("from sklearn.ensemble import GradientBoostingClassifier", "GradientBoostingClassifier(n_estimators=50, random_state=0)", "c", "predict_proba"),
+    # HistGradientBoostingRegressor is left out: skl2onnx 1.20 fails on it ("Expected an int, got a boolean")
+    "gradient_boosting_regressor": ("from sklearn.ensemble import GradientBoostingRegressor", "GradientBoostingRegressor(n_estimators=50, random_state=0)", "r", "predict"),
+    "mlp_classifier": ("from sklearn.neural_network import MLPClassifier", "MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=300, random_state=0)", "c", "predict_proba"),
+    "pipeline_scaler_logistic_regression": ("from sklearn.linear_model import LogisticRegression\nfrom sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler", "make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))", "c", "predict_proba"),
+    "pipeline_pca_random_forest": ("from sklearn.decomposition import PCA\nfrom sklearn.ensemble import RandomForestClassifier\nfrom sklearn.pipeline import make_pipeline", "make_pipeline(PCA(n_components=8), RandomForestClassifier(n_estimators=50, max_depth=8, random_state=0))", "c", "predict_proba"),
+    "xgboost_classifier": ("from xgboost import XGBClassifier", "XGBClassifier(n_estimators=100, max_depth=6, random_state=0)", "c", "predict_proba"),
+    "xgboost_regressor": ("from xgboost import XGBRegressor", "XGBRegressor(n_estimators=100, max_depth=6, random_state=0)", "r", "predict"),
+    "lightgbm_classifier": ("from lightgbm import LGBMClassifier", "LGBMClassifier(n_estimators=100, num_leaves=31, random_state=0, verbose=-1)", "c", "predict_proba"),
+    "lightgbm_regressor": ("from lightgbm import LGBMRegressor", "LGBMRegressor(n_estimators=100, num_leaves=31, random_state=0, verbose=-1)", "r", "predict"),
+}
+
+
+def gen_sklearn() -> list[str]:
+    """Estimators fitted on generated data (1,000 rows, 20 features, float32), then called once."""
+    import sklearn
+
+    names = []
+    for name, (imports, expression, kind, method) in SKLEARN_ESTIMATORS.items():
+        author = name.split("_")[0] if name.startswith(("xgboost", "lightgbm")) else "sklearn"
+        library = {"xgboost": "XGBoost", "lightgbm": "LightGBM"}.get(author, f"scikit-learn {sklearn.__version__}")
+        if kind == "c":
+            data = "make_classification(n_samples=1000, n_features=20, n_informative=10, n_classes=3, random_state=0)"
+            make, task = "make_classification", "Tabular_Classification"
+        else:
+            data = "make_regression(n_samples=1000, n_features=20, n_informative=10, random_state=0)"
+            make, task = "make_regression", "Tabular_Regression"
+        doc = (f"{library}: ``{expression}`` fitted on ``{make}`` data (1,000 rows, 20 features, "
+               f"float32), then ``{method}`` on ``batch_size`` rows.")
+        write("sklearn", name, header(name, author, task, "Tabular", doc) + f"""
+import numpy as np
+from sklearn.datasets import {make}
+{imports}
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+X, y = {data}
+X = X.astype(np.float32)
+model = {expression}
+model.fit(X, y)
+
+inputs = X[:batch_size]
+
+model.{method}(inputs)
+""")
+        names.append(name)
+    return names
+
+
 def prune(csv_path: str) -> None:
     """Delete failing scripts of a verify CSV and list them in their corpus' skipped.txt."""
     with open(csv_path, newline="") as f:
@@ -585,6 +694,8 @@ GENERATORS = {
     "timm": gen_timm,
     "transformers": gen_transformers,
     "llm_layer": gen_llm_layer,
+    "keras": gen_keras,
+    "sklearn": gen_sklearn,
 }
 
 

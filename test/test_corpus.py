@@ -20,7 +20,10 @@ SAMPLE = {
     "diffusers": ["unet_2d.py", "autoencoder_kl.py"],
     "graph_convolutions": ["gcn.py", "gat.py"],
     "llm_layer": ["llama_mlp.py", "gpt2_attention.py"],
+    "keras": ["functional_mlp.py", "mobilenetv3small.py"],
+    "sklearn": ["pipeline_scaler_logistic_regression.py", "xgboost_classifier.py", "lightgbm_regressor.py"],
 }
+EXTRAS = {"keras": ["keras"], "sklearn": ["sklearn", "xgboost", "lightgbm"]}  # mlagility[keras], [sklearn]
 
 
 def expected_models(script) -> int:
@@ -52,6 +55,8 @@ def test_every_script_has_the_template():
 
 @pytest.mark.parametrize("corpus", sorted(SAMPLE))
 def test_corpus_sample_runs_offline_and_finds_its_models(corpus, tmp_path):
+    for module in EXTRAS.get(corpus, []):
+        pytest.importorskip(module)
     scripts = [MODELS / corpus / name for name in SAMPLE[corpus]]
     env = {"HF_HUB_OFFLINE": "1", "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
     command = [*offline_command(), sys.executable, "-m", "mlagility.cli.main", *map(str, scripts), "--analyze-only"]

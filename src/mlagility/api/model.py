@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from mlagility.analysis.framework_discovery import weights_hash_of
 from mlagility.api import options
+from mlagility.api.frameworks import build_plan
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.pipeline import run_invocation
 from mlagility.api.request import BenchmarkRequest
@@ -26,21 +28,42 @@ def benchmark_model(model, inputs, build_name: str | None = None, script_name: s
     ``export_only``. Raises ``UsageError`` for bad arguments, ``StageError`` when a build stage
     fails, ``BenchmarkError`` when the benchmark fails (each with its log's path).
     """
-    import torch
-
-    from mlagility.analysis import hashing
-    from mlagility.analysis.model_info import Invocation, ModelInfo
-
-    if not isinstance(model, torch.nn.Module):
-        raise UsageError(f"benchmark_model needs a torch.nn.Module, got {type(model).__name__}")
-    args, kwargs = _split_inputs(inputs)
     if backend != "local":
         raise UsageError(f"backend {backend!r} is not available: mlagility benchmarks locally (backend='local')")
     request = BenchmarkRequest.create(options.API_MODEL, **given)
+    invocation, module = describe_call(model, inputs, build_name)
+    info = invocation.model
+    name = build_name or f"{info.class_name.lower()}_{invocation.hash}{request.build_suffix}"
     request.cache.ensure()
+    result = InvocationResult(script_name or "", info, invocation, build_name=name)
+    stages, identity = build_plan(info.model_type, request)
+    run_invocation(result, request, QuietReporter(), stages, {"script": script_name},
+                   weights_hash_of(info.model_type, module), model=module, args=invocation.args,
+                   kwargs=invocation.kwargs, identity=identity)
+    if result.failed:
+        if result.failed_stage == "benchmark":
+            runtime = request.runtimes[0].name
+            raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
+        raise StageError(result.failed_stage, result.error, result.log)
+    return None if request.stops_after_build else result.performance[request.runtimes[0].name]
+
+
+def describe_call(model, inputs, build_name: str | None):
+    """The ``Invocation`` of ``model`` called with ``inputs``, and the model to build.
+
+    PyTorch modules here; Keras models and fitted estimators through ``api/frameworks.py``.
+    """
+    from mlagility.analysis import hashing
+    from mlagility.analysis.framework_discovery import model_type_of
+    from mlagility.analysis.model_info import Invocation, ModelInfo
+
+    if model_type_of(model) != "pytorch":
+        from mlagility.api.frameworks import framework_invocation
+
+        return framework_invocation(model, inputs, build_name), model
+    args, kwargs = _split_inputs(inputs)
     signature, specs = hashing.input_signature(model, args, kwargs)
     model_hash = hashing.model_hash(model)
-    inv_hash = hashing.invocation_hash(model_hash, signature)
     params = list(model.parameters())
     info = ModelInfo(
         name=build_name or type(model).__name__,
@@ -51,17 +74,9 @@ def benchmark_model(model, inputs, build_name: str | None = None, script_name: s
         size_mb=sum(p.numel() * p.element_size() for p in params) / 1e6,
         model_hash=model_hash,
     )
-    invocation = Invocation(inv_hash, info, specs, signature, args=args, kwargs=kwargs)
-    name = build_name or f"{type(model).__name__.lower()}_{inv_hash}{request.build_suffix}"
-    result = InvocationResult(script_name or "", info, invocation, build_name=name)
-    run_invocation(result, request, QuietReporter(), request.pytorch_stages(), {"script": script_name},
-                   hashing.weights_hash(model), model=model, args=args, kwargs=kwargs)
-    if result.failed:
-        if result.failed_stage == "benchmark":
-            runtime = request.runtimes[0].name
-            raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
-        raise StageError(result.failed_stage, result.error, result.log)
-    return None if request.stops_after_build else result.performance[request.runtimes[0].name]
+    invocation = Invocation(hashing.invocation_hash(model_hash, signature), info, specs, signature,
+                            args=args, kwargs=kwargs)
+    return invocation, model
 
 
 def _split_inputs(inputs) -> tuple[tuple, dict]:

@@ -47,10 +47,13 @@ def run_invocation(
     args: tuple = (),
     kwargs: dict | None = None,
     onnx_source=None,
+    identity: dict | None = None,
 ) -> None:
     """Describe the wanted build of ``result``'s invocation, then build and benchmark it.
 
     ``source``: what the build records about where the model came from (script, name, class...).
+    ``identity``: the build options to record (default: the request's; a framework's sequence
+    records its own stage names).
     ``model``/``args``/``kwargs``: the live call (absent for ``.onnx`` files, ``onnx_source``).
     """
     invocation, info = result.invocation, result.model
@@ -62,7 +65,7 @@ def run_invocation(
         weights_hash=weights_hash,
         invocation_hash=invocation.hash,
         inputs=[spec.to_dict() for spec in invocation.inputs],
-        options=request.options.identity(),
+        options=identity or request.options.identity(),
     )
     context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
                            model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
@@ -109,6 +112,10 @@ def build_and_benchmark(
 def _reference_outputs(build, request: BenchmarkRequest):
     """The framework's outputs on the build's inputs (None for .onnx files or with --no-check)."""
     context = build.context
+    if request.check and context.path("reference") is not None:  # saved by the build (Keras, sklearn)
+        from mlagility.runtimes.outputs import load_outputs
+
+        return load_outputs(context.path("reference"))
     if not request.check or context.model is None:
         return None
     import torch

@@ -130,6 +130,7 @@ def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> P
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
     from mlagility.analysis.discovery import ModelDiscovery
+    from mlagility.analysis.framework_discovery import FrameworkDiscovery
     from mlagility.analysis.script import run_script
 
     found: list[InvocationResult] = []
@@ -158,7 +159,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
     error = traceback_text = None
     try:
-        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
+                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise
@@ -186,10 +188,13 @@ def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
 
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
-    from mlagility.analysis.hashing import weights_hash
+    from mlagility.analysis.framework_discovery import weights_hash_of
+    from mlagility.api.frameworks import build_plan
     from mlagility.api.pipeline import run_invocation
 
+    model_type = result.model.model_type
     source = {"script": result.script, "location": result.model.location, "labels": target.labels,
               "parent_invocation": result.invocation.parent_invocation}
-    run_invocation(result, request, reporter, request.pytorch_stages(), source, weights_hash(module),
-                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs)
+    stages, identity = build_plan(model_type, request)
+    run_invocation(result, request, reporter, stages, source, weights_hash_of(model_type, module),
+                   model=module, args=result.invocation.args, kwargs=result.invocation.kwargs, identity=identity)

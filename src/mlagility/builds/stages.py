@@ -64,6 +64,10 @@ class ExportOnnx(Stage):
     def _export(ctx: BuildContext, path: Path, dynamo: bool) -> None:
         import torch
 
+        from mlagility.common.compat import guard_triton_after_tensorflow
+
+        guard_triton_after_tensorflow()
+
         options: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo,
                                    "kwargs": ctx.call_kwargs() or None}
         if dynamo:

@@ -85,11 +85,13 @@ class StatusTree:
 
     def _invocation_node(self, result) -> Group:
         info, invocation = result.model, result.invocation
-        executed = f" (executed {invocation.executions}x)" if info.model_type == "pytorch" else ""
+        executed = f" (executed {invocation.executions}x)" if info.model_type != "onnx" else ""
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column()
-        kind = "Pytorch (torch.nn.Module)" if info.model_type == "pytorch" else "ONNX file"
+        from mlagility.analysis.model_info import MODEL_TYPE_NAMES
+
+        kind = MODEL_TYPE_NAMES.get(info.model_type, info.model_type)
         grid.add_row("Model Type:", kind)
         grid.add_row("Class:", f"{info.class_name} ({info.qualified_class})")
         if info.file:
@@ -132,7 +134,7 @@ class StatusTree:
                 lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
             lines += _measurement_warnings(perf)
             if runtime in result.checks:
-                lines.append(_check_text(result.checks[runtime]))
+                lines.append(_check_text(result.checks[runtime], result.model.model_type))
         if len(result.performance) > 1:
             lines.append(comparison_table(result))
         if result.failed:
@@ -182,15 +184,19 @@ def _measurement_warnings(perf) -> list:
     return warnings
 
 
-def _check_text(check: dict) -> Text:
+REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
+
+
+def _check_text(check: dict, model_type: str = "pytorch") -> Text:
+    reference = REFERENCES.get(model_type, "PyTorch eager")
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]
     worst = max((o["max_rel_error"] for o in errors), default=0.0)
     worst_abs = max((o["max_abs_error"] for o in errors), default=0.0)
     if check.get("ok"):
-        return Text(f"Outputs match PyTorch eager (max abs error {worst_abs:.2g}, max rel error {worst:.2g}, "
+        return Text(f"Outputs match {reference} (max abs error {worst_abs:.2g}, max rel error {worst:.2g}, "
                     f"tolerance {check['tolerance']:g})", style="green")
     detail = check.get("error") or f"max rel error {worst:.3g} > tolerance {check['tolerance']:g}"
-    return Text(f"MISMATCH: outputs differ from PyTorch eager: {detail}", style="bold red")
+    return Text(f"MISMATCH: outputs differ from {reference}: {detail}", style="bold red")
 
 
 def comparison_table(result) -> Table:
@@ -235,7 +241,7 @@ def sweep_summary(results) -> Table:
                   f"{statuses['failed']} failed")
     mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
     if mismatches:
-        table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from PyTorch eager")
+        table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from their reference (PyTorch eager, Keras, the estimator)")
     failures: Counter = Counter()
     examples: dict = {}
     for result in results:

@@ -58,6 +58,10 @@ class TorchCompiledRuntime(TorchEagerRuntime):
     def load(self, target: LoadTarget, options: TorchCompiledOptions) -> Session:
         import torch
 
+        from mlagility.common.compat import guard_triton_after_tensorflow
+
+        guard_triton_after_tensorflow()
+
         model, args, kwargs = target.model, target.args, target.kwargs
         with torch.inference_mode():
             compiled = torch.compile(model, mode=options.mode)

@@ -21,7 +21,7 @@ from mlagility.sweep.attempts import ATTEMPTS_DIR, process_alive, read_attempt
 
 COLUMNS = [
     # MLAgility's columns
-    "model_name", "author", "model_class", "params", "hash", "license", "task",
+    "model_name", "author", "model_class", "model_type", "params", "hash", "license", "task",
     "onnx_exported", "onnx_optimized", "onnx_converted",
     # ours
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
@@ -62,6 +62,7 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
         "model_name": source.get("model_name"),
         "author": ",".join(labels.get("author", [])) or None,
         "model_class": source.get("class"),
+        "model_type": source.get("model_type") or ("onnx" if state.exporter == "provided" else "pytorch"),
         "params": source.get("params", stats.get("params")),
         "hash": state.model_hash,
         "license": ",".join(labels.get("license", [])) or None,

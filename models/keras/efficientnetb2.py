@@ -1,0 +1,15 @@
+# labels: name::efficientnetb2 author::keras task::Image_Classification domain::Computer_Vision
+"""Keras 3.15.1: ``keras.applications.EfficientNetB2(weights=None)`` (random weights), default input size 260x260x3 (channels last)."""
+
+import keras
+import numpy as np
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+keras.utils.set_random_seed(0)
+model = keras.applications.EfficientNetB2(weights=None)
+
+inputs = np.random.rand(batch_size, 260, 260, 3).astype("float32")
+
+model(inputs)

@@ -1,0 +1,18 @@
+# labels: name::lightgbm_regressor author::lightgbm task::Tabular_Regression domain::Tabular
+"""LightGBM: ``LGBMRegressor(n_estimators=100, num_leaves=31, random_state=0, verbose=-1)`` fitted on ``make_regression`` data (1,000 rows, 20 features, float32), then ``predict`` on ``batch_size`` rows."""
+
+import numpy as np
+from sklearn.datasets import make_regression
+from lightgbm import LGBMRegressor
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+X, y = make_regression(n_samples=1000, n_features=20, n_informative=10, random_state=0)
+X = X.astype(np.float32)
+model = LGBMRegressor(n_estimators=100, num_leaves=31, random_state=0, verbose=-1)
+model.fit(X, y)
+
+inputs = X[:batch_size]
+
+model.predict(inputs)

@@ -1,0 +1,102 @@
+"""Build stages and sequences for Keras models and scikit-learn / XGBoost / LightGBM estimators.
+
+Each framework exports its own way (``keras_stages``, ``sklearn_stages``), then saves the inputs
+(``inputs.npz``, keyed by the ONNX input names, cast to the ONNX input types) and the reference
+outputs (``reference.npz``: the framework's own outputs on those inputs, the correctness
+reference), then shares the ONNX stages of PyTorch builds: check, fp16/int8, optimize.
+
+``sequence_for(model_type, options)`` is the one entry point the pipeline needs.
+"""
+
+from __future__ import annotations
+
+from mlagility.builds.options import BuildOptions
+from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.builds.stages import INPUTS_FILE, CheckOnnx, ConvertFp16, OptimizeOnnx, QuantizeInt8
+from mlagility.builds.onnx_tools import onnx_signature
+
+REFERENCE_FILE = "reference.npz"
+
+
+class SaveInputsAndReference(Stage):
+    """Save the inputs under the ONNX input names and the framework's own outputs on them."""
+
+    name = "save_inputs"
+    description = "Saving inputs and reference outputs"
+    needs = ("onnx",)
+    produces = ("inputs", "reference")
+
+    def named_arrays(self, ctx: BuildContext) -> list[tuple[str, object]]:
+        raise NotImplementedError
+
+    def reference(self, ctx: BuildContext) -> list:
+        raise NotImplementedError
+
+    def run(self, ctx: BuildContext) -> None:
+        import numpy as np
+
+        from mlagility.runtimes.outputs import save_outputs
+
+        signature = onnx_signature(ctx.path("onnx"))
+        names = [spec["name"] for spec in signature]
+        named = self.named_arrays(ctx)
+        by_name = dict(named)
+        if all(name in by_name for name in names):
+            arrays = [by_name[name] for name in names]
+        elif len(named) == len(names):
+            arrays = [array for _, array in named]
+        else:
+            raise ValueError(f"the ONNX file has inputs {names} but the model was called with {list(by_name)}")
+        feeds = {}
+        for spec, array in zip(signature, arrays):
+            feeds[spec["name"]] = np.asarray(array).astype(np.dtype(spec["dtype"]), copy=False)
+        np.savez(ctx.dir / INPUTS_FILE, **feeds)
+        ctx.state.artifacts["inputs"] = INPUTS_FILE
+        reference = self.reference(ctx)
+        reference = _shaped_like_onnx(ctx.path("onnx"), feeds, reference)
+        save_outputs(ctx.dir / REFERENCE_FILE, reference)
+        ctx.state.artifacts["reference"] = REFERENCE_FILE
+
+
+def _shaped_like_onnx(onnx_path, feeds: dict, reference: list) -> list:
+    """The reference reshaped to the ONNX outputs' shapes where only the layout differs
+    (a regressor's ``(n,)`` against ONNX ``(n, 1)``)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, feeds)
+    shaped = []
+    for ref, out in zip(reference, outputs):
+        ref = np.asarray(ref)
+        shaped.append(ref.reshape(out.shape) if ref.shape != out.shape and ref.size == out.size else ref)
+    return shaped + [np.asarray(r) for r in reference[len(shaped):]]
+
+
+def onnx_stages(options: BuildOptions) -> list[Stage]:
+    """What follows the export: check [-> fp16 | int8] -> optimize (``--export-only``: check)."""
+    if options.export_only:
+        return [CheckOnnx()]
+    convert = {"fp16": [ConvertFp16()]}.get(options.precision, [])
+    if options.quantize == "int8":
+        convert = [QuantizeInt8()]
+    return [CheckOnnx(), *convert, OptimizeOnnx()]
+
+
+def sequence_for(model_type: str, options: BuildOptions) -> Sequence:
+    """The default build sequence of a Keras model or an estimator."""
+    if model_type == "keras":
+        from mlagility.builds.keras_stages import keras_sequence
+
+        return keras_sequence(options)
+    if model_type == "sklearn":
+        from mlagility.builds.sklearn_stages import sklearn_sequence
+
+        return sklearn_sequence(options)
+    raise ValueError(f"no build sequence for model type {model_type!r}")
+
+
+def stage_names(model_type: str, options: BuildOptions) -> tuple[str, ...]:
+    import dataclasses
+
+    return sequence_for(model_type, dataclasses.replace(options, export_only=False)).names
