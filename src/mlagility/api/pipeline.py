@@ -153,6 +153,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
+            build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
                 measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),

@@ -143,18 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from mlagility.common.exceptions import MLAgilityError
+    from mlagility.sweep.signals import terminate_as_interrupt
 
-    try:
-        handler = getattr(importlib.import_module(module_name), function_name)
-        return handler(args)
-    except MLAgilityError as error:
-        if args.traceback:
-            raise
-        print(f"benchit: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("benchit: interrupted", file=sys.stderr)
-        return 130
+    with terminate_as_interrupt() as stop:  # SIGTERM: the same orderly stop as Ctrl-C, exit 143
+        try:
+            handler = getattr(importlib.import_module(module_name), function_name)
+            return stop.exit_code(handler(args))
+        except MLAgilityError as error:
+            if args.traceback:
+                raise
+            print(f"benchit: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("benchit: interrupted", file=sys.stderr)
+            return stop.exit_code(130)
 
 
 if __name__ == "__main__":
