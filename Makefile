@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@.ci/install_browser.sh
+	bash test/services/install_slurm.sh  # Slurm, munge, MariaDB for test/sweep (root only; else those tests skip)
 	$(BIN)/python -m pytest -q test
 
 bench: $(STAMP)

@@ -35,6 +35,16 @@ NON_DEFAULT = {
     "resume": True,
     "lean_cache": True,
     "check": False,
+    "workers": 3,
+    "use_slurm": True,
+    "slurm_partition": "gpu",
+    "max_jobs": 4,
+    "slurm_time": 15,
+    "slurm_mem": 1.5,
+    "slurm_cpus": 8,
+    "slurm_gpus": 1,
+    "exclusive": False,
+    "detach": True,
 }
 
 

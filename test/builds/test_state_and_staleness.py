@@ -7,7 +7,7 @@ import yaml
 
 from mlagility.builds.cache import MARKER, Cache, resolve_cache_dir
 from mlagility.builds.staleness import stale_reasons
-from mlagility.builds.state import STATE_FILE, BuildState
+from mlagility.builds.state import STATE_FILE, BuildState, UnreadableState
 from mlagility.common.exceptions import CacheError, UsageError
 
 
@@ -36,9 +36,49 @@ def test_state_round_trips_through_safe_yaml(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_corrupt_state_is_treated_as_no_build(tmp_path):
+def test_invalid_record_corrupt_yaml_is_unreadable_and_rebuilt(tmp_path):
     (tmp_path / STATE_FILE).write_text("{ not: yaml: [")
-    assert BuildState.load(tmp_path) is None
+    state = BuildState.load(tmp_path)
+    assert isinstance(state, UnreadableState) and "not valid YAML" in state.reason
+    assert stale_reasons(state, make_state(), tmp_path) == [f"state unreadable ({state.reason})"]
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(stages=5), "field 'stages' must be a mapping, not int"),
+        (dict(stages={"export": "done"}), "field 'stages'['export'] must be a mapping, not str"),
+        (dict(status="weird"), "field 'status' is 'weird'"),
+        (dict(status=None), "field 'status' must be a string, not NoneType"),
+        (dict(build_name="../../etc"), "not a valid build name"),
+        (dict(build_name=None), "field 'build_name' must be a string"),
+        (dict(artifacts=["model.onnx"]), "field 'artifacts' must be a mapping, not list"),
+        (dict(artifacts={"onnx": 3}), "field 'artifacts'['onnx'] must be a string, not int"),
+        (dict(inputs=[{"name": "x", "shape": "1,10", "dtype": "float32"}]), "inputs[0]['shape'] must be a list"),
+        (dict(inputs=[{"shape": [1], "dtype": "float32"}]), "inputs[0]['name'] must be a string"),
+        (dict(benchmarks={"x86/ort": {"median_ms": 1}}), "benchmarks['x86/ort']['status'] must be a string"),
+        (dict(opset="17"), "field 'opset' must be an integer or empty, not str"),
+        (dict(schema_version=99), "schema version 99 is newer"),
+    ],
+)
+def test_invalid_record_build_state_field_gives_a_reason(tmp_path, change, reason):
+    data = {**make_state().to_dict(), **change}
+    (tmp_path / STATE_FILE).write_text(yaml.safe_dump(data))
+    state = BuildState.load(tmp_path)
+    assert isinstance(state, UnreadableState), state
+    assert reason in state.reason
+    assert stale_reasons(state, make_state(), tmp_path) == [f"state unreadable ({state.reason})"]
+
+
+@pytest.mark.parametrize("text", ["", "- a list\n", "just text\n", "\xff\xfe"])
+def test_invalid_record_state_that_is_not_a_mapping_is_unreadable(tmp_path, text):
+    (tmp_path / STATE_FILE).write_bytes(text.encode("latin-1"))
+    assert isinstance(BuildState.load(tmp_path), UnreadableState)
+
+
+def test_invalid_record_state_of_another_build_is_a_copy_and_stale(tmp_path):
+    reasons = stale_reasons(make_state(build_name="other_build"), make_state(), tmp_path)
+    assert reasons == ["the state belongs to build other_build (a copied folder?)"]
 
 
 def test_fresh_build_is_not_stale(tmp_path):

@@ -60,6 +60,7 @@ class Option:
     negated: bool = False
     hidden: bool = False
     metavar: str | None = None
+    forward: bool = True  # False: not passed to a script's child process or Slurm task (sweep-level)
     default_text: str | None = None  # how to show a default that is computed (e.g. a path)
 
     @property
@@ -204,6 +205,27 @@ OPTIONS: list[Option] = [
          "benchmarked (raw latency samples are kept)"),
     _opt("check", bool, True, "compare each runtime's outputs with PyTorch eager's", negated=True,
          resume=True),
+    # -- scaling out (sweep/): where scripts run; none of these changes a result, so none is part of
+    # the build or resume identity
+    _opt("workers", int, 1, "run up to N scripts at once in child processes (discovery and builds in "
+         "parallel; every timed benchmark alone on the machine)", minimum=1, api=SCRIPT, forward=False, metavar="N"),
+    _opt("use_slurm", bool, False, "run each script as one task of a Slurm job array (submitit); the "
+         "cache must be on a filesystem the nodes share", api=SCRIPT, forward=False),
+    _opt("slurm_partition", str, None, "Slurm partition to submit to", default_text="the cluster's default",
+         env="MLAGILITY_SLURM_PARTITION", api=SCRIPT, forward=False, metavar="P"),
+    _opt("max_jobs", int, None, "at most N tasks of the job array run at once", default_text="no cap",
+         minimum=1, api=SCRIPT, forward=False, metavar="N"),
+    _opt("slurm_time", int, 60, "time limit of each Slurm task", unit="min", minimum=1, api=SCRIPT, forward=False,
+         metavar="MIN"),
+    _opt("slurm_mem", float, None, "memory of each Slurm task", unit="GB", default_text="the partition's",
+         minimum=0, exclusive_minimum=True, api=SCRIPT, forward=False, metavar="GB"),
+    _opt("slurm_cpus", int, None, "CPUs of each Slurm task", minimum=1, default_text="the partition's",
+         api=SCRIPT, forward=False, metavar="N"),
+    _opt("slurm_gpus", int, None, "GPUs of each Slurm task", minimum=0, api=SCRIPT, forward=False, metavar="N"),
+    _opt("exclusive", bool, True, "let Slurm tasks share a node (by default each task has its node to "
+         "itself, so that no two timed benchmarks share a machine)", negated=True, api=SCRIPT, forward=False),
+    _opt("detach", bool, False, "with --use-slurm: submit, print the job id and return at once "
+         "(then: benchit slurm status JOB, benchit slurm wait JOB)", api=SCRIPT, forward=False),
 ]
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
@@ -290,6 +312,11 @@ def to_flags(values: dict[str, Any], exclude: Iterable[str] = ()) -> list[str]:
             raise UsageError("a Sequence object cannot be passed to a child process: use a sequence file")
         words += option.to_flags(value)
     return words
+
+
+def not_forwarded() -> tuple[str, ...]:
+    """The options a child process or Slurm task must not get (they describe the sweep itself)."""
+    return tuple(o.name for o in OPTIONS if not o.forward)
 
 
 def resume_identity(values: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
+from mlagility.sweep.locks import benchmarking, building
 
 
 @contextlib.contextmanager
@@ -91,7 +92,8 @@ def build_and_benchmark(
     result.build_dir = str(context.dir)
     try:
         with lock_for(context.dir), preserved_state(context.model), clean_context(), eval_mode(context.model):
-            build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
+            with building(request.cache.root):  # builds share the machine (sweep/locks.py)
+                build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
             result.flops = (build.state.onnx_stats or {}).get("flops")
@@ -164,9 +166,11 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs())
+            build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
-            measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
-                                                        build.dir, artifact.record))
+            with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
+                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                                                            build.dir, artifact.record))  # alone on the machine
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             result.runtime_errors[runtime.name] = error.reason
@@ -179,7 +183,9 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
         else:
             check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
-            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4)}
+            build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
+                                           "workers": window["workers"], "node": window["node"],
+                                           "window": [window["start"], window["end"]]}
             if check is not None:
                 result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check

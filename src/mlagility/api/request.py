@@ -75,7 +75,7 @@ class BenchmarkRequest:
         """The ``benchit benchmark`` flags that reproduce this request (isolated children, Slurm
         tasks): derived from the option declaration; the cache is always given, absolute."""
         values = {**self.values, "cache_dir": str(self.cache.root)}
-        return declared.to_flags(values, exclude=("labels", "process_isolation", "resume"))
+        return declared.to_flags(values, exclude=("labels", "process_isolation", "resume", *declared.not_forwarded()))
 
     def attempt_arguments(self) -> dict:
         """What makes two attempts of a script the same attempt (for ``--resume``)."""

@@ -86,6 +86,8 @@ class BenchmarkResults(list):
         self.scripts_run: list[str] = []
         self.interrupted = False
         self.elapsed_s = 0.0
+        self.slurm_job: str | None = None  # --use-slurm: the job array's id
+        self.detached = False  # --detach: submitted, not waited for
 
     @property
     def succeeded(self) -> bool:

@@ -45,8 +45,13 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
         reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
+    from mlagility.sweep.scale import SweepOptions, run_sweep
+
+    sweep = SweepOptions.from_values(request.values)
     try:
-        for target in targets:
+        if sweep.scaled:
+            run_sweep(targets, request, reporter, results, sweep, lambda t, r=request: _skip_reason(t, wanted_labels, r))
+        for target in targets if not sweep.scaled else ():
             skip = _skip_reason(target, wanted_labels, request)
             if skip:
                 results.skipped[str(target.path)] = skip
@@ -159,8 +164,11 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
     error = traceback_text = None
     try:
+        from mlagility.sweep.locks import building
+
         with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
-                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth):
+                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
+                building(request.cache.root):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from filelock import FileLock
-
-from mlagility.builds.cache import Cache
+from mlagility.builds.cache import BuildLock, Cache
 from mlagility.builds.stage import BuildContext, Sequence, Stage, remove_artifacts
 from mlagility.builds.staleness import stale_reasons
-from mlagility.builds.state import BuildState
+from mlagility.builds.state import BuildState, UnreadableState
+from mlagility.common import filesystem
 from mlagility.common.capture import capture_output
-from mlagility.common.exceptions import CacheError, StageError, one_line
+from mlagility.common.exceptions import CacheError, StageError, one_line, root_cause
 from mlagility.common.system_info import package_versions, reset_peak_rss
 from mlagility.common.system_info import peak_rss_mib
 
@@ -39,9 +38,9 @@ class Build:
         return self.context.state
 
 
-def lock_for(build_dir: Path) -> FileLock:
-    build_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(build_dir / ".lock"))
+def lock_for(build_dir: Path) -> BuildLock:
+    """The build's lock (``with lock_for(dir):``); creates the directory, refuses a link."""
+    return BuildLock(build_dir)
 
 
 def run_build(
@@ -58,9 +57,13 @@ def run_build(
     """
     build_dir = context.dir
     stages = stages.stages if isinstance(stages, Sequence) else list(stages)
+    with filesystem.writing(build_dir):
+        filesystem.remove_links(build_dir)  # never write through a link planted in the build
     old = BuildState.load(build_dir)
     reasons = stale_reasons(old, wanted, build_dir)
     if rebuild == "never":
+        if isinstance(old, UnreadableState):
+            raise CacheError(f"--rebuild never: {old.description} in {build_dir}; run with --rebuild if_needed")
         if old is None or old.status != "built" and not old.stages:
             raise CacheError(f"--rebuild never: no build to load in {build_dir}; run with --rebuild if_needed")
         context.state = old
@@ -105,9 +108,23 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
         state.stages[stage.name].update(status="failed", duration_s=_since(start), error=reason)
         state.status, state.failed_stage, state.error, state.log = "failed", stage.name, reason, str(log)
         state.save(build_dir)
+        cause = root_cause(error)
+        if filesystem.is_write_failure(cause):  # a full or read-only cache, not the model's fault
+            raise filesystem.CacheWriteError(getattr(cause, "filename", None) or build_dir, cause) from error
         raise StageError(stage.name, reason, str(log)) from error
     state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mib=round(peak_rss_mib(), 1))
+    state.artifact_bytes = _artifact_sizes(state, build_dir)
     state.save(build_dir)
+
+
+def _artifact_sizes(state: BuildState, build_dir: Path) -> dict[str, int]:
+    """The size of each artifact now, recorded so that a later reuse can see it was changed."""
+    sizes = {}
+    for relative in state.artifacts.values():
+        path = build_dir / relative
+        if path.is_file() and not path.is_symlink():
+            sizes[relative] = path.stat().st_size
+    return sizes
 
 
 def _check_needs(stage: Stage, context: BuildContext) -> None:
@@ -121,8 +138,9 @@ def _since(start: float) -> float:
 
 
 def _log_traceback(log: Path, error: BaseException) -> None:
+    import contextlib
     import traceback
 
-    with open(log, "a", encoding="utf-8") as handle:
+    with contextlib.suppress(OSError), filesystem.open_for_writing(log, "a") as handle:
         handle.write("\n--- mlagility: stage failed\n")
         traceback.print_exception(error, file=handle)

@@ -1,16 +1,38 @@
-"""The cache: where builds live, its marker, safe build paths, listing builds."""
+"""The cache: where builds live, its marker, safe build paths, listing, locking and cleaning builds.
+
+The cache's rules (docs/user-guide.md, "The cache's rules"):
+
+- A directory benchit created is a cache: whatever creates the cache directory (a build, an
+  attempt record, a log of ``--process-isolation``) creates the marker first. A directory
+  without the marker that holds only benchit's own folders (``_attempts``, ``_logs``, left by
+  older versions) is adopted; anything else is refused.
+- A build is a directory of the cache, named by the directory. Its state is read back
+  validated: a directory without a state file is ``incomplete``, one whose state cannot be read is
+  ``unreadable``, one whose state names another build is a ``copy of <that build>``. Each
+  directory is listed, cleaned and deleted once, by its own name.
+- Each build has a lock (``.lock`` in its directory, ``flock``): a build is built and benchmarked
+  under it; ``cache delete``/``clean`` take it without waiting and skip a build another process
+  holds. A ``building`` state or a ``running`` benchmark whose lock is free was left by a process
+  that died: it is shown as ``incomplete``.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from mlagility.builds.state import STATE_FILE, BuildState
+from mlagility.builds.state import STATE_FILE, BuildState, UnreadableState, now
+from mlagility.common import filesystem
 from mlagility.common.exceptions import CacheError, UsageError
 
 MARKER = ".mlagility_cache"
 ENV_VAR = "MLAGILITY_CACHE_DIR"
+LOCK_FILE = ".lock"
+OWN_FOLDERS = ("_attempts", "_logs")  # benchit's own folders in a cache (not builds)
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -39,21 +61,162 @@ def derive_build_name(stem: str, author: str, invocation_hash: str, suffix: str 
     return "_".join(part for part in (stem, author, invocation_hash) if part) + suffix
 
 
+class BuildLock:
+    """An exclusive ``flock`` on a build's ``.lock`` file (never followed through a link).
+
+    ``with BuildLock(dir):`` waits for it; ``try_acquire()`` returns False at once if another
+    process (or another open of it in this process) holds it.
+    """
+
+    def __init__(self, build_dir: Path, create_dir: bool = True):
+        self.dir, self.create_dir, self._fd = Path(build_dir), create_dir, None
+
+    def _open(self) -> int:
+        if self.create_dir:
+            if self.dir.is_symlink():
+                raise CacheError(f"build folder {self.dir} is a symbolic link: refused (delete it)")
+            filesystem.mkdir(self.dir)
+        path = self.dir / LOCK_FILE
+        with filesystem.writing(path):
+            if path.is_symlink():
+                path.unlink()
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+
+    def try_acquire(self) -> bool:
+        fd = self._open()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return False
+            raise
+        if not self._still_linked(fd):
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def acquire(self) -> None:
+        while True:
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            if self._still_linked(fd):
+                self._fd = fd
+                return
+            os.close(fd)  # the build was deleted while we waited: lock the new one
+
+    def _still_linked(self, fd: int) -> bool:
+        try:
+            current = os.stat(self.dir / LOCK_FILE, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "BuildLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def build_in_use(build_dir: Path) -> bool:
+    """Whether another process holds the build's lock now (building or benchmarking it)."""
+    if not (build_dir / LOCK_FILE).is_file() or (build_dir / LOCK_FILE).is_symlink():
+        return False
+    lock = BuildLock(build_dir, create_dir=False)
+    try:
+        if lock.try_acquire():
+            lock.release()
+            return False
+    except OSError:  # cannot even open the lock (read-only cache): nobody can be writing
+        return False
+    return True
+
+
+@dataclass
+class BuildEntry:
+    """One build directory of a cache and what its state file says."""
+
+    dir: Path
+    state: BuildState | UnreadableState | None
+
+    @property
+    def name(self) -> str:
+        return self.dir.name
+
+    @property
+    def copy_of(self) -> str | None:
+        """The build this directory is a copy of (its state names another build), else None."""
+        if isinstance(self.state, BuildState) and self.state.build_name != self.name:
+            return self.state.build_name
+        return None
+
+    @property
+    def valid(self) -> bool:
+        """A build with a readable state of its own (reported, reused)."""
+        return isinstance(self.state, BuildState) and self.copy_of is None
+
+    def incomplete(self) -> list[str]:
+        """What a dead process left unfinished in this build: "build", "device/runtime"..."""
+        if not isinstance(self.state, BuildState):
+            return []
+        left = ["build"] if self.state.status == "building" else []
+        left += [key for key, bench in self.state.benchmarks.items() if bench.get("status") == "running"]
+        if left and build_in_use(self.dir):
+            return []  # still being worked on by a live process
+        return left
+
+    def status(self) -> str:
+        """One word or phrase for listings: the state's status, or what is wrong with it."""
+        if self.state is None:
+            return "incomplete (no state file)"
+        if isinstance(self.state, UnreadableState):
+            return f"unreadable ({self.state.reason})"
+        if self.copy_of:
+            return f"copy of {self.copy_of}"
+        left = self.incomplete()
+        if "build" in left:
+            return "incomplete (the build process died)"
+        if left:
+            return f"{self.state.status}, incomplete benchmark ({', '.join(left)}: the process died)"
+        return self.state.status + (" (cleaned)" if self.state.cleaned else "")
+
+
 class Cache:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = resolve_cache_dir(root)
 
+    def _foreign(self) -> bool:
+        """A non-empty directory without the marker holding anything but benchit's own folders."""
+        if (self.root / MARKER).exists():
+            return False
+        return any(child.name not in OWN_FOLDERS for child in self.root.iterdir())
+
     def ensure(self) -> "Cache":
-        """Create the cache if needed; refuse a non-empty directory that is not a cache."""
+        """Create the cache (marker first) if needed; refuse a directory that is not a cache."""
         if self.root.exists() and not self.root.is_dir():
             raise CacheError(f"cache path {self.root} is a file: pass a directory with -d/--cache-dir")
-        if self.root.is_dir() and any(self.root.iterdir()) and not (self.root / MARKER).exists():
+        if self.root.is_dir() and self._foreign():
             raise CacheError(
                 f"{self.root} is not an mlagility cache (no {MARKER} marker): choose an empty or new "
                 "directory with -d/--cache-dir"
             )
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / MARKER).touch()
+        filesystem.mkdir(self.root)
+        if not (self.root / MARKER).exists():
+            filesystem.create_file(self.root / MARKER)
         return self
 
     def build_dir(self, build_name: str) -> Path:
@@ -65,38 +228,46 @@ class Cache:
         return self.root / build_name
 
     def existing(self) -> "Cache":
-        """This cache, which must exist and carry the marker (for commands that read or delete)."""
+        """This cache, which must exist and be a cache (for commands that read or delete)."""
         if not self.root.is_dir():
             raise CacheError(f"no cache at {self.root}: run benchit first or pass -d/--cache-dir")
-        if not (self.root / MARKER).exists():
+        if self._foreign():
             raise CacheError(f"{self.root} is not an mlagility cache (no {MARKER} marker): pass -d/--cache-dir")
         return self
 
     def existing_build_dir(self, build_name: str) -> Path:
-        """A build directory that really is a build inside this cache (no links, no escapes)."""
+        """A build directory that really is a build inside this cache (no links, no escapes).
+
+        Any directory of the cache counts, also one without a state file or with an unreadable one.
+        """
         path = self.build_dir(build_name)
         if path.is_symlink() or path.resolve().parent != self.root:
             raise UsageError(f"build {build_name!r} resolves outside the cache {self.root}: refused")
-        if not (path / STATE_FILE).is_file():
+        if not path.is_dir():
             raise UsageError(f"no build named {build_name!r} in {self.root} (see benchit cache list)")
         return path
 
     def state(self, build_name: str) -> BuildState:
         state = BuildState.load(self.existing_build_dir(build_name))
         if state is None:
-            raise CacheError(f"the state file of build {build_name!r} is unreadable")
+            raise CacheError(f"build {build_name!r} has no state file (incomplete)")
+        if isinstance(state, UnreadableState):
+            raise CacheError(f"the state file of build {build_name!r} is unreadable: {state.reason}")
         return state
 
-    def builds(self) -> list[BuildState]:
-        if not (self.root / MARKER).exists():
+    def entries(self) -> list[BuildEntry]:
+        """Every build directory of the cache, once each, in name order."""
+        if not self.root.is_dir() or self._foreign():
             return []
-        states = []
-        for child in sorted(self.root.iterdir()):
-            if child.is_dir() and not child.is_symlink() and (child / STATE_FILE).is_file():
-                state = BuildState.load(child)
-                if state is not None:
-                    states.append(state)
-        return states
+        return [
+            BuildEntry(child, BuildState.load(child))
+            for child in sorted(self.root.iterdir())
+            if child.is_dir() and not child.is_symlink() and _VALID_NAME.match(child.name)
+        ]
+
+    def builds(self) -> list[BuildState]:
+        """The readable states of builds that are their own (no copies, nothing unreadable)."""
+        return [entry.state for entry in self.entries() if entry.valid]
 
 
 HEAVY_SUFFIXES = (".onnx", ".data", ".npz")
@@ -106,17 +277,16 @@ def clean_build(build_dir: Path) -> int:
     """Remove a build's heavy artifacts (ONNX files, weights, inputs); keep logs, state, results.
 
     Returns the bytes freed. The state keeps listing the artifacts, so a later benchmark sees
-    them missing and rebuilds ("artifact missing: ...") instead of failing.
+    them missing and rebuilds ("artifact missing: ...") instead of failing. The caller holds the
+    build's lock.
     """
-    from mlagility.builds.state import now
-
     freed = 0
     for child in build_dir.iterdir():
         if child.is_file() and not child.is_symlink() and child.name.endswith(HEAVY_SUFFIXES):
             freed += child.stat().st_size
             child.unlink()
     state = BuildState.load(build_dir)
-    if state is not None:
+    if isinstance(state, BuildState) and state.build_name == build_dir.name:
         state.cleaned = now()
         state.save(build_dir)
     return freed

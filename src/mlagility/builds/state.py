@@ -1,19 +1,25 @@
-"""``BuildState``: what happened to a build, persisted as a versioned YAML file (safe_dump)."""
+"""``BuildState``: what happened to a build, persisted as a versioned YAML file (safe_dump).
+
+A state file is validated when read back (``BuildState.load``): a missing file is ``None``; a
+file that cannot be parsed, or whose fields have the wrong types or values, is an
+``UnreadableState`` carrying the reason, which staleness turns into a rebuild and reports into a
+row with status ``unreadable``. Nothing downstream ever sees a half-valid state.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlagility.common import filesystem
-from mlagility.common.records import Record
+from mlagility.common.records import InvalidRecord, Record, check_value, from_record
 from mlagility.version import __version__
 
 STATE_FILE = "mlagility_build.yaml"
 SCHEMA_VERSION = 1
+STATUSES = ("new", "building", "built", "failed")
 
 
 def now() -> str:
@@ -24,7 +30,7 @@ def now() -> str:
 class BuildState(Record):
     build_name: str
     schema_version: int = SCHEMA_VERSION
-    status: str = "new"  # new | building | built | failed
+    status: str = "new"  # new | building | built | failed (see STATUSES)
     mlagility_version: str = __version__
     created: str = field(default_factory=now)
     updated: str = field(default_factory=now)
@@ -38,6 +44,7 @@ class BuildState(Record):
     # how it went
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)  # key -> path relative to build dir
+    artifact_bytes: dict[str, int] = field(default_factory=dict)  # relative path -> size when built
     derived_from: dict[str, str] = field(default_factory=dict)  # artifact key -> the key it was made from
     exporter: str | None = None
     exporter_notes: dict[str, str] = field(default_factory=dict)
@@ -50,21 +57,78 @@ class BuildState(Record):
     error: str | None = None
     log: str | None = None
     package_versions: dict[str, str] = field(default_factory=dict)
-    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)  # "device/runtime" -> result
+    # "device/runtime" -> result; {"status": "running", "pid": ...} while it is being measured
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stage_done(self, name: str) -> bool:
         return self.stages.get(name, {}).get("status") == "done"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "BuildState":
+        """A validated state; raises ``InvalidRecord`` with the reason for anything else."""
+        return validate_state(from_record(cls, data))
 
     def save(self, build_dir: Path) -> None:
         self.updated = now()
         filesystem.write_yaml(Path(build_dir) / STATE_FILE, self.to_dict())
 
+    def benchmark_running(self, key: str, build_dir: Path) -> None:
+        """Record that ``key`` ("device/runtime") is being measured now, before timing starts.
+
+        Replaced by the result when it ends; a ``running`` entry left by a dead process is shown
+        as ``incomplete`` by ``cache list`` and reports.
+        """
+        import os
+
+        self.benchmarks[key] = {"status": "running", "pid": os.getpid(), "timestamp": now()}
+        self.save(build_dir)
+
     @classmethod
-    def load(cls, build_dir: Path) -> "BuildState | None":
+    def load(cls, build_dir: Path) -> "BuildState | UnreadableState | None":
+        """The state of ``build_dir``: None without a state file, ``UnreadableState`` if invalid."""
         path = Path(build_dir) / STATE_FILE
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             return None
+        if path.is_symlink() or not path.is_file():
+            return UnreadableState("the state file is not a regular file", Path(build_dir).name)
         try:
             return cls.from_dict(filesystem.read_yaml(path))
-        except Exception:  # a corrupt or foreign file is treated as no build at all
-            return None
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # InvalidRecord is a ValueError
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            return UnreadableState(reason or type(error).__name__, Path(build_dir).name)
+
+
+@dataclass
+class UnreadableState:
+    """A state file that exists but cannot be trusted; ``reason`` says why."""
+
+    reason: str
+    build_name: str
+    status: str = "unreadable"
+
+    @property
+    def description(self) -> str:
+        return f"state unreadable ({self.reason})"
+
+
+def validate_state(state: BuildState) -> BuildState:
+    """Check what types alone do not: known status, schema, names, input specs, entries."""
+    import re
+
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", state.build_name) or ".." in state.build_name:
+        raise InvalidRecord(f"field 'build_name' is not a valid build name: {state.build_name!r}")
+    if state.schema_version > SCHEMA_VERSION:
+        raise InvalidRecord(f"schema version {state.schema_version} is newer than this mlagility's ({SCHEMA_VERSION})")
+    if state.status not in STATUSES:
+        raise InvalidRecord(f"field 'status' is {state.status!r}, not one of {', '.join(STATUSES)}")
+    for index, spec in enumerate(state.inputs):
+        check_value(spec.get("name"), str, f"inputs[{index}]['name']")
+        check_value(spec.get("shape"), list[int], f"inputs[{index}]['shape']")
+        check_value(spec.get("dtype"), str, f"inputs[{index}]['dtype']")
+    for name, stage in state.stages.items():
+        check_value(stage.get("status"), str, f"stages[{name!r}]['status']")
+    for key, bench in state.benchmarks.items():
+        check_value(bench.get("status"), str, f"benchmarks[{key!r}]['status']")
+    if state.options.get("sequence") is not None:
+        check_value(state.options["sequence"], list[str], "options['sequence']")
+    return state

@@ -23,6 +23,10 @@ def benchmark(args: argparse.Namespace) -> int:
     tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
     results = benchmark_script(args.input_files, reporter=reporter, **options.from_namespace(args))
+    if results.detached:  # --use-slurm --detach: submitted, not waited for
+        from mlagility.cli.slurm import print_detached
+
+        return print_detached(results, tree.console)
     if args.results_file:
         reporter.write(results.script_errors)
     tree.console.print(sweep_summary(results))
@@ -79,6 +83,7 @@ def cache_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from mlagility.builds.cache import Cache
+    from mlagility.builds.state import BuildState
     from mlagility.common.filesystem import directory_size
     from mlagility.cli.printing import terminal_console
 
@@ -87,20 +92,20 @@ def cache_list(args: argparse.Namespace) -> int:
     if not cache.root.exists():
         console.print(f"No builds yet: no cache at {cache.root}")
         return EXIT_OK
-    builds = cache.existing().builds()
-    if not builds:
+    entries = cache.existing().entries()
+    if not entries:
         console.print(f"No builds in {cache.root}")
         return EXIT_OK
     table = Table(title=f"Builds in {cache.root}")
     for column in ("build", "status", "runtimes benchmarked", "size", "last used"):
         table.add_column(column)
-    for state in builds:
-        status = state.status + (" (cleaned)" if state.cleaned else "")
+    for entry in entries:  # one row per folder: copies, unreadable and incomplete ones say so
+        state = entry.state if isinstance(entry.state, BuildState) else None
         runtimes = ", ".join(
-            key for key, value in state.benchmarks.items() if value.get("status") == "benchmarked"
+            key for key, value in (state.benchmarks if state else {}).items() if value.get("status") == "benchmarked"
         )
-        size = directory_size(cache.root / state.build_name) / 2**20
-        table.add_row(state.build_name, status, runtimes or "-", f"{size:,.1f} MiB", state.updated)
+        size = directory_size(entry.dir) / 2**20
+        table.add_row(entry.name, entry.status(), runtimes or "-", f"{size:,.1f} MiB", state.updated if state else "-")
     console.print(table)
     return EXIT_OK
 
@@ -119,34 +124,56 @@ def cache_stats(args: argparse.Namespace) -> int:
 
 
 def _selected_builds(args: argparse.Namespace):
+    """The build folders named (or every one with --all), each once, by folder name."""
     from mlagility.builds.cache import Cache
     from mlagility.common.exceptions import UsageError
 
     cache = Cache(args.cache_dir).existing()
     if args.all == bool(args.builds):
         raise UsageError(f"cache {args.cache_command}: name builds or pass --all (not both)")
-    names = [state.build_name for state in cache.builds()] if args.all else args.builds
-    return cache, [cache.existing_build_dir(name) for name in names]
+    if args.all:
+        return cache, [entry.dir for entry in cache.entries()]
+    return cache, [cache.existing_build_dir(name) for name in dict.fromkeys(args.builds)]
+
+
+def _each_unlocked(dirs, verb: str, skipped: list):
+    """Yield each build folder with its lock held; skip (saying so) those another process holds."""
+    from mlagility.builds.cache import BuildLock
+
+    for build_dir in dirs:
+        if not build_dir.is_dir():
+            continue
+        lock = BuildLock(build_dir)
+        if not lock.try_acquire():
+            print(f"skipped {build_dir}: in use by another benchit process (not {verb})")
+            skipped.append(build_dir)
+            continue
+        try:
+            yield build_dir
+        finally:
+            lock.release()
 
 
 def cache_delete(args: argparse.Namespace) -> int:
-    import shutil
+    from mlagility.common.filesystem import remove_path
 
     _cache, dirs = _selected_builds(args)
-    for build_dir in dirs:
-        shutil.rmtree(build_dir)
+    skipped: list = []
+    for build_dir in _each_unlocked(dirs, "deleted", skipped):
+        remove_path(build_dir)
         print(f"deleted {build_dir}")
-    return EXIT_OK
+    return EXIT_FAILED if skipped else EXIT_OK
 
 
 def cache_clean(args: argparse.Namespace) -> int:
     from mlagility.builds.cache import clean_build
 
     _cache, dirs = _selected_builds(args)
-    for build_dir in dirs:
+    skipped: list = []
+    for build_dir in _each_unlocked(dirs, "cleaned", skipped):
         freed = clean_build(build_dir)
         print(f"cleaned {build_dir} ({freed / 2**20:,.1f} MiB freed)")
-    return EXIT_OK
+    return EXIT_FAILED if skipped else EXIT_OK
 
 
 def cache_report(args: argparse.Namespace) -> int:

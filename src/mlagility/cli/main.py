@@ -11,7 +11,7 @@ import sys
 from mlagility.api import options
 from mlagility.version import __version__
 
-COMMANDS = ("benchmark", "cache", "compare", "models", "version")
+COMMANDS = ("benchmark", "cache", "compare", "models", "slurm", "version")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
     parser.add_argument("--list-runtimes", action="store_true",
                         help="list the device/runtime pairs, and why any is unavailable here")
-    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,compare,models,version}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{benchmark,cache,compare,models,slurm,version}", parser_class=_Parser)
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files",
                                 parents=[common])
@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     location = models_commands.add_parser("location", help="print the corpus path")
     location.add_argument("--quiet", action="store_true", help="print only the path")
     location.set_defaults(handler="mlagility.cli.commands:models_location")
+
+    from mlagility.cli.slurm import add_slurm_command
+
+    add_slurm_command(commands)
 
     version = commands.add_parser("version", help="print the mlagility version")
     version.set_defaults(handler="mlagility.cli.commands:version")
@@ -139,18 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from mlagility.common.exceptions import MLAgilityError
+    from mlagility.sweep.signals import terminate_as_interrupt
 
-    try:
-        handler = getattr(importlib.import_module(module_name), function_name)
-        return handler(args)
-    except MLAgilityError as error:
-        if args.traceback:
-            raise
-        print(f"benchit: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("benchit: interrupted", file=sys.stderr)
-        return 130
+    with terminate_as_interrupt() as stop:  # SIGTERM: the same orderly stop as Ctrl-C, exit 143
+        try:
+            handler = getattr(importlib.import_module(module_name), function_name)
+            return stop.exit_code(handler(args))
+        except MLAgilityError as error:
+            if args.traceback:
+                raise
+            print(f"benchit: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("benchit: interrupted", file=sys.stderr)
+            return stop.exit_code(130)
 
 
 if __name__ == "__main__":

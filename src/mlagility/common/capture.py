@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import warnings
-from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -18,13 +17,12 @@ def capture_output(log_path: str | os.PathLike, mode: str = "a"):
 
     Everything is restored in ``finally``, also when the body raises.
     """
-    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    from mlagility.common.filesystem import open_for_writing
+
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    from mlagility.common.filesystem import open_for_writing
-
-    log = open_for_writing(log_path, mode)
+    log = open_for_writing(log_path, mode)  # never through a planted link
     saved_fds = {fd: os.dup(fd) for fd in (1, 2)}
     saved_streams = (sys.stdout, sys.stderr)
     handler = logging.StreamHandler(log)
@@ -48,4 +46,5 @@ def capture_output(log_path: str | os.PathLike, mode: str = "a"):
         for fd, saved in saved_fds.items():
             os.dup2(saved, fd)
             os.close(saved)
-        log.close()
+        with contextlib.suppress(OSError):  # a full disk must not hide the body's own error
+            log.close()

@@ -24,6 +24,10 @@ class CacheError(MLAgilityError):
     """A cache directory or build directory is missing, foreign or unusable."""
 
 
+class SlurmError(MLAgilityError):
+    """Slurm is missing, refused a submission (e.g. unknown partition) or a job cannot be found."""
+
+
 class _LoggedFailure(MLAgilityError):
     """A failure of one piece of work: ``reason`` (one line) and ``log_path`` (its log, or None)."""
 

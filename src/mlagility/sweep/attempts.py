@@ -2,11 +2,15 @@
 
 A record is written as ``started`` before a script runs and ``finished`` (with its outcome) after;
 both by the process that runs the script. A record left ``started`` by a dead process means the
-script (or the machine) died without an outcome: ``--resume`` does not retry it.
+script (or the machine) died without an outcome: ``--resume`` does not retry it. A script stopped
+by Ctrl-C or SIGTERM has no record (``--resume`` runs it again). A record that cannot be read or
+is not valid counts as no record (the script runs again); reports show it as ``unreadable``.
+A cache that cannot be written gets no records: ``start`` returns None and the script still runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from mlagility.builds.state import now
 from mlagility.common import filesystem
+from mlagility.common.records import InvalidRecord, from_record
 
 ATTEMPTS_DIR = "_attempts"
 
@@ -30,6 +35,17 @@ class Attempt:
     started: str = field(default_factory=now)
     finished: str | None = None
     log: str | None = None
+    node: str | None = None  # where the script ran (hostname; a Slurm node)
+    cpu: str | None = None
+    slurm_job: str | None = None  # ARRAYID_INDEX for --use-slurm
+
+
+def read_attempt(path: Path) -> Attempt:
+    """A validated attempt record; raises ``ValueError``/``OSError`` with the reason."""
+    attempt = from_record(Attempt, filesystem.read_yaml(path))
+    if attempt.status not in ("started", "finished"):
+        raise InvalidRecord(f"field 'status' is {attempt.status!r}, not started or finished")
+    return attempt
 
 
 def canonical_script(script: str) -> str:
@@ -46,28 +62,42 @@ def attempt_key(script: str, arguments: dict) -> str:
 class AttemptLog:
     def __init__(self, cache_root: Path):
         self.dir = Path(cache_root) / ATTEMPTS_DIR
+        self.write_error: str | None = None
 
     def path(self, script: str, arguments: dict) -> Path:
         return self.dir / f"{Path(script).stem}_{attempt_key(script, arguments)}.yaml"
 
     def load(self, script: str, arguments: dict) -> Attempt | None:
-        path = self.path(script, arguments)
+        """The record, or None if there is none or it cannot be trusted."""
         try:
-            return Attempt(**filesystem.read_yaml(path))
-        except (OSError, TypeError, ValueError):
+            return read_attempt(self.path(script, arguments))
+        except (OSError, UnicodeDecodeError, ValueError):
             return None
 
     def save(self, attempt: Attempt) -> None:
         filesystem.write_yaml(self.path(attempt.script, attempt.arguments), asdict(attempt))
 
-    def start(self, script: str, arguments: dict, log: str | None = None) -> Attempt:
+    def forget(self, script: str, arguments: dict) -> None:
+        """Remove the record (an interrupted script is not an attempt)."""
+        with contextlib.suppress(OSError):
+            self.path(script, arguments).unlink(missing_ok=True)
+
+    def start(self, script: str, arguments: dict, log: str | None = None) -> Attempt | None:
+        """Record the start of an attempt; None (no record) if the cache cannot be written."""
         attempt = Attempt(canonical_script(script), arguments, log=log)
-        self.save(attempt)
+        try:
+            self.save(attempt)
+        except filesystem.CacheWriteError as error:
+            self.write_error = str(error)
+            return None
         return attempt
 
     def finish(self, attempt: Attempt, outcome: str) -> None:
         attempt.status, attempt.outcome, attempt.finished = "finished", outcome, now()
-        self.save(attempt)
+        try:
+            self.save(attempt)
+        except filesystem.CacheWriteError as error:
+            self.write_error = str(error)
 
     def previous(self, script: str, arguments: dict, wait_s: float = 0) -> Attempt | None:
         """The earlier attempt, waiting up to ``wait_s`` for one whose process still runs."""

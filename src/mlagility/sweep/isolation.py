@@ -1,8 +1,11 @@
 """Running one script in its own child process (``--process-isolation``).
 
 The child is ``benchit benchmark`` itself with every flag forwarded; it writes its results as
-JSON. The child runs in its own session so that a timeout kills its whole process tree; its
-output goes to a log file in the cache (never to a pipe, so megabytes of output are harmless).
+JSON. The child runs in its own session, and benchit is its subreaper, so that a timeout (or
+Ctrl-C, or SIGTERM to benchit) kills its whole process tree, also descendants that called
+``setsid()``; its output goes to a log file in the cache (never to a pipe, so megabytes of output
+are harmless, and never through a link planted there). A script stopped by Ctrl-C or SIGTERM is
+not recorded as attempted: ``--resume`` runs it again.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mlagility.sweep.targets import Target
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult
+from mlagility.common import filesystem
+from mlagility.common.exceptions import CacheError
+from mlagility.common.records import check_value
+from mlagility.sweep import processes
 from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.targets import Target
 
 LOGS_DIR = "_logs"
 
@@ -38,8 +45,11 @@ def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str
         return [], {}
     try:
         data = json.loads(text)
+        check_value(data, dict, "the results file")
+        check_value(data.get("results"), list[dict], "'results'")
+        check_value(data.get("script_errors", {}), dict[str, str], "'script_errors'")
         return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # InvalidRecord included
         from mlagility.common.exceptions import one_line
 
         return [], {"*": f"could not read the child's results file ({one_line(error)})"}
@@ -54,29 +64,50 @@ def script_log_path(request: BenchmarkRequest, target: Target) -> Path:
 def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:
     """Run ``target`` in a child process; returns its results and the script's error (or None)."""
     attempts = AttemptLog(request.cache.root)
-    log = script_log_path(request, target)
-    log.parent.mkdir(parents=True, exist_ok=True)
+    arguments = request.attempt_arguments()
+    try:
+        request.cache.ensure()  # a directory benchit creates is a cache: marker first
+        log = script_log_path(request, target)
+        filesystem.mkdir(log.parent)
+    except CacheError as error:  # e.g. a read-only cache: this script cannot run; the sweep goes on
+        return [], str(error)
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
         results_file = Path(tmp) / "results.json"
         command = [
             sys.executable, "-m", "mlagility.cli.main", "benchmark", target.spec,
             *request.to_cli_args(), "--results-file", str(results_file),
         ]
-        outcome = _run_child(command, log, request.timeout)
+        try:
+            outcome = _run_child(command, log, request.timeout)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
+            attempts.forget(target.spec, arguments)
+            raise
+        except CacheError as error:  # its log cannot be written: the cache is full or read-only
+            return [], str(error)
         results, errors = read_results_file(results_file)
         if not outcome and not results_file.exists():
-            attempt = attempts.load(target.spec, request.attempt_arguments())
+            attempt = attempts.load(target.spec, arguments)
             recorded = attempt.outcome if attempt and attempt.status == "finished" else ""
-            outcome = recorded or "the child process ended without writing results"
+            outcome = recorded or _cache_write_problem(request.cache.root) or "the child process ended without writing results"
     error = errors.get(str(target.path)) or errors.get("*")
     if outcome:
         error = f"{outcome} (log: {log})"
-        attempt = attempts.load(target.spec, request.attempt_arguments())
+        attempt = attempts.load(target.spec, arguments)
         if attempt is None or attempt.status != "finished":
-            attempt = attempt or attempts.start(target.spec, request.attempt_arguments(), str(log))
-            attempt.log = str(log)
-            attempts.finish(attempt, outcome)
+            attempt = attempt or attempts.start(target.spec, arguments, str(log))
+            if attempt is not None:  # None: the cache cannot be written (the error says so)
+                attempt.log = str(log)
+                attempts.finish(attempt, outcome)
     return results, error
+
+
+def _cache_write_problem(root: Path) -> str | None:
+    """Why the cache cannot be written (a child that died writing its log), or None."""
+    try:
+        filesystem.check_writable(root)
+    except CacheError as error:
+        return str(error)
+    return None
 
 
 def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
@@ -85,7 +116,9 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
 
     cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log, "w", encoding="utf-8") as output:
+    processes.become_subreaper()  # descendants that leave the child's session come back to us
+    ours_before = processes.own_children()
+    with filesystem.open_for_writing(log, "w") as output:
         child = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env,
@@ -93,12 +126,12 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
         try:
             code = child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_tree(child)
+            processes.kill_tree(child, ours_before)
             return f"timeout after {timeout:g}s"
-        except BaseException:  # Ctrl-C: the child is in its own session, stop it too
-            _kill_tree(child)
+        except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too
+            processes.kill_tree(child, ours_before)
             raise
-        _kill_tree(child)  # grandchildren the script left behind
+        processes.kill_tree(child, ours_before)  # descendants the script left behind
     if code == -signal.SIGKILL:
         return "killed (SIGKILL: out of memory?)"
     if code < 0:
@@ -107,10 +140,3 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
         return f"error (exit code {code})"
     return None
 
-
-def _kill_tree(child: subprocess.Popen) -> None:
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    child.wait()

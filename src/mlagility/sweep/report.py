@@ -1,9 +1,12 @@
 """Reports over one or more caches: one row per build and benchmarked runtime (CSV + JSON).
 
 Every value is read defensively: a partial, failed, killed, cleaned or label-less build still
-gets a row, with empty cells where nothing is known. A script that failed as a whole (raised,
-crashed, killed, timed out: its attempt record in ``_attempts``) gets a row too, with
-``failed_stage`` = ``script``, its outcome as ``error`` and its log.
+gets a row, with empty cells where nothing is known. A build whose state cannot be read gets a
+row with status ``unreadable`` and the reason; work a dead process left unfinished (a ``building``
+state, a ``running`` benchmark, a folder without a state file) has status ``incomplete``. A copied
+build folder (its state names another build) gets no row: it is not a build of its own. A script
+that failed as a whole (raised, crashed, killed, timed out: its attempt record in ``_attempts``)
+gets a row too, with ``failed_stage`` = ``script``, its outcome as ``error`` and its log.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from mlagility.sweep.attempts import ATTEMPTS_DIR, Attempt, process_alive
-from mlagility.builds.cache import Cache
-from mlagility.builds.state import BuildState
-from mlagility.common import filesystem
+from mlagility.builds.cache import BuildEntry, Cache
+from mlagility.builds.state import BuildState, UnreadableState
+from mlagility.sweep.attempts import ATTEMPTS_DIR, process_alive, read_attempt
 
 COLUMNS = [
     # MLAgility's columns
@@ -25,7 +27,7 @@ COLUMNS = [
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
     "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
     "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "timed_iterations",
-    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv", "load_average", "threads",
+    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv", "load_average", "threads", "workers", "node",
     "device_name", "artifact", "artifact_sha256", "ran_precision", "runtime_options", "samples_file",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
@@ -33,10 +35,24 @@ COLUMNS = [
 ]
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib",
-                  "cv", "load_average", "threads", "device_name", "samples_file"]
+                  "cv", "load_average", "threads", "device_name", "samples_file", "workers", "node"]
 
 
-def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
+def entry_rows(entry: BuildEntry, cache_root: Path) -> list[dict[str, Any]]:
+    """The rows of one build folder: its builds x runtimes, or one row saying what is wrong."""
+    if entry.copy_of:
+        return []
+    if isinstance(entry.state, UnreadableState):
+        return [{"build_name": entry.name, "cache": str(cache_root), "status": "unreadable",
+                 "error": entry.state.description}]
+    if entry.state is None:
+        return [{"build_name": entry.name, "cache": str(cache_root), "status": "incomplete",
+                 "error": "no state file (the build never started or its process died)"}]
+    return build_rows(entry.state, cache_root, entry.incomplete())
+
+
+def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) -> list[dict[str, Any]]:
+    """``incomplete``: what a dead process left unfinished ("build", "device/runtime")."""
     source = state.source or {}
     labels = source.get("labels") or {}
     stats = state.onnx_stats or {}
@@ -76,6 +92,8 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
         "log": state.log,
         "package_versions": " ".join(f"{k}={v}" for k, v in (state.package_versions or {}).items()) or None,
     }
+    if "build" in incomplete:
+        base.update(status="incomplete", error="the build did not finish (its process died)")
     if not state.benchmarks:
         return [base]
     rows = []
@@ -101,6 +119,12 @@ def build_rows(state: BuildState, cache_root: Path) -> list[dict[str, Any]]:
             row["max_rel_error"] = max((o["max_rel_error"] for o in errors), default=None)
         if bench.get("status") == "failed":
             row.update(status="failed", failed_stage="benchmark", error=bench.get("error"), log=bench.get("log"))
+        elif bench.get("status") == "running":
+            if key in incomplete:
+                row.update(status="incomplete", failed_stage="benchmark",
+                           error="the benchmark did not finish (its process died)")
+            else:
+                row.update(status="running")
         median, flops = bench.get("median_ms"), stats.get("flops")
         if median and flops:
             row["gflops_per_s"] = flops / (median / 1e3) / 1e9
@@ -114,8 +138,8 @@ def report_frame(cache_dirs: list) -> "pandas.DataFrame":  # noqa: F821
     rows = []
     for cache_dir in cache_dirs:
         cache = Cache(cache_dir).existing()
-        for state in cache.builds():
-            rows.extend(build_rows(state, cache.root))
+        for entry in cache.entries():
+            rows.extend(entry_rows(entry, cache.root))
         rows.extend(script_failure_rows(cache.root))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -125,8 +149,10 @@ def script_failure_rows(cache_root: Path) -> list[dict[str, Any]]:
     rows = []
     for path in sorted((Path(cache_root) / ATTEMPTS_DIR).glob("*.yaml")):
         try:
-            attempt = Attempt(**filesystem.read_yaml(path))
-        except (OSError, TypeError, ValueError):
+            attempt = read_attempt(path)
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # an invalid record is shown, not used
+            rows.append({"script": path.name, "cache": str(cache_root), "status": "unreadable",
+                         "failed_stage": "script", "error": f"attempt record unreadable ({error})"})
             continue
         if attempt.status == "finished" and attempt.outcome in ("ok", "failed"):
             continue  # the script ran; its models have their own rows
@@ -153,10 +179,12 @@ def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.Data
 def summarize(frame) -> list[tuple[str, int]]:
     is_script = frame["failed_stage"].eq("script")
     rows = frame[~is_script]
-    builds = rows.drop_duplicates("build_name")
-    lines = [("builds", len(builds)), ("rows (build x runtime)", len(rows)),
-             ("succeeded", int(builds["status"].eq("built").sum())),
+    succeeded = rows.groupby("build_name")["status"].agg(lambda statuses: bool(statuses.eq("built").all()))
+    lines = [("builds", int(rows["build_name"].nunique())), ("rows (build x runtime)", len(rows)),
+             ("succeeded", int(succeeded.sum())),
              ("failed", int(rows["status"].eq("failed").sum())),
+             ("incomplete (process died)", int(rows["status"].eq("incomplete").sum())),
+             ("unreadable", int(rows["status"].eq("unreadable").sum())),
              ("scripts that failed as a whole", int(is_script.sum()))]
     for stage, count in rows[rows["status"] == "failed"]["failed_stage"].value_counts().items():
         lines.append((f"failed at {stage}", int(count)))

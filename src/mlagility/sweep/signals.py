@@ -1,0 +1,48 @@
+"""SIGTERM (what ``timeout``, ``kill`` and CI cancellations send) stops a sweep like Ctrl-C.
+
+Inside ``terminate_as_interrupt()``, SIGTERM raises ``Terminated`` (a ``KeyboardInterrupt``), so
+the same orderly stop runs: isolated children's process trees are killed, temp folders removed,
+the interrupted script is not recorded as attempted, the summary is printed. ``exit_code`` then
+turns the interrupted exit code 130 into 143 (128 + SIGTERM), the code a process killed by
+SIGTERM would have had.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM was received."""
+
+
+class _Received:
+    signal: int | None = None
+
+    def exit_code(self, code: int) -> int:
+        return 128 + self.signal if self.signal and code == 130 else code
+
+
+received = _Received()
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """Handle SIGTERM as an interrupt while the body runs (main thread only; else a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def handler(signum, _frame):
+        if received.signal is None:  # a second SIGTERM during the cleanup does not abort it
+            received.signal = signum
+            raise Terminated()
+
+    received.signal = None
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)

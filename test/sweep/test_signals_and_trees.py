@@ -1,0 +1,123 @@
+"""Signals and process trees: SIGTERM stops a sweep in order, Ctrl-C and --resume agree with the
+docs, descendants that leave the child's session are killed, a run killed mid-benchmark is shown
+as incomplete. No test depends on the machine's speed: each waits for a file a process writes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+from conftest import FAST, TINY_MODEL, run_benchit
+
+DEADLINE_S = 600  # only a bound for a hung test; nothing is asserted about how long anything takes
+
+
+def wait_for(predicate, what: str):
+    deadline = time.time() + DEADLINE_S
+    while not predicate():
+        assert time.time() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.2)
+
+
+def dead(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def spawns_setsid_grandchild(pid_dir: Path, then: str) -> str:
+    """A script that starts a grandchild in a new session, records both pids, then runs ``then``."""
+    grandchild = (f"import os, time; os.setsid(); p = {str(pid_dir)!r} + '/grandchild'; "
+                  "open(p + '.tmp', 'w').write(str(os.getpid())); os.rename(p + '.tmp', p); time.sleep(600)")
+    return (
+        "import os, subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', {grandchild!r}])\n"
+        f"while not os.path.exists({str(pid_dir / 'grandchild')!r}):\n    time.sleep(0.1)\n"
+        f"open({str(pid_dir / 'script.tmp')!r}, 'w').write(str(os.getpid()))\n"
+        f"os.rename({str(pid_dir / 'script.tmp')!r}, {str(pid_dir / 'script')!r})\n"
+        + then
+    )
+
+
+def popen_benchit(*args, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200", **kwargs.pop("env", {})}
+    return subprocess.Popen([sys.executable, "-m", "mlagility.cli.main", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+
+
+def test_process_tree_grandchild_that_called_setsid_is_killed_when_the_script_ends(tmp_path, write_script, cache_dir):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = write_script("leaves_daemon.py", spawns_setsid_grandchild(pids, "print('done')\n"))
+    result = run_benchit(script, "--process-isolation", "--analyze-only", "-d", cache_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert dead(int((pids / "grandchild").read_text()))
+
+
+def test_sigterm_with_isolation_kills_the_tree_cleans_up_prints_the_summary_and_exits_143(tmp_path, write_script, cache_dir):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    write_script("a_slow.py", spawns_setsid_grandchild(pids, "time.sleep(600)\n"))
+    write_script("b_never.py", "print('should not run')\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    sweep = popen_benchit(str(tmp_path / "*.py"), "--process-isolation", "-d", cache_dir, *FAST, env={"TMPDIR": str(temp)})
+    wait_for(lambda: (pids / "script").exists(), "the isolated script to start")
+    sweep.send_signal(signal.SIGTERM)
+    out, _ = sweep.communicate(timeout=DEADLINE_S)
+    assert sweep.returncode == 143, out
+    assert "Summary" in out and "b_never.py" not in out.split("Summary")[1]
+    assert dead(int((pids / "script").read_text())) and dead(int((pids / "grandchild").read_text()))
+    assert not list(temp.iterdir())  # the child's temp folder is gone
+    assert not list((cache_dir / "_attempts").glob("a_slow_*.yaml"))  # --resume runs it again
+
+
+def test_ctrl_c_with_isolation_then_resume_runs_the_interrupted_script_again(tmp_path, write_script, cache_dir):
+    flag = tmp_path / "hang_now"
+    flag.write_text("")
+    started = tmp_path / "started"
+    write_script("a_done.py", "print('quick')\n")
+    write_script("b_interrupted.py", (
+        f"import os, time\nopen({str(started)!r}, 'w').close()\n"
+        f"while os.path.exists({str(flag)!r}):\n    time.sleep(0.2)\n"))
+    sweep = [str(tmp_path / "*.py"), "--process-isolation", "--analyze-only", "--resume", "-d", cache_dir]
+    first = popen_benchit(*sweep, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    wait_for(started.exists, "b_interrupted.py to start")
+    first.send_signal(signal.SIGINT)
+    out, _ = first.communicate(timeout=DEADLINE_S)
+    assert first.returncode == 130, out
+    flag.unlink()
+    resumed = run_benchit(*sweep)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "1 x attempted before (ok)" in resumed.stdout  # a_done.py
+    assert "died" not in resumed.stdout
+    assert "1 run, 1 skipped" in resumed.stdout  # b_interrupted.py ran again
+
+
+def test_incomplete_benchmark_of_a_sigkilled_run_is_shown_as_incomplete(write_script, cache_dir, tmp_path):
+    script = write_script("tiny.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\n")
+    endless = ["--iterations", "1000000000", "--min-time", "600", "--max-time", "600"]
+    run = popen_benchit(script, "-d", cache_dir, *endless, start_new_session=True)
+
+    def benchmark_running() -> bool:
+        states = list(cache_dir.glob("*/mlagility_build.yaml"))
+        text = states[0].read_text() if states else ""
+        return "running" in text and yaml.safe_load(text)["benchmarks"].get("x86/ort", {}).get("status") == "running"
+
+    wait_for(benchmark_running, "the benchmark to start")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate()
+    listing = run_benchit("cache", "list", "-d", cache_dir)
+    assert "built, incomplete benchmark (x86/ort: the process died)" in " ".join(listing.stdout.split())
+    report = run_benchit("cache", "report", "-d", cache_dir, "-r", tmp_path / "report")
+    assert report.returncode == 0, report.stderr
+    flat = " ".join(report.stdout.split())
+    assert "succeeded │ 0" in flat and "incomplete (process died) │ 1" in flat, report.stdout
