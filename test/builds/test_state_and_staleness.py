@@ -107,12 +107,11 @@ def test_each_staleness_reason(tmp_path, old, reason):
 
 
 def test_weights_identity_weights_alone_do_not_make_a_build_with_its_own_reference_stale(tmp_path):
-    (tmp_path / "model.onnx").write_text("x")
-    (tmp_path / "reference_outputs.npz").write_text("x")
-    artifacts = {"onnx": "model.onnx", "reference": "reference_outputs.npz"}
     done = {"reference": {"status": "done"}, "export": {"status": "done"}}
-    old = make_state(weights_hash="w0", artifacts=artifacts, stages=done)
-    assert stale_reasons(old, make_state(artifacts=artifacts), tmp_path) == []
+    old = make_state(weights_hash="w0", stages=done)
+    assert stale_reasons(old, make_state(), tmp_path) == []
+    without_reference = make_state(weights_hash="w0", stages={"export": {"status": "done"}})
+    assert stale_reasons(without_reference, make_state(), tmp_path)[0].startswith("weights changed")
 
 
 def test_cache_dir_resolution_order(tmp_path, monkeypatch):
