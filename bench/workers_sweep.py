@@ -60,7 +60,7 @@ def main() -> None:
     a, b = args.workers
     left = frames[a].set_index("build_name")
     right = frames[b].set_index("build_name")
-    print(f"| sweep | wall time | load average before |\n|---|---|---|")
+    print("| sweep | wall time | load average before |\n|---|---|---|")
     for workers in args.workers:
         print(f"| `--workers {workers}` | {walls[workers][0]:.1f} s | {walls[workers][1]:.2f} |")
     print(f"\n| build | median ms (`--workers {a}`) | median ms (`--workers {b}`) | ratio | load avg at timing ({a} / {b}) |")

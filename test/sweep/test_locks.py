@@ -5,7 +5,6 @@ benchmark. Ordering is checked with events between processes, never with timing.
 from __future__ import annotations
 
 import multiprocessing as mp
-from pathlib import Path
 
 from mlagility.sweep import locks
 

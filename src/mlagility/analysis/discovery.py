@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import sysconfig
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -20,25 +19,13 @@ import torch
 
 from mlagility.analysis import hashing
 from mlagility.analysis.model_info import Invocation, ModelInfo
+from mlagility.analysis.sites import OWN_DIR, is_library_file, script_line
 
 _TORCH_DIR = os.path.dirname(torch.__file__)
-_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LIBRARY_DIRS = tuple(
-    {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
+_OWN_DIR = OWN_DIR
 
 # Called as on_invocation(invocation, module) for each new top-level invocation, hooks suspended.
 InvocationCallback = Callable[[Invocation, torch.nn.Module], None]
-
-
-def is_library_file(filename: str) -> bool:
-    return (
-        filename.startswith("<")
-        or filename.startswith(_LIBRARY_DIRS)
-        or "site-packages" in filename
-        or "dist-packages" in filename
-        or filename.startswith(_OWN_DIR)
-    )
 
 
 def has_parameters(module: torch.nn.Module) -> bool:
@@ -343,17 +330,9 @@ class ModelDiscovery:
             frame = frame.f_back
 
     def _creation_site(self, module) -> tuple[str, int]:
-        """The line of user code that created ``module`` (never a line inside a library)."""
-        fallback = None
-        for frame in self._user_frames():
-            if frame.f_locals.get("self") is module:
-                continue  # inside the module's own __init__
-            filename = frame.f_code.co_filename
-            if os.path.abspath(filename) == self.script:
-                return filename, frame.f_lineno
-            if fallback is None and not is_library_file(filename):
-                fallback = (filename, frame.f_lineno)
-        return fallback or ("", 0)
+        """The line of user code that created ``module`` (never a line inside a library, nor in
+        the module's own ``__init__``)."""
+        return script_line(self._user_frames(), self.script, skip=lambda f: f.f_locals.get("self") is module)
 
     def _call_site(self) -> tuple[str, int]:
         for frame in self._user_frames():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -20,16 +19,11 @@ from typing import Any, Callable
 from mlagility.analysis import hashing
 from mlagility.analysis.import_hooks import AfterImport
 from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
+from mlagility.analysis.sites import OWN_DIR, is_library_file, script_line
 
-_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_OWN_DIR = OWN_DIR
 KERAS_ROOTS = ("keras",)  # tf.keras is Keras 3: importing it imports keras
 SKLEARN_ROOTS = ("sklearn", "xgboost", "lightgbm")
-
-
-def _is_library_file(filename: str) -> bool:
-    from mlagility.analysis.discovery import is_library_file
-
-    return is_library_file(filename)
 
 
 class Patches:
@@ -136,14 +130,7 @@ class BaseDiscovery:
 
     def user_site(self) -> tuple[str, int]:
         """The script's line on the stack (else the first line outside any library)."""
-        fallback = None
-        for frame in self._frames():
-            filename = frame.f_code.co_filename
-            if os.path.abspath(filename) == self.script:
-                return filename, frame.f_lineno
-            if fallback is None and not _is_library_file(filename):
-                fallback = (filename, frame.f_lineno)
-        return fallback or ("", 0)
+        return script_line(self._frames(), self.script)
 
     def remember_creation(self, obj) -> None:
         if id(obj) not in self._created:
@@ -155,7 +142,7 @@ class BaseDiscovery:
             filename = frame.f_code.co_filename
             if _is_wrapper_frame(frame):
                 continue
-            return not _is_library_file(filename)
+            return not is_library_file(filename)
         return False
 
     def variable_name(self, model) -> str:
@@ -164,7 +151,7 @@ class BaseDiscovery:
                 for name, value in scope.items():
                     if value is model and not name.startswith("_"):
                         return name
-            if not _is_library_file(frame.f_code.co_filename):
+            if not is_library_file(frame.f_code.co_filename):
                 break
         return type(model).__name__
 

@@ -22,7 +22,7 @@ import inspect
 import math
 import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from mlagility.common.exceptions import UsageError

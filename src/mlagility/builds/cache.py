@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlagility.builds.state import STATE_FILE, BuildState, UnreadableState, now
+from mlagility.builds.state import BuildState, UnreadableState, now
 from mlagility.common import filesystem
 from mlagility.common.exceptions import CacheError, UsageError
 

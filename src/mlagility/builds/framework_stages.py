@@ -13,7 +13,7 @@ from __future__ import annotations
 from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Sequence, Stage
 from mlagility.builds.stages import INPUTS_FILE, CheckOnnx, ConvertFp16, OptimizeOnnx, QuantizeInt8
-from mlagility.builds.onnx_tools import onnx_signature
+from mlagility.builds.onnx_tools import match_inputs, onnx_signature
 
 REFERENCE_FILE = "reference.npz"
 
@@ -39,14 +39,7 @@ class SaveInputsAndReference(Stage):
 
         signature = onnx_signature(ctx.path("onnx"))
         names = [spec["name"] for spec in signature]
-        named = self.named_arrays(ctx)
-        by_name = dict(named)
-        if all(name in by_name for name in names):
-            arrays = [by_name[name] for name in names]
-        elif len(named) == len(names):
-            arrays = [array for _, array in named]
-        else:
-            raise ValueError(f"the ONNX file has inputs {names} but the model was called with {list(by_name)}")
+        arrays = match_inputs(names, self.named_arrays(ctx))
         feeds = {}
         for spec, array in zip(signature, arrays):
             feeds[spec["name"]] = np.asarray(array).astype(np.dtype(spec["dtype"]), copy=False)

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import traceback
-
 from mlagility.builds.framework_stages import SaveInputsAndReference, onnx_stages
-from mlagility.builds.onnx_tools import onnx_opset, remove_onnx
 from mlagility.builds.options import BuildOptions
-from mlagility.builds.stage import BuildContext, Sequence, Stage
-from mlagility.builds.stages import ONNX_FILE
-from mlagility.common.exceptions import StageError, one_line, root_cause
+from mlagility.builds.stage import BuildContext, Sequence
+from mlagility.builds.stages import ExportStage
 
 
-class KerasExportOnnx(Stage):
+class KerasExportOnnx(ExportStage):
     """``model.export(format="onnx")`` (Keras 3), else ``tf2onnx.convert.from_function`` on a
     ``tf.function`` of the call with the invocation's exact input shapes."""
 
-    name = "export"
-    description = "Exporting to ONNX"
-    produces = ("onnx",)
-
-    def run(self, ctx: BuildContext) -> None:
-        failures: dict[str, str] = {}
-        path = ctx.dir / ONNX_FILE
-        for exporter, export in (("keras", _export_keras), ("tf2onnx", _export_tf2onnx)):
-            remove_onnx(path)
-            try:
-                print(f"--- exporting with the {exporter} exporter")
-                export(ctx, path)
-            except Exception as error:
-                traceback.print_exc()
-                failures[exporter] = one_line(root_cause(error))
-                continue
-            ctx.state.exporter = exporter
-            ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
-            ctx.state.artifacts["onnx"] = ONNX_FILE
-            ctx.state.opset = onnx_opset(path)
-            return
-        remove_onnx(path)
-        raise StageError(self.name, "; ".join(f"{k} exporter: {v}" for k, v in failures.items()))
+    def exporters(self, ctx: BuildContext) -> list:
+        return [("keras", _export_keras), ("tf2onnx", _export_tf2onnx)]
 
 
 def _call(ctx: BuildContext):

@@ -164,3 +164,14 @@ def onnx_precision(path: Path) -> dict[str, Any]:
         (d for d in inputs if d.startswith(("float", "bfloat"))), "fp32")
     return {"precision": labels.get(dominant, dominant), "weights": dict(weights), "inputs": inputs,
             "outputs": outputs}
+
+
+def match_inputs(names: list[str], named: list[tuple[str, Any]]) -> list[Any]:
+    """The call's values in the order of the ONNX graph's inputs ``names``: by name where every
+    name matches, else by position when the counts agree; raises ``ValueError`` otherwise."""
+    by_name = dict(named)
+    if all(name in by_name for name in names):
+        return [by_name[name] for name in names]
+    if len(named) == len(names):
+        return [value for _, value in named]
+    raise ValueError(f"the ONNX file has inputs {names} but the model was called with {[n for n, _ in named]}")

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from mlagility.builds.onnx_tools import onnx_graph_inputs, onnx_opset, onnx_signature, remove_onnx, save_onnx
+from mlagility.builds.onnx_tools import match_inputs, onnx_graph_inputs, onnx_opset, onnx_signature, remove_onnx, save_onnx
 from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Sequence, Stage
 from mlagility.common.exceptions import StageError, one_line, root_cause
@@ -21,7 +21,53 @@ INPUTS_FILE = "inputs.npz"
 REFERENCE_FILE = "reference_outputs.npz"
 
 
-class ExportOnnx(Stage):
+class ExportStage(Stage):
+    """Try the exporters in turn; the first that works writes ``model.onnx``. Each failure is
+    noted in ``state.exporter_notes``; if all fail, the stage fails with every reason.
+
+    Subclasses give ``exporters(ctx)`` (``[(name, export(ctx, path))]``) and may override
+    ``retry(ctx, reason)``: return a label when they changed something that makes the same
+    exporter worth another try (its failure is then noted under that label).
+    """
+
+    name = "export"
+    description = "Exporting to ONNX"
+    produces = ("onnx",)
+
+    def exporters(self, ctx: BuildContext) -> list:
+        raise NotImplementedError
+
+    def retry(self, ctx: BuildContext, reason: str) -> str | None:
+        return None
+
+    def run(self, ctx: BuildContext) -> None:
+        failures: dict[str, str] = {}
+        attempts = list(self.exporters(ctx))
+        path = ctx.dir / ONNX_FILE
+        while attempts:
+            exporter, export = attempts.pop(0)
+            remove_onnx(path)
+            try:
+                print(f"--- exporting with the {exporter} exporter, overrides {ctx.state.call_overrides}")
+                export(ctx, path)
+            except Exception as error:  # any exporter failure: note it and try the next one
+                traceback.print_exc()
+                reason = one_line(root_cause(error))
+                label = self.retry(ctx, reason)
+                failures[f"{exporter} ({label})" if label else exporter] = reason
+                if label:
+                    attempts.insert(0, (exporter, export))
+                continue
+            ctx.state.exporter = exporter
+            ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
+            ctx.state.artifacts["onnx"] = ONNX_FILE
+            ctx.state.opset = onnx_opset(path)
+            return
+        remove_onnx(path)
+        raise StageError(self.name, "; ".join(f"{k} exporter: {v}" for k, v in failures.items()))
+
+
+class ExportOnnx(ExportStage):
     """Export with the dynamo exporter; fall back to the TorchScript exporter, noting why.
 
     A transformers model whose forward returns a cache object (``DynamicCache``...) cannot be
@@ -29,37 +75,15 @@ class ExportOnnx(Stage):
     pass), recorded in ``state.call_overrides`` so that inputs and the correctness check match.
     """
 
-    name = "export"
-    description = "Exporting to ONNX"
-    produces = ("onnx",)
+    def exporters(self, ctx: BuildContext) -> list:
+        return [("dynamo", lambda c, p: self._export(c, p, dynamo=True)),
+                ("torchscript", lambda c, p: self._export(c, p, dynamo=False))]
 
-    def run(self, ctx: BuildContext) -> None:
-        failures: dict[str, str] = {}
-        attempts = ["dynamo", "torchscript"]
-        while attempts:
-            exporter = attempts.pop(0)
-            path = ctx.dir / ONNX_FILE
-            remove_onnx(path)
-            try:
-                print(f"--- exporting with the {exporter} exporter, overrides {ctx.state.call_overrides}")
-                self._export(ctx, path, dynamo=exporter == "dynamo")
-            except Exception as error:  # any exporter failure: note it and try the next one
-                traceback.print_exc()
-                reason = one_line(root_cause(error))
-                if _returns_cache(reason) and _accepts(ctx.model, "use_cache") and not ctx.state.call_overrides:
-                    ctx.state.call_overrides = {"use_cache": False}
-                    failures[f"{exporter} (use_cache=True)"] = reason
-                    attempts.insert(0, exporter)
-                    continue
-                failures[exporter] = reason
-                continue
-            ctx.state.exporter = exporter
-            ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
-            ctx.state.artifacts["onnx"] = ONNX_FILE
-            ctx.state.opset = onnx_opset(path)
-            return
-        remove_onnx(ctx.dir / ONNX_FILE)
-        raise StageError(self.name, "; ".join(f"{k} exporter: {v}" for k, v in failures.items()))
+    def retry(self, ctx: BuildContext, reason: str) -> str | None:
+        if _returns_cache(reason) and _accepts(ctx.model, "use_cache") and not ctx.state.call_overrides:
+            ctx.state.call_overrides = {"use_cache": False}
+            return "use_cache=True"
+        return None
 
     @staticmethod
     def _export(ctx: BuildContext, path: Path, dynamo: bool) -> None:
@@ -171,16 +195,7 @@ class SaveInputs(Stage):
 
         flat = flatten_tensors(bind_inputs(ctx.model, ctx.args, ctx.call_kwargs()))
         names = ctx.state.onnx_inputs
-        by_name = dict(flat)
-        if all(name in by_name for name in names):
-            tensors = [by_name[name] for name in names]
-        elif len(flat) == len(names):
-            tensors = [tensor for _, tensor in flat]
-        else:
-            raise ValueError(
-                f"the ONNX file has inputs {names} but the model was called with tensors "
-                f"{[name for name, _ in flat]}"
-            )
+        tensors = match_inputs(names, flat)
         arrays = {name: _to_numpy(tensor) for name, tensor in zip(names, tensors)}
         np.savez(ctx.dir / INPUTS_FILE, **arrays)
         ctx.state.artifacts["inputs"] = INPUTS_FILE

@@ -9,7 +9,6 @@ import argparse
 import sys
 
 from mlagility.api import options
-from mlagility.version import __version__
 
 COMMANDS = ("benchmark", "cache", "compare", "models", "slurm", "version")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

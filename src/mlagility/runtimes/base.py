@@ -194,3 +194,15 @@ class Runtime(ABC):
             raise TypeError(f"{cls.__qualname__}.needs must be an ArtifactNeeds")
         if cls.needs.kind == "model" and cls.in_child:
             raise TypeError(f"{cls.__qualname__} runs the live model, so it must set in_child = False")
+
+
+class EagerRuntime(Runtime):
+    """A framework's own eager execution of the live model, in-process (torch-eager, keras): the
+    reference of the correctness check, at the precision the script made the model (fp32 builds
+    only: fp16/int8 are ONNX conversions). Subclasses set ``name``, ``needs`` (their framework in
+    ``model_types``), ``imports`` and implement ``load``."""
+
+    needs = ArtifactNeeds(kind="model", precisions=("fp32",))
+    in_child = False
+    reports_load_time = False
+    is_reference = True

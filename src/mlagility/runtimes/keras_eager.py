@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.base import ArtifactNeeds, EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
 def load_keras(model, args: tuple, kwargs: dict) -> Callable[[], list]:
@@ -28,13 +28,9 @@ def keras_version() -> str:
     return version("keras")
 
 
-class KerasEagerRuntime(Runtime):
-    device = "x86"
+class KerasEagerRuntime(EagerRuntime):
     name = "keras"
     needs = ArtifactNeeds(kind="model", precisions=("fp32",), model_types=("keras",))
-    in_child = False
-    reports_load_time = False
-    is_reference = True
     imports = ("keras",)
 
     @classmethod

@@ -4,16 +4,11 @@ int8 build is an ONNX conversion this runtime cannot run)."""
 
 from __future__ import annotations
 
-from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.base import EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
-class TorchEagerRuntime(Runtime):
-    device = "x86"
+class TorchEagerRuntime(EagerRuntime):
     name = "torch-eager"
-    needs = ArtifactNeeds(kind="model", precisions=("fp32",))
-    in_child = False
-    reports_load_time = False
-    is_reference = True
     imports = ("torch",)
 
     @classmethod
