@@ -21,7 +21,7 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
-from mlagility.sweep.locks import benchmarking, building
+from mlagility.sweep.locks import benchmarking, building, waiting_for
 
 
 @contextlib.contextmanager
@@ -91,7 +91,8 @@ def build_and_benchmark(
 
     result.build_dir = str(context.dir)
     try:
-        with lock_for(context.dir), preserved_state(context.model), clean_context(), eval_mode(context.model):
+        with waiting_for(request.cache.root, lock_for(context.dir)), preserved_state(context.model), \
+                clean_context(), eval_mode(context.model):
             with building(request.cache.root):  # builds share the machine (sweep/locks.py)
                 build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons

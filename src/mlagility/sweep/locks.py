@@ -147,6 +147,29 @@ def benchmarking(cache_root: str | os.PathLike, label: str = "") -> Iterator[dic
             mine[0] = _acquire_shared(folder)
 
 
+@contextlib.contextmanager
+def waiting_for(cache_root: str | os.PathLike, lock) -> Iterator[None]:
+    """Enter ``lock`` (e.g. a build's lock) without keeping this process's shared hold while it
+    waits, then hold both. A process blocked on a build lock while holding its shared hold would
+    keep the build lock's owner, waiting for its exclusive benchmark window, waiting forever."""
+    folder = lock_dir(cache_root)
+    mine = _holds().get(str(folder)) if folder is not None else None
+    if mine is None or mine[0] is None:
+        with lock:
+            yield
+        return
+    os.close(mine[0])
+    mine[0] = None
+    try:
+        lock.__enter__()
+    finally:
+        mine[0] = _acquire_shared(folder)
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def _append(path: Path, record: dict) -> None:
     line = json.dumps(record) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
