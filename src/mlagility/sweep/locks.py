@@ -39,12 +39,19 @@ _state = threading.local()  # per thread: {lock dir: [fd, depth]} of the shared 
 
 def lock_dir(cache_root: str | os.PathLike) -> Path | None:
     """``<cache>/_locks/<host>``, or None when there is no cache yet (nothing to build, nothing to
-    lock). One lock per machine: Slurm nodes sharing a cache never wait for each other."""
+    lock) or it cannot be written (read-only, full: the writes that need it then fail with their
+    own one-line error). One lock per machine: Slurm nodes sharing a cache never wait for each
+    other."""
     root = Path(cache_root)
     if not root.is_dir():
         return None
     folder = root / LOCKS_DIR / socket.gethostname()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("turnstile.lock", "rw.lock"):
+            os.close(_open(folder / name))
+    except OSError:
+        return None
     return folder
 
 
@@ -171,10 +178,16 @@ def waiting_for(cache_root: str | os.PathLike, lock) -> Iterator[None]:
 
 
 def _append(path: Path, record: dict) -> None:
+    """Append one JSON line; best effort (a full or read-only disk loses the record, never the run)."""
     line = json.dumps(record) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+    except OSError:
+        return
     try:
         os.write(fd, line.encode())  # one write with O_APPEND: lines never interleave
+    except OSError:
+        pass
     finally:
         os.close(fd)
 
