@@ -119,19 +119,17 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
     processes.become_subreaper()  # descendants that leave the child's session come back to us
     ours_before = processes.own_children()
     with filesystem.open_for_writing(log, "w") as output:
-        child = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=env,
-        )
-        try:
-            code = child.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            processes.kill_tree(child, ours_before)
-            return f"timeout after {timeout:g}s"
-        except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too
-            processes.kill_tree(child, ours_before)
-            raise
-        processes.kill_tree(child, ours_before)  # descendants the script left behind
+        with processes.spawned(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True, env=env) as child:
+            try:
+                code = child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                processes.kill_tree(child, ours_before)
+                return f"timeout after {timeout:g}s"
+            except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too
+                processes.kill_tree(child, ours_before)
+                raise
+            processes.kill_tree(child, ours_before)  # descendants the script left behind
     if code == -signal.SIGKILL:
         return "killed (SIGKILL: out of memory?)"
     if code < 0:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -26,6 +27,34 @@ def become_subreaper() -> bool:
         return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+_ACTIVE: set[int] = set()  # children started by run_isolated, in any thread (--workers)
+_ACTIVE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def spawned(command: list[str], **popen_kwargs):
+    """Start an isolated child and register it while it lives, so that another thread's
+    ``kill_tree`` (``--workers``) never kills or reaps it as a leftover. Starting and
+    registering happen under the same lock as ``kill_tree``'s view of our children."""
+    with _ACTIVE_LOCK:
+        child = subprocess.Popen(command, **popen_kwargs)
+        _ACTIVE.add(child.pid)
+    try:
+        yield child
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(child.pid)
+
+
+def _leftovers(child: subprocess.Popen, ours_before: set[int]) -> set[int]:
+    """Our children that are neither ``child``, nor there before it, nor another thread's live
+    child (or its descendants): orphans of ``child``'s tree re-parented to us."""
+    with _ACTIVE_LOCK:
+        others = _ACTIVE - {child.pid}
+        others |= {pid for other in others for pid in descendants(other)}
+        return own_children() - ours_before - {child.pid} - others
 
 
 def own_children() -> set[int]:
@@ -56,7 +85,7 @@ def kill_tree(child: subprocess.Popen, ours_before: set[int]) -> None:
             victims.add(child.pid)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
-        victims |= {pid for pid in own_children() - ours_before - {child.pid}}
+        victims |= _leftovers(child, ours_before)
         for pid in list(victims):  # orphans re-parented to us bring their own descendants
             victims.update(descendants(pid))
         for pid in victims:
@@ -64,7 +93,7 @@ def kill_tree(child: subprocess.Popen, ours_before: set[int]) -> None:
                 os.kill(pid, signal.SIGKILL)
         child.wait()
         _reap(victims - {child.pid})
-        if not (own_children() - ours_before) and not descendants(child.pid):
+        if not _leftovers(child, ours_before) and not descendants(child.pid):
             return
 
 

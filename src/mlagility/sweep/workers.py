@@ -42,8 +42,10 @@ def report_script(reporter, lock, script: str, found, error, results) -> None:
 
 
 def run_on_workers(targets, request, reporter, results, workers: int) -> None:
+    from mlagility.common.system_info import cpu_name
     from mlagility.sweep.isolation import run_isolated
 
+    cpu_name()  # sets MLAGILITY_CPU_NAME before any thread copies the environment
     lock = threading.Lock()
     stop = threading.Event()
 
