@@ -14,14 +14,19 @@ CPU_NAME_ENV = "MLAGILITY_CPU_NAME"  # "<hostname>|<cpu name>", handed down to c
 def cpu_name() -> str:
     """The CPU's brand string (py-cpuinfo's ``brand_raw``).
 
-    py-cpuinfo probes the machine in a new Python process (about a second), so the answer is
-    handed down to benchit's child processes in ``MLAGILITY_CPU_NAME`` together with the host
+    On Linux it is read from ``/proc/cpuinfo`` ("model name"), where py-cpuinfo reads it too;
+    elsewhere py-cpuinfo probes the machine in a new Python process (about a second). The answer
+    is handed down to benchit's child processes in ``MLAGILITY_CPU_NAME`` together with the host
     name, and used only on the same host (a Slurm task on another node probes its own CPU).
     """
     host = platform.node()
     inherited_host, _, inherited = os.environ.get(CPU_NAME_ENV, "").partition("|")
     if inherited and inherited_host == host:
         return inherited
+    name = _proc_cpuinfo_model_name()  # Linux: where py-cpuinfo reads brand_raw from, without its
+    if name:                           # probe process (about a second)
+        os.environ[CPU_NAME_ENV] = f"{host}|{name}"
+        return name
     try:
         import cpuinfo
 
@@ -30,6 +35,18 @@ def cpu_name() -> str:
         name = platform.processor() or "unknown CPU"
     os.environ[CPU_NAME_ENV] = f"{host}|{name}"
     return name
+
+
+def _proc_cpuinfo_model_name() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return None
 
 
 def physical_cores() -> int:
