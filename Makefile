@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fidelity.py
 	$(BIN)/python bench/runtimes.py
 	$(BIN)/python bench/precision.py
+	$(BIN)/python bench/overhead.py
 
 # Not in CI: every corpus script through `benchit --analyze-only --process-isolation` (~2 h).
 corpus-analyze: $(STAMP)
