@@ -65,9 +65,12 @@ def test_max_depth_example_finds_only_the_top_model(tmp_path):
 
 def test_example_plugin_runtime_installs_and_benchmarks(tmp_path):
     """examples/plugin: one module plus one entry point make a runtime (installed for real)."""
-    target = tmp_path / "site"
+    import shutil
+
+    target, source = tmp_path / "site", tmp_path / "plugin"
+    shutil.copytree(REPO / "examples/plugin", source)  # pip builds in the source folder
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(REPO / "examples/plugin")], check=True)
+                    "--target", str(target), str(source)], check=True)
     env = {"PYTHONPATH": str(target) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     listed = run_benchit("--list-runtimes", env=env)
     assert "ort-basic" in listed.stdout and "mlagility_example_runtime.BasicOrtRuntime" in listed.stdout
