@@ -197,3 +197,24 @@ def test_ctrl_c_cancels_the_job_and_the_outcome_is_recorded(slurm_cluster, sweep
     outcomes = {Path(a["script"]).name: a["outcome"] for a in
                 (yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml"))}
     assert outcomes["hangs.py"] == "cancelled (Slurm scancel)"
+
+
+def test_task_killed_on_the_node_is_recorded_not_lost(slurm_cluster, sweep_scripts, tmp_path):
+    """The task's own benchit stopped by SIGTERM (as scancel, a time limit or an admin's kill do,
+    before Slurm's accounting knows): its empty result is never taken for the script's."""
+    cache = tmp_path / "cache"
+    detached = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--use-slurm", "--detach",
+                           "--no-exclusive", "--timeout", "3000")
+    assert detached.returncode == 0, detached.stderr
+    deadline = time.monotonic() + 300
+    while not (records := [r for r in _task_records(cache) if "pid" in r]):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    time.sleep(2)  # the script's child is running
+    os.kill(records[0]["pid"], signal.SIGTERM)  # not through Slurm: the task ends "normally"
+    waited = run_benchit("slurm", "wait", "-d", cache)
+    assert waited.returncode == 1
+    node = records[0]["node"]
+    assert f"stopped by a signal on node {node} (benchit exit code 143)" in waited.stdout, waited.stdout
+    resumed = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--resume")
+    assert "attempted before (stopped by a signal" in resumed.stdout + resumed.stderr

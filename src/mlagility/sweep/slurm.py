@@ -35,6 +35,7 @@ QUEUED = {"PENDING", "REQUEUED", "CONFIGURING", "UNKNOWN", "RESIZING", "SUSPENDE
           "REQUEUE_FED", "SPECIAL_EXIT", "STAGE_OUT"}
 RUNNING = {"RUNNING", "COMPLETING", "SIGNALING", "STOPPED"}
 POLL_S = 2.0
+INTERRUPTED_EXIT_CODES = (130, 143)  # benchit stopped by SIGINT / SIGTERM (sweep/signals.py)
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -297,12 +298,20 @@ def poll_states(sweep: SlurmSweep, jobs: list) -> list[str]:
     except Exception:  # sacct briefly unavailable: keep the last states
         pass
     states = []
-    for job in jobs:
+    for index, job in enumerate(jobs):
         state = watcher.get_state(job.job_id, mode="cache")
-        if job.paths.result_pickle.exists() and state.split()[0] in QUEUED | RUNNING:
+        if job.paths.result_pickle.exists() and state.split()[0] in QUEUED | RUNNING \
+                and not interrupted(sweep, index):
             state = "COMPLETED"  # the task wrote its result; Slurm will say so in a moment
         states.append(state.split()[0] if state else "UNKNOWN")
     return states
+
+
+def interrupted(sweep: SlurmSweep, index: int) -> bool:
+    """Whether the task's benchit stopped on a signal (scancel, time limit, preemption all send
+    SIGTERM first): its result is not the script's, and Slurm's accounting, which may lag behind
+    the task's own end on a busy cluster, says why."""
+    return sweep.task_record(index).get("exit_code") in INTERRUPTED_EXIT_CODES
 
 
 def collect(sweep: SlurmSweep, index: int, state: str, job):
@@ -318,6 +327,8 @@ def collect(sweep: SlurmSweep, index: int, state: str, job):
     attempts = AttemptLog(Path(sweep.cache_root))
     spec = sweep.scripts[index]
     attempt = attempts.load(spec, sweep.attempt_arguments)
+    if outcome is None and state == "COMPLETED" and interrupted(sweep, index):
+        outcome = f"stopped by a signal on node {record.get('node', '?')} (benchit exit code {record['exit_code']})"
     if outcome:
         log = str(job.paths.stdout) if job else None
         error = f"{outcome} (log: {log})"
