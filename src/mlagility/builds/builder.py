@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,14 +80,35 @@ def run_build(
     state.package_versions = package_versions("mlagility", "torch", "onnx", "onnxruntime", "onnxscript")
     pending = [stage for stage in stages if not state.stage_done(stage.name)]
     reused = old is not None and context.state is old and not pending
-    for stage in pending:
-        if progress:
-            progress(stage.description)
-        _run_stage(stage, context)
+    with objects_frozen():
+        for stage in pending:
+            if progress:
+                progress(stage.description)
+            _run_stage(stage, context)
     if not reused:
         state.status = "built"
         state.save(build_dir)
     return Build(context, reused=reused, rebuild_reasons=reasons if old is not None else [])
+
+
+@contextlib.contextmanager
+def objects_frozen():
+    """Keep the garbage collector off the objects that exist before the build (the script's, the
+    frameworks'): an exporter allocates millions of objects, and each full collection would walk
+    the script's too. resnet18's dynamo export: 4.5 s instead of 5.7 s (docs/performance.md).
+    Collection of what the build itself allocates is unchanged; ``gc.unfreeze()`` hands the
+    frozen objects back to the oldest generation afterwards. A script that froze objects itself
+    (``gc.get_freeze_count() > 0``) is left alone: its freeze is not ours to undo."""
+    import gc
+
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run_stage(stage: Stage, context: BuildContext) -> None:
@@ -138,7 +160,6 @@ def _since(start: float) -> float:
 
 
 def _log_traceback(log: Path, error: BaseException) -> None:
-    import contextlib
     import traceback
 
     with contextlib.suppress(OSError), filesystem.open_for_writing(log, "a") as handle:
