@@ -89,12 +89,19 @@ def build_and_benchmark(
         result.activity = activity
         reporter.changed(result)
 
+    from mlagility.runtimes import harness
+
     result.build_dir = str(context.dir)
     try:
         with waiting_for(request.cache.root, lock_for(context.dir)), preserved_state(context.model), \
                 clean_context(), eval_mode(context.model):
             with building(request.cache.root):  # builds share the machine (sweep/locks.py)
-                build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
+                if not request.stops_after_build:  # benchmark workers start while the build runs
+                    harness.start_workers(request.runtimes)
+                try:
+                    build = run_build(request.cache, wanted, context, stages, request.rebuild, progress)
+                finally:
+                    harness.await_workers()  # their start-up stays inside the shared window
             result.reused, result.rebuild_reasons = build.reused, build.rebuild_reasons
             result.exporter, result.opset = build.state.exporter, build.state.opset
             result.flops = (build.state.onnx_stats or {}).get("flops")

@@ -1,15 +1,19 @@
 """The one child process for every ``in_child`` runtime: load, time, write the ``Measurement``.
 
-Usage: ``python -m mlagility.runtimes.worker REQUEST.json`` (written by ``harness._in_child``).
+Usage: ``python -m mlagility.runtimes.worker REQUEST.json`` (a worker started for one request),
+or ``python -m mlagility.runtimes.worker --serve MODULE:QualName`` (started ahead by
+``harness.start_workers``: imports the runtime, prints ``harness.WORKER_READY``, then reads one
+request path on stdin; end of file means it is not needed). Both are written by ``harness``.
 The request names the runtime class as ``module:QualName`` (plugins included), the ONNX file
-and inputs, the settings and the runtime's options; the worker runs ``harness.run_in_process``
-and writes the result JSON. Its stdout and stderr are the benchmark log. Imports no torch unless
-the runtime does.
+and inputs, the settings, the runtime's options and the benchmark log; the worker runs
+``harness.run_in_process`` and writes the result JSON. Its stdout and stderr are the benchmark
+log. Imports no torch unless the runtime does.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -39,5 +43,51 @@ def main(request_path: str) -> int:
     return 0
 
 
+def serve(runtime_spec: str) -> int:
+    """Import everything the runtime needs, say so, then run the one request sent on stdin with
+    stdout and stderr moved to its log (what was printed while importing goes there first)."""
+    import importlib
+    import tempfile
+
+    from mlagility.runtimes import harness
+
+    ready_pipe = os.dup(1)
+    startup = tempfile.TemporaryFile()  # what the imports print, for the log
+    os.dup2(startup.fileno(), 1)
+    os.dup2(startup.fileno(), 2)
+    try:
+        runtime_class = harness.import_runtime(runtime_spec)
+        for module in runtime_class.imports:
+            importlib.import_module(module)
+    except Exception:  # the benchmark then starts a new worker, whose log says what failed
+        return 1
+    os.write(ready_pipe, f"{harness.WORKER_READY}\n".encode())
+    os.close(ready_pipe)
+    request_path = sys.stdin.readline().strip()
+    if not request_path:
+        return 0  # benchit did not need it
+    from mlagility.common.filesystem import open_for_writing
+
+    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
+    log = open_for_writing(request["log"])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    startup.seek(0)
+    log.write(startup.read().decode("utf-8", errors="replace"))
+    log.flush()
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    return main(request_path)
+
+
+def _exit(code: int) -> None:
+    """End without the interpreter's teardown: the result and the log are written (atomically,
+    and flushed here); nothing else of the worker's needs finalizing, and the runtime's memory,
+    threads and device contexts are the operating system's to free. The parent waits for this."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    _exit(serve(sys.argv[2]) if sys.argv[1] == "--serve" else main(sys.argv[1]))
