@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
+import io
 import os
-import runpy
 import sys
+import threading
+import types
 from pathlib import Path
 
 
@@ -27,10 +31,70 @@ def run_script(script: str | os.PathLike, args: list[str] | None = None) -> None
     """Run ``script`` as ``__main__``. ``sys.exit(0)``/``sys.exit()`` count as success.
 
     Any other exception propagates to the caller (``SystemExit`` with a non-zero code included).
+    As ``runpy.run_path(script, run_name="__main__")`` (CPython's ``Lib/runpy.py``: the same
+    module attributes, the module in ``sys.modules["__main__"]`` while it runs), except that the
+    namespace is ended as ``python script.py`` ends it (``_clear``, below).
     """
     with script_environment(script, args or []) as path:
+        module = types.ModuleType("__main__")
+        namespace = module.__dict__
+        namespace.update(__file__=str(path), __cached__=None, __loader__=None, __package__="", __spec__=None)
+        with io.open_code(str(path)) as source:
+            code = compile(source.read(), str(path), "exec", dont_inherit=True)
+        before = _exit_work()
+        saved_main = sys.modules.get("__main__")
+        sys.modules["__main__"] = module
         try:
-            runpy.run_path(str(path), run_name="__main__")
+            exec(code, namespace)
         except SystemExit as exit_:
             if exit_.code not in (None, 0):
                 raise
+        finally:
+            sys.modules["__main__"] = saved_main
+            after = _exit_work()
+            if before is None or after[0] != before[0] or after[1] - before[1]:
+                _pending.append(namespace)  # its atexit handlers or threads may still use it
+            else:
+                _clear(namespace)
+
+
+# -- ending the script's namespace as the interpreter ends __main__ ----------------------------------
+# ``python script.py`` clears ``__main__``'s namespace at exit, after the atexit handlers: its
+# objects are then freed, so that a file the script left open is flushed and closed, a temporary
+# folder it holds is removed. A namespace whose functions reference it (``f.__globals__``) is in a
+# reference cycle that no collection at interpreter exit finalizes in time, so benchit clears it:
+# when the script ends, or, if the script registered atexit handlers or left threads running
+# (which may use its globals), at exit after them, in the interpreter's order: threads joined,
+# then atexit handlers last-registered first (benchit's is registered before any script runs).
+_pending: list[dict] = []
+_registered: list[bool] = []
+
+
+def _exit_work() -> tuple[int, set] | None:
+    """(atexit handlers registered, live non-daemon threads); None where the count is unknown."""
+    if not _registered:
+        atexit.register(_release_pending)
+        _registered.append(True)
+    count = getattr(atexit, "_ncallbacks", None)  # CPython's, since 3.0
+    threads = {t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()}
+    return (count(), threads) if count is not None else None
+
+
+def _release_pending() -> None:
+    if not _pending:
+        return
+    while _pending:
+        _clear(_pending.pop())
+    if gc.get_freeze_count():  # benchit's quick exit froze them (cli/main.py): what the cleared
+        gc.unfreeze()  # namespaces held in cycles is collected as the interpreter would
+    gc.collect()
+
+
+def _clear(namespace: dict) -> None:
+    """As CPython's ``_PyModule_ClearDict``: names starting with one underscore first, then the
+    others, set to None (``__builtins__`` kept)."""
+    for first in (True, False):
+        for name in list(namespace):
+            single_underscore = name.startswith("_") and not name.startswith("__")
+            if name != "__builtins__" and single_underscore == first:
+                namespace[name] = None

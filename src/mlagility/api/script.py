@@ -134,7 +134,6 @@ def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> P
 
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
-    from mlagility.analysis.discovery import ModelDiscovery
     from mlagility.analysis.framework_discovery import FrameworkDiscovery
     from mlagility.analysis.script import run_script
 
@@ -166,8 +165,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     try:
         from mlagility.sweep.locks import building
 
-        with ModelDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
-                FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
+        with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
                 building(request.cache.root):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
@@ -182,11 +180,11 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
 
 def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
     """``script raised KeyError: None (at script.py, line 12)`` and the script's own traceback
-    (the frames of mlagility and runpy that ran it are left out)."""
+    (the frames of mlagility that ran it are left out)."""
     import traceback
 
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_OWN_DIR) and "<frozen runpy>" not in f.filename]
+              if not f.filename.startswith(_OWN_DIR)]
     script_path = str(script.resolve())
     own = [f for f in frames if f.filename == script_path] or frames
     where = f" (at {Path(own[-1].filename).name}, line {own[-1].lineno})" if own else ""
