@@ -1,11 +1,11 @@
-"""Discovery for frameworks other than PyTorch (Keras, scikit-learn & co), and what they share.
+"""Discovery for every framework, installed when the script imports it, and what they share.
 
-``FrameworkDiscovery(script, on_invocation, max_depth)`` is a context manager like
-``ModelDiscovery``: it calls ``on_invocation(invocation, model)`` for each new invocation, with
-``ModelInfo.model_type`` ``"keras"`` or ``"sklearn"``. It patches nothing until the script imports
-``keras``/``tensorflow`` (Keras patches) or ``sklearn``/``xgboost``/``lightgbm`` (estimator
-patches), through an import hook; a script importing none of them never imports them. Every patch
-is undone in ``__exit__``.
+``FrameworkDiscovery(script, on_invocation, max_depth)`` is a context manager: it calls
+``on_invocation(invocation, model)`` for each new invocation. It installs nothing until the script
+imports ``torch`` (``discovery.ModelDiscovery``: global module hooks), ``keras``/``tensorflow``
+(Keras patches) or ``sklearn``/``xgboost``/``lightgbm`` (estimator patches), through import
+hooks; a script importing none of them never imports them (a Keras script does not pay for
+importing torch, about 2.5 s). Every hook and patch is undone in ``__exit__``.
 """
 
 from __future__ import annotations
@@ -169,16 +169,26 @@ def array_digest(arrays) -> str:
 
 
 class FrameworkDiscovery:
-    """Context manager installing Keras and scikit-learn discovery when the script imports them."""
+    """Context manager installing each framework's discovery when the script imports it."""
 
     def __init__(self, script, on_invocation: Callable, max_depth: int = 0):
         self.script, self.on_invocation, self.max_depth = str(script), on_invocation, max_depth
         self.discoveries: dict[str, BaseDiscovery] = {}
+        self.torch_discovery = None  # a discovery.ModelDiscovery once torch is imported
+        self._torch_hook = AfterImport(("torch",), self._torch_imported, submodules=False)
         self._hook = AfterImport(KERAS_ROOTS + SKLEARN_ROOTS, self._imported)
 
     @property
     def invocations(self) -> list[Invocation]:
-        return [inv for d in self.discoveries.values() for inv in d.invocations]
+        torch_invocations = self.torch_discovery.invocations if self.torch_discovery else []
+        return torch_invocations + [inv for d in self.discoveries.values() for inv in d.invocations]
+
+    def _torch_imported(self, module) -> None:
+        if self.torch_discovery is None:
+            from mlagility.analysis.discovery import ModelDiscovery
+
+            discovery = ModelDiscovery(self.script, self.on_invocation, max_depth=self.max_depth)
+            self.torch_discovery = discovery.__enter__()
 
     def _imported(self, module) -> None:
         root = module.__name__.partition(".")[0]
@@ -193,15 +203,21 @@ class FrameworkDiscovery:
         discovery.install(module)
 
     def __enter__(self) -> "FrameworkDiscovery":
+        self._torch_hook.__enter__()
         self._hook.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
             self._hook.__exit__(*exc)
+            self._torch_hook.__exit__(*exc)
         finally:
-            for discovery in self.discoveries.values():
-                discovery.uninstall()
+            try:
+                for discovery in self.discoveries.values():
+                    discovery.uninstall()
+            finally:
+                if self.torch_discovery is not None:  # runs the builds still pending, then unhooks
+                    self.torch_discovery.__exit__(*exc)
 
     @contextlib.contextmanager
     def suspended(self):

@@ -41,14 +41,19 @@ class _Loader(importlib.abc.Loader):
 class AfterImport(importlib.abc.MetaPathFinder):
     """Context manager: a meta path finder that reports imports of the given top-level names."""
 
-    def __init__(self, roots: Iterable[str], callback: Callable[[object], None]):
+    def __init__(self, roots: Iterable[str], callback: Callable[[object], None], submodules: bool = True):
+        """``submodules=False``: only the top-level modules themselves (``torch``, not ``torch.nn``)."""
         self.roots = frozenset(roots)
         self.callback = callback
+        self.submodules = submodules
         self._active = False
+
+    def _wanted(self, name: str) -> bool:
+        return _matches(name, self.roots) if self.submodules else name in self.roots
 
     def __enter__(self) -> "AfterImport":
         for name, module in list(sys.modules.items()):
-            if _matches(name, self.roots) and module is not None:
+            if self._wanted(name) and module is not None:
                 self._imported(module)
         sys.meta_path.insert(0, self)
         self._active = True
@@ -60,7 +65,7 @@ class AfterImport(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)
 
     def find_spec(self, fullname, path, target=None):
-        if not self._active or not _matches(fullname, self.roots):
+        if not self._active or not self._wanted(fullname):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
