@@ -68,3 +68,19 @@ def test_a_thread_the_script_left_running_still_sees_its_globals(tmp_path):
     result = run_benchit(script, "-d", tmp_path / "cache", "--script-args", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / "thread.txt").read_text() == str(out)
+
+
+def test_scripts_run_one_after_another_see_what_the_previous_one_wrote(tmp_path):
+    """As ``python a.py; python b.py``: a.py's namespace ends with it (its unclosed file is
+    flushed) even though a library it imported registered an atexit handler."""
+    (tmp_path / "helper_lib.py").write_text("import atexit\natexit.register(lambda: None)\n")
+    (tmp_path / "a.py").write_text(
+        "import os, sys\nimport helper_lib\n"
+        "OUT = open(os.path.join(sys.argv[1], 'a.txt'), 'w')\nOUT.write('from a')\n")
+    (tmp_path / "b.py").write_text(
+        "import os, sys\ntext = open(os.path.join(sys.argv[1], 'a.txt')).read()\n"
+        "assert text == 'from a', repr(text)\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_benchit(tmp_path / "a.py", tmp_path / "b.py", "-d", tmp_path / "cache", "--script-args", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import io
 import os
@@ -41,18 +42,19 @@ def run_script(script: str | os.PathLike, args: list[str] | None = None) -> None
         namespace.update(__file__=str(path), __cached__=None, __loader__=None, __package__="", __spec__=None)
         with io.open_code(str(path)) as source:
             code = compile(source.read(), str(path), "exec", dont_inherit=True)
-        before = _exit_work()
-        saved_main = sys.modules.get("__main__")
+        threads_before = _exit_threads()
+        saved_main, saved_register = sys.modules.get("__main__"), atexit.register
         sys.modules["__main__"] = module
+        registered: list = []  # atexit handlers registered by the script's own code
+        atexit.register = _noting_registrations(saved_register, namespace, registered)
         try:
             exec(code, namespace)
         except SystemExit as exit_:
             if exit_.code not in (None, 0):
                 raise
         finally:
-            sys.modules["__main__"] = saved_main
-            after = _exit_work()
-            if before is None or after[0] != before[0] or after[1] - before[1]:
+            sys.modules["__main__"], atexit.register = saved_main, saved_register
+            if registered or _exit_threads() - threads_before:
                 _pending.append(namespace)  # its atexit handlers or threads may still use it
             else:
                 _clear(namespace)
@@ -67,17 +69,28 @@ def run_script(script: str | os.PathLike, args: list[str] | None = None) -> None
 # (which may use its globals), at exit after them, in the interpreter's order: threads joined,
 # then atexit handlers last-registered first (benchit's is registered before any script runs).
 _pending: list[dict] = []
-_registered: list[bool] = []
 
 
-def _exit_work() -> tuple[int, set] | None:
-    """(atexit handlers registered, live non-daemon threads); None where the count is unknown."""
-    if not _registered:
+def _exit_threads() -> set:
+    """The threads the interpreter joins at exit (non-daemon, not the main one); registers
+    benchit's own atexit handler first, once."""
+    if not getattr(_release_pending, "registered", False):
         atexit.register(_release_pending)
-        _registered.append(True)
-    count = getattr(atexit, "_ncallbacks", None)  # CPython's, since 3.0
-    threads = {t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()}
-    return (count(), threads) if count is not None else None
+        _release_pending.registered = True
+    return {t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()}
+
+
+def _noting_registrations(register, namespace: dict, registered: list):
+    """``atexit.register`` while the script runs: the same, noting a registration made by the
+    script's own code (its frame's globals are the script's namespace), not by a library."""
+
+    @functools.wraps(register)
+    def noting(func, /, *args, **kwargs):
+        if sys._getframe(1).f_globals is namespace:
+            registered.append(func)
+        return register(func, *args, **kwargs)
+
+    return noting
 
 
 def _release_pending() -> None:
