@@ -9,9 +9,10 @@ noise of two 6-15 s runs on a shared machine. So each of benchit's own parts is 
 --min-time 1` (new cache), with benchit's functions wrapped by this bench, not changed:
 
 * start-up: launch to `main()` (Python and benchit's imports), minus the same for the script
-  alone (launch to its first line) and minus torch's import (the script's own: benchit's
-  discovery imports torch before the script does, so it is timed apart);
-* around the script: in `main()` but outside `run_script` (arguments, reports, the tree);
+  alone (launch to its first line);
+* around the script: in `main()` but outside `run_script` (arguments, reports, the tree; an
+  import of torch there, before the script's own, would count: benchit did that until it
+  installed torch discovery on the script's import);
 * per model: `build_and_benchmark` minus the build stages (the build state's `duration_s`) and
   minus what the harness measured (load, first inference, warm-up, timed loop): state files,
   locks, snapshots, the benchmark child's start-up and exit, the check;
@@ -50,17 +51,16 @@ runpy.run_path(script, run_name="__main__")
 marks["end"] = time.monotonic()
 with open(os.environ["OVERHEAD_MARKS"], "w") as handle:
     json.dump(marks, handle)
-if os.environ.get("QUICK_EXIT"):
-    from mlagility.cli.main import quick_teardown
-    quick_teardown()
+if os.environ.get("QUICK_EXIT"):  # as mlagility.cli.main.quick_teardown
+    import gc
+    gc.collect()
+    gc.freeze()
 """
 
 # benchit, its functions wrapped to mark when the script and each model's build run
 BENCHIT = """
 import json, os, sys, time
 marks = {"start": time.monotonic(), "builds": []}
-import torch  # the script's own import (benchit's discovery does it before the script runs)
-marks["torch"] = time.monotonic() - marks["start"]
 from mlagility.api import pipeline
 from mlagility.analysis import script as analysis_script
 
@@ -76,7 +76,11 @@ def wrapped(function, key):
 
 pipeline.build_and_benchmark = wrapped(pipeline.build_and_benchmark, "builds")
 analysis_script.run_script = wrapped(analysis_script.run_script, "script")
-from mlagility.cli.main import main, quick_teardown
+from mlagility.cli.main import main
+try:
+    from mlagility.cli.main import quick_teardown
+except ImportError:  # benchit before its quick exit (--before: measuring an older checkout)
+    quick_teardown = lambda: None
 marks["main"] = time.monotonic()
 code = main(sys.argv[1:])
 marks["main_end"] = time.monotonic()
@@ -117,14 +121,14 @@ def one_round(script: str, env: dict) -> dict[str, float]:
         "script alone (python)": plain_end - plain_launch,
         "build stages": stages,
         "measured by the harness": measured,
-        "start-up (beyond Python's and torch's import)": (marks["main"] - launch) - marks["torch"] - script_start_s,
+        "start-up (beyond Python's)": (marks["main"] - launch) - script_start_s,
         "around the script (in main)": (marks["main_end"] - marks["main"]) - script_span,
         "per model: build_and_benchmark - stages - measured": builds - stages - measured,
         "  of which the benchmark child's start-up and exit": bench["wall_s"] - measured,
         "exit (beyond the script's)": (end - marks["main_end"]) - script_exit_s,
         "exit time quick teardown saves": (plain_end - plain["end"]) - script_exit_s,
     }
-    row["benchit's own"] = (row["start-up (beyond Python's and torch's import)"] + row["around the script (in main)"]
+    row["benchit's own"] = (row["start-up (beyond Python's)"] + row["around the script (in main)"]
                             + row["per model: build_and_benchmark - stages - measured"]
                             + row["exit (beyond the script's)"])
     return row
