@@ -17,8 +17,7 @@ noise of two 6-15 s runs on a shared machine. So each of benchit's own parts is 
   minus what the harness measured (load, first inference, warm-up, timed loop): state files,
   locks, snapshots, the benchmark child's start-up and exit, the check;
 * exit: end of `main()` to the process's end, minus the same for the script alone (end of the
-  script to the process's end), the script alone ending as benchit ends (`quick_teardown`);
-  the exit time that quick teardown saves is shown apart (plain `python SCRIPT` against it).
+  script to the process's end).
 
 Not counted: the discovery hooks' cost inside the script (`bench/discovery_overhead.py` measures
 it). Interleaved rounds; medians.
@@ -40,7 +39,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
-# the script alone: marks its first line and its end; ends as benchit does (or as python does)
+# the script alone: marks its first line and its end
 SCRIPT_ALONE = """
 import json, os, runpy, sys, time
 marks = {"start": time.monotonic()}
@@ -51,10 +50,6 @@ runpy.run_path(script, run_name="__main__")
 marks["end"] = time.monotonic()
 with open(os.environ["OVERHEAD_MARKS"], "w") as handle:
     json.dump(marks, handle)
-if os.environ.get("QUICK_EXIT"):  # as mlagility.cli.main.quick_teardown
-    import gc
-    gc.collect()
-    gc.freeze()
 """
 
 # benchit, its functions wrapped to mark when the script and each model's build run
@@ -77,16 +72,11 @@ def wrapped(function, key):
 pipeline.build_and_benchmark = wrapped(pipeline.build_and_benchmark, "builds")
 analysis_script.run_script = wrapped(analysis_script.run_script, "script")
 from mlagility.cli.main import main
-try:
-    from mlagility.cli.main import quick_teardown
-except ImportError:  # benchit before its quick exit (--before: measuring an older checkout)
-    quick_teardown = lambda: None
 marks["main"] = time.monotonic()
 code = main(sys.argv[1:])
 marks["main_end"] = time.monotonic()
 with open(os.environ["OVERHEAD_MARKS"], "w") as handle:
     json.dump(marks, handle)
-quick_teardown()
 sys.exit(code)
 """
 
@@ -103,9 +93,8 @@ def run(command: list[str], env: dict) -> tuple[float, float, dict]:
 
 
 def one_round(script: str, env: dict) -> dict[str, float]:
-    launch, end, alone = run([sys.executable, "-c", SCRIPT_ALONE, script], {**env, "QUICK_EXIT": "1"})
-    script_start_s, script_exit_s = alone["start"] - launch, end - alone["end"]
-    plain_launch, plain_end, plain = run([sys.executable, "-c", SCRIPT_ALONE, script], env)
+    launch, end, alone = run([sys.executable, "-c", SCRIPT_ALONE, script], env)
+    script_s, script_start_s, script_exit_s = end - launch, alone["start"] - launch, end - alone["end"]
     with tempfile.TemporaryDirectory(prefix="mlagility-overhead-") as cache:
         launch, end, marks = run([sys.executable, "-c", BENCHIT, script, "-d", cache,
                                   "--iterations", "20", "--min-time", "1"], env)
@@ -118,7 +107,7 @@ def one_round(script: str, env: dict) -> dict[str, float]:
     script_span = marks["script"][1] - marks["script"][0]
     row = {
         "benchit wall": end - launch,
-        "script alone (python)": plain_end - plain_launch,
+        "script alone (python)": script_s,
         "build stages": stages,
         "measured by the harness": measured,
         "start-up (beyond Python's)": (marks["main"] - launch) - script_start_s,
@@ -126,7 +115,6 @@ def one_round(script: str, env: dict) -> dict[str, float]:
         "per model: build_and_benchmark - stages - measured": builds - stages - measured,
         "  of which the benchmark child's start-up and exit": bench["wall_s"] - measured,
         "exit (beyond the script's)": (end - marks["main_end"]) - script_exit_s,
-        "exit time quick teardown saves": (plain_end - plain["end"]) - script_exit_s,
     }
     row["benchit's own"] = (row["start-up (beyond Python's)"] + row["around the script (in main)"]
                             + row["per model: build_and_benchmark - stages - measured"]

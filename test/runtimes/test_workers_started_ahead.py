@@ -4,6 +4,7 @@ when benchit ends."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import uuid
@@ -25,13 +26,9 @@ from mlagility.runtimes.ort import OrtRuntime  # noqa: E402
 SETTINGS = harness.BenchmarkSettings(iterations=5, min_time=0, max_time=5)
 
 
-class Tiny(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = torch.nn.Linear(8, 4)
-
-    def forward(self, x):
-        return torch.relu(self.fc(x))
+_namespace: dict = {}
+exec(TINY_MODEL, _namespace)  # the tests' one tiny model (conftest.py)
+Tiny = _namespace["Tiny"]
 
 
 @pytest.fixture
@@ -106,4 +103,44 @@ def test_workers_not_used_end_with_benchit(tmp_path):
     result = run_benchit(script, "-d", tmp_path / "cache", "--runtime", "ort", "openvino",
                          env={"MLAGILITY_TEST_MARK": mark})
     assert "export" in result.stdout.lower() and "failed" in result.stdout.lower(), result.stdout + result.stderr
+    assert _processes_marked(mark) == []
+
+
+def test_an_idle_worker_ignores_ctrl_c_and_ends_with_its_input(built):
+    """Ctrl-C on a terminal reaches the whole process group; benchit stops its workers itself."""
+    build, target = built
+    harness.start_workers([OrtRuntime()])
+    harness.await_workers()
+    [worker] = harness._started.values()
+    worker.send_signal(signal.SIGINT)
+    measurement = harness.benchmark(_job(build, target))  # the same worker, still there
+    assert measurement.timed_iterations >= 5 and worker.wait(timeout=60) == 0
+    harness.start_workers([OrtRuntime()])
+    harness.await_workers()
+    [idle] = harness._started.values()
+    idle.stdin.close()  # benchit ended without needing it
+    assert idle.wait(timeout=60) == 0
+    harness._started.clear()
+
+
+def test_sigterm_to_benchit_alone_stops_a_busy_worker(tmp_path):
+    """``kill PID`` (not the process group) while a started-ahead worker times the model."""
+    import subprocess
+    import time
+
+    script = tmp_path / "tiny.py"
+    script.write_text(TINY_MODEL + "\nTiny(8)(torch.rand(1, 8))\n")
+    mark = uuid.uuid4().hex
+    cache = tmp_path / "cache"
+    benchit = subprocess.Popen(
+        [sys.executable, "-m", "mlagility.cli.main", str(script), "-d", str(cache), "--runtime", "ort",
+         "--min-time", "60", "--max-time", "60"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "MLAGILITY_TEST_MARK": mark})
+    deadline = time.monotonic() + 300
+    while not list(cache.glob("*/log_benchmark_x86_ort.txt")):  # the worker has the job
+        assert benchit.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    benchit.send_signal(signal.SIGTERM)
+    assert benchit.wait(timeout=120) == 143
     assert _processes_marked(mark) == []

@@ -135,7 +135,7 @@ def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> P
 def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     """Run one script with discovery; returns its results and its error line (or None)."""
     from mlagility.analysis.framework_discovery import FrameworkDiscovery
-    from mlagility.analysis.script import run_script
+    from mlagility.analysis.script import end_scripts, run_script
 
     found: list[InvocationResult] = []
     author = target.author or ""
@@ -172,6 +172,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
         raise
     except BaseException as exc:  # the script's own failure (SystemExit != 0 included)
         error, traceback_text = script_failure(exc, target.path)
+    finally:
+        end_scripts()  # after discovery's last builds (models called from threads)
     unknown = [h for h in target.hashes or [] if h not in {r.invocation.hash for r in found}]
     if unknown:
         error = (error + "; " if error else "") + f"unknown invocation hash(es): {', '.join(unknown)}"

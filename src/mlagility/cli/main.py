@@ -158,27 +158,5 @@ def main(argv: list[str] | None = None) -> int:
             return stop.exit_code(130)
 
 
-def run() -> None:
-    """The ``benchit`` program (console script and ``python -m mlagility.cli.main``): ``main()``,
-    then the interpreter's exit without its slow last garbage collections."""
-    code = main()
-    quick_teardown()
-    sys.exit(code)
-
-
-def quick_teardown() -> None:
-    """Collect the garbage there is now (finalizers run: temporary folders go, files flush), then
-    freeze the survivors so that the interpreter's teardown skips its full collections over the
-    millions of objects torch and the exporters leave behind: for resnet18 the exit takes 0.4 s
-    instead of 1.7 s (docs/performance.md). atexit handlers (the script's too) still run and
-    module globals are still released. What is still alive in a reference cycle at exit is freed
-    by the OS rather than by a last collection, which Python does not promise to run anyway
-    (the ``object.__del__`` documentation)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 if __name__ == "__main__":
-    run()
+    sys.exit(main())

@@ -301,11 +301,14 @@ def _in_child(job: Job) -> Measurement:
                 spare.stdin.write(f"{request_path}\n".encode())
                 spare.stdin.close()
                 returncode = spare.wait(timeout=timeout)
-                spare.stdout.close()
             except subprocess.TimeoutExpired:
-                spare.kill()
-                spare.wait()
+                _stop(spare)
                 raise BenchmarkError(runtime.name, f"timed out after {timeout:.0f} s", str(log))
+            except BaseException:  # Ctrl-C, SIGTERM: the worker stops with benchit
+                _stop(spare)
+                raise
+            finally:
+                spare.stdout.close()
         else:
             from mlagility.common.filesystem import open_for_writing
 

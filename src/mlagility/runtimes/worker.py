@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def serve(runtime_spec: str) -> int:
 
     from mlagility.runtimes import harness
 
+    # Ctrl-C on a terminal reaches the whole process group: benchit stops its workers itself
+    # (idle ones see the end of their stdin, a busy one is killed)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     ready_pipe = os.dup(1)
     startup = tempfile.TemporaryFile()  # what the imports print, for the log
     os.dup2(startup.fileno(), 1)
@@ -63,7 +67,7 @@ def serve(runtime_spec: str) -> int:
         return 1
     os.write(ready_pipe, f"{harness.WORKER_READY}\n".encode())
     os.close(ready_pipe)
-    request_path = sys.stdin.readline().strip()
+    request_path = _read_request_path()
     if not request_path:
         return 0  # benchit did not need it
     from mlagility.common.filesystem import open_for_writing
@@ -78,6 +82,17 @@ def serve(runtime_spec: str) -> int:
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     return main(request_path)
+
+
+def _read_request_path() -> str:
+    """One line from stdin, read unbuffered ('' at end of file: benchit ended or did not need it)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode().strip()
 
 
 def _exit(code: int) -> None:
