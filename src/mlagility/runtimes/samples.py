@@ -17,21 +17,16 @@ def samples_path(build_dir: str | os.PathLike, device: str, runtime: str) -> Pat
 
 
 def save_samples(path: str | os.PathLike, latencies_ms) -> None:
-    """Write the latencies (ms) as float32, atomically (temp file + rename)."""
-    import tempfile
+    """Write the latencies (ms) as float32, atomically (``common/filesystem.atomic_write_bytes``)."""
+    import io
 
     import numpy as np
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, np.asarray(latencies_ms, dtype=np.float32).reshape(-1), allow_pickle=False)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from mlagility.common.filesystem import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(latencies_ms, dtype=np.float32).reshape(-1), allow_pickle=False)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def load_samples(path: str | os.PathLike | None):
@@ -50,9 +45,3 @@ def load_samples(path: str | os.PathLike | None):
     if not np.all(np.isfinite(data)):
         return None
     return data
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
