@@ -95,7 +95,7 @@ def run_build(
 def objects_frozen():
     """Keep the garbage collector off the objects that exist before the build (the script's, the
     frameworks'): an exporter allocates millions of objects, and each full collection would walk
-    the script's too. resnet18's dynamo export: 4.5 s instead of 5.7 s (docs/performance.md).
+    the script's too. resnet18's dynamo export: median 3.4 s instead of 3.9 s (docs/performance.md).
     Collection of what the build itself allocates is unchanged; ``gc.unfreeze()`` hands the
     frozen objects back to the oldest generation afterwards. A script that froze objects itself
     (``gc.get_freeze_count() > 0``) is left alone: its freeze is not ours to undo."""
