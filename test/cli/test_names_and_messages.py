@@ -134,3 +134,12 @@ print("found", len(results))
                            text=True, env=env)
     assert "pytorch_model (executed 1x)" in loud.stdout and "Summary" in loud.stdout
     assert "pytorch_model (executed 1x)" not in quiet.stdout and "found 1" in quiet.stdout
+
+
+def test_a_script_that_calls_no_model_says_so_when_it_ends(tmp_path):
+    script = tmp_path / "plain.py"
+    script.write_text("print('no model here')\n")
+    result = run_benchit(script, "-d", tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    assert "(the script called no model)" in result.stdout
+    assert "no model called yet" not in result.stdout  # the final tree is not the live one

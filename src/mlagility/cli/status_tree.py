@@ -30,13 +30,14 @@ class StatusTree:
         self.script: str | None = None
         self.results: list = []
         self.error: str | None = None
+        self.finished = False  # script_finished was called for the current script
         self.frames: list[str] = []
         self.tracebacks: dict[str, str] = {}  # script -> its traceback (printed with --traceback)
         self._live: Live | None = None
 
     # -- Reporter events ---------------------------------------------------------------------
     def script_started(self, script: str) -> None:
-        self.script, self.results, self.error = script, [], None
+        self.script, self.results, self.error, self.finished = script, [], None, False
         if self.header:
             self.console.print(self.header)
             self.header = None
@@ -58,7 +59,7 @@ class StatusTree:
             self._live.refresh()
 
     def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
-        self.error = error
+        self.error, self.finished = error, True
         self.frames = _last_frames(traceback_text)
         if traceback_text:
             self.tracebacks[script] = traceback_text
@@ -72,7 +73,8 @@ class StatusTree:
     def __rich__(self) -> Tree:
         tree = Tree(Text(f"{Path(self.script or '').name}:", style="bold"), guide_style="dim")
         if not self.results and self.error is None:
-            tree.add(Text("(running the script, no model called yet)", style="dim"))
+            tree.add(Text("(the script called no model)" if self.finished else "(running the script, no model called yet)",
+                          style="dim"))
         nodes = {}
         for group in group_by_model(self.results):
             parent = nodes.get(group[0].invocation.parent_invocation, tree)
