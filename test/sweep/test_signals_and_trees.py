@@ -121,3 +121,33 @@ def test_incomplete_benchmark_of_a_sigkilled_run_is_shown_as_incomplete(write_sc
     assert report.returncode == 0, report.stderr
     flat = " ".join(report.stdout.split())
     assert "succeeded │ 0" in flat and "incomplete (process died) │ 1" in flat, report.stdout
+
+
+FORKED = """
+import multiprocessing, time
+
+
+def busy():
+    while True:
+        sum(range(1000))
+
+
+child = multiprocessing.get_context("fork").Process(target=busy)
+child.start()
+time.sleep(1)
+child.terminate()  # SIGTERM
+child.join()
+print("exitcode", child.exitcode)
+"""
+
+
+def test_a_process_the_script_forks_ends_on_sigterm_as_under_python(tmp_path):
+    """benchit's SIGTERM handler (an orderly stop of benchit) is not the forked process's."""
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED)
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "exitcode -15" in plain.stdout
+    result = run_benchit(script, "-d", tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "exitcode -15" in result.stdout, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr

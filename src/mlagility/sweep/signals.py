@@ -10,6 +10,7 @@ SIGTERM would have had.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -35,7 +36,13 @@ def terminate_as_interrupt():
         yield received
         return
 
+    owner = os.getpid()
+
     def handler(signum, _frame):
+        if os.getpid() != owner:  # a process the script forked (a multiprocessing pool worker):
+            signal.signal(signum, signal.SIG_DFL)  # it ends as it would under python
+            os.kill(os.getpid(), signum)
+            return
         if received.signal is None:  # a second SIGTERM during the cleanup does not abort it
             received.signal = signum
             raise Terminated()
