@@ -149,3 +149,25 @@ def test_sklearn_calls_on_fitted_estimators_are_found(tmp_path):
     for cls, method in ((Pipeline, "predict"), (Pipeline, "predict_proba"), (StandardScaler, "transform")):
         assert not isinstance(cls.__dict__[method], _Hooked)  # every wrapper removed
     assert model_type_of(estimator) == "sklearn"
+
+
+INHERITED_PREDICT = """
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+clf = LogisticRegression().fit(X, y)
+clf.predict(X[:4])  # LinearClassifierMixin.predict: a mixin's method, not LogisticRegression's own
+"""
+
+
+def test_sklearn_methods_inherited_from_mixins_are_found(tmp_path):
+    pytest.importorskip("sklearn")
+    path = tmp_path / "inherited.py"
+    path.write_text(INHERITED_PREDICT)
+    found, _ = discover(path)
+    assert [(inv.model.name, inv.model.class_name, inv.executions) for inv, _ in found] == \
+        [("clf", "LogisticRegression", 1)]
+    from sklearn.linear_model import LogisticRegression
+
+    assert "predict" not in LogisticRegression.__dict__  # the hook on the class is removed

@@ -58,7 +58,7 @@ class SklearnDiscovery(BaseDiscovery):
             if isinstance(value, type) and value not in self._patched and is_estimator_class(value):
                 self._patched.add(value)
                 for method in METHODS:
-                    original = value.__dict__.get(method)
+                    original = _inherited_from_mixin(value, method)
                     if original is not None and not isinstance(original, _Hooked):
                         self.patches.set(value, method, _Hooked(original, method, self))
 
@@ -93,6 +93,16 @@ class SklearnDiscovery(BaseDiscovery):
 
     def model_hash(self, estimator) -> str:
         return estimator_hash(estimator)
+
+
+def _inherited_from_mixin(cls: type, method: str):
+    """``cls``'s own ``method``, or the one it inherits from a class that is not an estimator
+    (``LogisticRegression.predict`` is ``LinearClassifierMixin``'s), to hook on ``cls`` itself;
+    None when it has none or inherits it from an estimator class (hooked on that class)."""
+    for klass in cls.__mro__:
+        if method in klass.__dict__:
+            return klass.__dict__[method] if klass is cls or not is_estimator_class(klass) else None
+    return None
 
 
 def is_estimator_class(cls: type) -> bool:
