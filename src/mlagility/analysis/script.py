@@ -107,11 +107,7 @@ def _restore_main(ended: _Ended) -> None:
 
 
 def _exit_threads() -> set:
-    """The threads the interpreter joins at exit (non-daemon, not the main one); registers
-    benchit's own atexit handler first, once."""
-    if not getattr(_end_at_exit, "registered", False):
-        atexit.register(_end_at_exit)
-        _end_at_exit.registered = True
+    """The threads the interpreter joins at exit (non-daemon, not the main one)."""
     return {t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()}
 
 
@@ -131,6 +127,9 @@ def _noting_registrations(register, namespace: dict, registered: list):
 def _end_at_exit() -> None:
     while _at_exit:
         _clear(vars(_at_exit.pop().module))
+
+
+atexit.register(_end_at_exit)  # on import, before any script registers its own handlers
 
 
 def _clear(namespace: dict) -> None:

@@ -19,6 +19,7 @@ or ``max_time`` s. Pure Python + numpy: the child process imports no torch unles
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import datetime
@@ -342,10 +343,6 @@ def start_workers(runtimes: list[Runtime]) -> None:
     process per measurement); it waits, idle, on its stdin for the request, and exits when benchit
     does (end of file) or is stopped by ``stop_workers`` at exit. A worker that cannot start is
     not an error here: the benchmark then starts a new one and records why it fails."""
-    if not _started:
-        import atexit
-
-        atexit.register(stop_workers)
     for runtime in runtimes:
         spec = _runtime_spec(type(runtime))
         if not runtime.in_child or (spec in _started and _started[spec].poll() is None):
@@ -412,6 +409,9 @@ def stop_workers() -> None:
     """Stop the started workers that were not used (at exit)."""
     while _started:
         _stop(_started.popitem()[1])
+
+
+atexit.register(stop_workers)
 
 
 def _last_error_line(log: Path, returncode: int) -> str:
