@@ -210,7 +210,11 @@ def test_task_killed_on_the_node_is_recorded_not_lost(slurm_cluster, sweep_scrip
     while not (records := [r for r in _task_records(cache) if "pid" in r]):
         assert time.monotonic() < deadline
         time.sleep(0.5)
-    time.sleep(2)  # the script's child is running
+    import psutil
+
+    while not psutil.Process(records[0]["pid"]).children():  # its benchit runs the script in a child
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
     os.kill(records[0]["pid"], signal.SIGTERM)  # not through Slurm: the task ends "normally"
     waited = run_benchit("slurm", "wait", "-d", cache)
     assert waited.returncode == 1
