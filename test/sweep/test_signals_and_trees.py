@@ -151,3 +151,22 @@ def test_a_process_the_script_forks_ends_on_sigterm_as_under_python(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "exitcode -15" in result.stdout, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_script_stopped_after_its_model_keeps_that_models_result_in_the_summary(tmp_path, write_script, cache_dir):
+    """In-process (no isolation): SIGTERM or Ctrl-C after a model was benchmarked; the summary
+    counts that model and names what stopped the sweep."""
+    for signum, name, code in ((signal.SIGTERM, "SIGTERM", 143), (signal.SIGINT, "Ctrl-C", 130)):
+        started = tmp_path / f"after_model_{name}"
+        script = write_script(f"stopped_{code}.py", TINY_MODEL + "\nTiny()(torch.rand(2, 8))\n" + (
+            f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(600)\n"))
+        sweep = popen_benchit(script, "-d", cache_dir, *FAST,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        wait_for(started.exists, "the script to go on after its model")
+        sweep.send_signal(signum)
+        out, _ = sweep.communicate(timeout=DEADLINE_S)
+        assert sweep.returncode == code, out
+        summary = out.split("Summary")[1]
+        assert "1 found, 1 built, 1 benchmarked, 0 failed" in summary, out
+        assert f"stopped by {name}" in summary, out
+        assert f"interrupted by {name}" in out.split("Summary")[0], out

@@ -84,7 +84,7 @@ class BenchmarkResults(list):
         self.script_errors: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.scripts_run: list[str] = []
-        self.interrupted = False
+        self.interrupted: str | None = None  # what stopped the sweep: "Ctrl-C" or "SIGTERM"
         self.elapsed_s = 0.0
         self.slurm_job: str | None = None  # --use-slurm: the job array's id
         self.detached = False  # --detach: submitted, not waited for

@@ -12,6 +12,7 @@ from mlagility.api.results import BenchmarkResults, InvocationResult, QuietRepor
 from mlagility.builds.cache import derive_build_name
 from mlagility.common.exceptions import one_line
 from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.signals import interruption_name
 from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
@@ -57,12 +58,15 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
                 results.skipped[str(target.path)] = skip
                 continue
             results.scripts_run.append(str(target.path))
-            found, error = _run_target(target, request, reporter)
-            results.extend(found)
+            found: list[InvocationResult] = []
+            try:
+                error = _run_target(target, request, reporter, found)
+            finally:  # an interrupted script keeps what its models finished
+                results.extend(found)
             if error:
                 results.script_errors[str(target.path)] = error
-    except KeyboardInterrupt:
-        results.interrupted = True
+    except KeyboardInterrupt as interrupt:
+        results.interrupted = interruption_name(interrupt)
     results.elapsed_s = time.perf_counter() - started
     if tree is not None:
         from mlagility.cli.status_tree import sweep_summary
@@ -84,8 +88,10 @@ def _skip_reason(target: Target, wanted_labels: dict, request: BenchmarkRequest)
     return None
 
 
-def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
-    """One script or .onnx file, reported; returns its results and its error line (or None)."""
+def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
+                found: list[InvocationResult]) -> str | None:
+    """One script or .onnx file, reported; its results go into ``found`` as they come (an
+    interrupted script keeps them); returns its error line (or None)."""
     reporter.script_started(str(target.path))
     for warning in target.label_warnings:
         reporter.warn(warning)
@@ -93,8 +99,9 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
     if request.process_isolation:
         from mlagility.sweep.isolation import run_isolated
 
-        found, error = run_isolated(target, request)
-        for result in found:
+        isolated, error = run_isolated(target, request)
+        found.extend(isolated)
+        for result in isolated:
             reporter.changed(result)
     else:
         attempts = AttemptLog(request.cache.root)
@@ -103,13 +110,14 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
             if target.path.suffix == ".onnx":
                 from mlagility.api.onnx_file import benchmark_onnx_file
 
-                found, error = benchmark_onnx_file(target.path, request, reporter), None
+                found.extend(benchmark_onnx_file(target.path, request, reporter))
+                error = None
             else:
-                found, error, traceback_text = _run_script(target, request, reporter)
-        except KeyboardInterrupt:  # Ctrl-C: not an attempt; --resume will run it again
+                error, traceback_text = _run_script(target, request, reporter, found)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
             if attempt:
                 attempts.path(target.spec, request.attempt_arguments()).unlink(missing_ok=True)
-            reporter.script_finished(str(target.path), "interrupted by Ctrl-C")
+            reporter.script_finished(str(target.path), f"interrupted by {interruption_name(interrupt)}")
             raise
         if attempt and traceback_text:
             attempt.log = str(_write_script_log(request, target, traceback_text))
@@ -118,7 +126,7 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter):
             failed = error or any(result.failed for result in found)
             attempts.finish(attempt, f"error: {error}" if error else "failed" if failed else "ok")
     reporter.script_finished(str(target.path), error, traceback_text)
-    return found, error
+    return error
 
 
 def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> Path:
@@ -132,12 +140,13 @@ def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> P
     return path
 
 
-def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
-    """Run one script with discovery; returns its results and its error line (or None)."""
+def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
+                found: list[InvocationResult]) -> tuple[str | None, str | None]:
+    """Run one script with discovery, its results appended to ``found`` as models are called;
+    returns its error line and traceback (or None)."""
     from mlagility.analysis.framework_discovery import FrameworkDiscovery
     from mlagility.analysis.script import end_scripts, run_script
 
-    found: list[InvocationResult] = []
     author = target.author or ""
 
     def on_invocation(invocation, module) -> None:
@@ -177,7 +186,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter):
     unknown = [h for h in target.hashes or [] if h not in {r.invocation.hash for r in found}]
     if unknown:
         error = (error + "; " if error else "") + f"unknown invocation hash(es): {', '.join(unknown)}"
-    return found, error, traceback_text
+    return error, traceback_text
 
 
 def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:

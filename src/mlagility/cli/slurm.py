@@ -52,6 +52,7 @@ def status(args: argparse.Namespace) -> int:
 def wait(args: argparse.Namespace) -> int:
     from mlagility.api.results import BenchmarkResults
     from mlagility.cli.status_tree import StatusTree, sweep_summary
+    from mlagility.sweep.signals import interruption_name
     from mlagility.sweep.slurm import _ask_cancel, follow
 
     sweep = _sweep(args)
@@ -59,8 +60,8 @@ def wait(args: argparse.Namespace) -> int:
     results = BenchmarkResults()
     try:
         follow(sweep, tree, results, tree.console, ask=_ask_cancel)
-    except KeyboardInterrupt:
-        results.interrupted = True
+    except KeyboardInterrupt as interrupt:
+        results.interrupted = interruption_name(interrupt)
     results.elapsed_s = max(
         [sweep.task_record(i).get("finished", 0) for i in range(len(sweep.scripts))] + [0]
     ) - sweep.submitted

@@ -314,7 +314,7 @@ def sweep_summary(results) -> Table:
     for reason, count in skipped.most_common():
         table.add_row("Skipped", Text(f"{count} x {reason}"))
     if results.interrupted:
-        table.add_row(Text("Interrupted", style="bold red"), "stopped by Ctrl-C or SIGTERM; the results above are complete")
+        table.add_row(Text("Interrupted", style="bold red"), f"stopped by {results.interrupted}; the results above are complete")
     table.add_row("Total time", f"{results.elapsed_s:,.1f} s")
     return table
 

@@ -19,6 +19,11 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM was received."""
 
 
+def interruption_name(interrupt: KeyboardInterrupt) -> str:
+    """``SIGTERM`` for ``Terminated``, else ``Ctrl-C`` (what a summary says stopped the sweep)."""
+    return "SIGTERM" if isinstance(interrupt, Terminated) else "Ctrl-C"
+
+
 class _Received:
     signal: int | None = None
 
