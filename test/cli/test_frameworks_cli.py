@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import FAST, run_benchit
@@ -144,3 +146,17 @@ def test_max_depth_records_nested_keras_models(cache_dir):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Model Type:   Keras (keras.Model)") == 2
     assert "model.encoder (executed 1x)" in result.stdout and "'encoder_in': (1, 24)" in result.stdout
+
+
+def test_keras_runtime_comparison_is_against_keras(write_script, cache_dir):
+    """The comparison table's reference is the framework's own runtime (``Runtime.is_reference``)."""
+    script = write_script("keras_only.py", KERAS_AND_TORCH.split("torch.manual_seed")[0].replace("import torch\n", "")
+                          .replace("kmodel(np.random.rand(4, 8).astype(\"float32\"))\n", ""))
+    result = run_benchit(script, "-d", cache_dir, "--runtime", "ort", "keras", *FAST, env=ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("Runtime comparison")[1]
+    assert "vs keras" in table and "vs torch-eager" not in table
+    keras_row = next(line for line in table.splitlines() if line.strip().startswith("keras"))
+    ort_row = next(line for line in table.splitlines() if line.strip().startswith("ort"))
+    assert keras_row.split()[-1] == "reference" and "1.00x" in keras_row
+    assert ort_row.split()[-1] == "ok" and re.search(r"\d\.\d\dx", ort_row)

@@ -253,16 +253,22 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
 
 
 def comparison_table(result) -> Table:
-    """One row per runtime: median, p90, throughput, speedup over torch-eager, memory, load."""
+    """One row per runtime: median, p90, throughput, speedup over the framework's own runtime
+    (torch-eager, keras: ``Runtime.is_reference``) when it ran, memory, load."""
+    from mlagility.runtimes.registry import reference_runtime_names
+
+    references = reference_runtime_names()
+    reference = next((name for name in result.performance if name in references), None)
     table = Table(title="Runtime comparison", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("runtime", "median ms", "p90 ms", "inferences/s", "vs torch-eager", "peak MiB", "load/compile s", "check"):
+    for column in ("runtime", "median ms", "p90 ms", "inferences/s", f"vs {reference or 'torch-eager'}",
+                   "peak MiB", "load/compile s", "check"):
         table.add_column(column, justify="left" if column in ("runtime", "check") else "right")
-    eager = result.performance.get("torch-eager")
+    base = result.performance.get(reference)
     for name, perf in result.performance.items():
-        speedup = f"{eager.median_latency / perf.median_latency:.2f}x" if eager else "-"
+        speedup = f"{base.median_latency / perf.median_latency:.2f}x" if base else "-"
         check = result.checks.get(name)
         verdict = "-" if check is None else ("ok" if check["ok"] else "MISMATCH")
-        if name not in result.checks and name in ("torch-eager", "keras"):
+        if name not in result.checks and name in references:
             verdict = "reference"
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
         table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",

@@ -9,6 +9,8 @@ a third-party package would declare a plugin.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -49,6 +51,13 @@ class RuntimeRegistry:
         if reason:
             raise UnsupportedRuntimeError(f"runtime {device}/{name} is not available here: {reason}")
         return runtime()
+
+
+@functools.lru_cache(maxsize=1)
+def reference_runtime_names() -> frozenset[str]:
+    """Names of the registered runtimes that run the framework itself (``Runtime.is_reference``:
+    torch-eager, keras), against which the other runtimes' outputs are checked."""
+    return frozenset(cls.name for cls in load_registry().runtimes.values() if cls.is_reference)
 
 
 def load_registry() -> RuntimeRegistry:
