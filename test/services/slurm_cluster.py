@@ -3,7 +3,10 @@
 ``munged``, ``mariadbd`` (accounting database), ``slurmdbd``, ``slurmctld`` and ``slurmd`` run as
 plain foreground processes with generated configurations (no systemd, no cgroups:
 ``proctrack/linuxproc``, ``task/none``; the node line from ``slurmd -C``) and their own sockets
-and free ports, so nothing of the machine's own configuration is used or changed. Accounting is
+and free ports, so nothing of the machine's own configuration is used or changed. Memory is a
+consumable resource (``CR_Core_Memory``, ``DefMemPerCPU``) enforced by slurmd's sampling
+(``jobacct_gather/linux`` with ``OverMemoryKill``), so a task over its ``--mem`` is killed as on a
+real cluster; nodes marked DOWN come back by themselves (``ReturnToService=2``). Accounting is
 needed: submitit reads job states through ``sacct``, and without it a task that Slurm kills stays
 UNKNOWN. ``SLURM_CONF`` in ``cluster.env`` points the clients (sbatch, sacct...) at the cluster.
 
@@ -29,6 +32,9 @@ MUNGE_KEY = Path("/etc/munge/munge.key")
 DEFAULT_MUNGE_SOCKET = Path("/run/munge/munge.socket.2")
 CLUSTER = "mlagility"
 PARTITION = "debug"
+# memory is a consumable resource (CR_Core_Memory) and enforced without cgroups: slurmd samples
+# each task's memory every second and kills a task over its --mem (an OUT_OF_MEMORY job state)
+DEF_MEM_PER_CPU_MB = 4096
 
 
 def unavailable_reason() -> str | None:
@@ -80,6 +86,7 @@ class SlurmCluster:
         return self
 
     def stop(self) -> None:
+        self._cancel_jobs()
         for name, process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -89,6 +96,20 @@ class SlurmCluster:
                     process.kill()
                     process.wait()
         self.processes.clear()
+
+    def _cancel_jobs(self, timeout_s: float = 120) -> None:
+        """Cancel what the tests left in the queue and wait for it to end: a job's slurmstepd and
+        processes would otherwise outlive the cluster."""
+        if not any(name == "slurmctld" and process.poll() is None for name, process in self.processes):
+            return
+        subprocess.run([_which("scancel") or "scancel", "--user=root", "--full"], env=self.env, capture_output=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            out = subprocess.run([_which("squeue") or "squeue", "-h", "-o", "%i"], env=self.env,
+                                 capture_output=True, text=True)
+            if out.returncode != 0 or not out.stdout.strip():
+                return
+            time.sleep(0.5)
 
     def __enter__(self) -> "SlurmCluster":
         return self.start()
@@ -187,8 +208,11 @@ MpiDefault=none
 ReturnToService=2
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-JobAcctGatherType=jobacct_gather/none
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU={DEF_MEM_PER_CPU_MB}
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
 AccountingStoragePort={self.dbd_port}

@@ -222,3 +222,89 @@ def test_task_killed_on_the_node_is_recorded_not_lost(slurm_cluster, sweep_scrip
     assert f"stopped by a signal on node {node} (benchit exit code 143)" in waited.stdout, waited.stdout
     resumed = run_benchit(sweep_scripts / "hangs.py", "-d", cache, *FAST, "--resume")
     assert "attempted before (stopped by a signal" in resumed.stdout + resumed.stderr
+
+
+def test_task_over_its_memory_is_recorded_as_out_of_memory(slurm_cluster, tmp_path):
+    """The test cluster enforces memory without cgroups (slurmd samples it every second and kills
+    the task: the job ends FAILED, and its log says why); with cgroups Slurm says OUT_OF_MEMORY."""
+    script = tmp_path / "hungry.py"
+    script.write_text("import time\nblock = bytearray(3 * 1024**3)\nfor i in range(0, len(block), 4096):\n"
+                      "    block[i] = 1\ntime.sleep(120)\nprint('not killed')\n")
+    cache = tmp_path / "cache"
+    sweep = [script, "-d", cache, *FAST, "--use-slurm", "--slurm-mem", "1", "--no-exclusive", "--timeout", "3000"]
+    result = run_benchit(*sweep)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "out of memory (Slurm, --slurm-mem 1 GB)" in result.stdout, result.stdout
+    import yaml
+
+    (attempt,) = [yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml")]
+    assert attempt["outcome"] == "out of memory (Slurm, --slurm-mem 1 GB)"
+    resumed = run_benchit(*sweep, "--resume")
+    assert "attempted before (out of memory (Slurm" in resumed.stdout + resumed.stderr
+
+
+def _node_state(node: str) -> str:
+    out = subprocess.run(["sinfo", "-h", "-N", "-n", node, "-o", "%t"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _squeue_state(job: str) -> str:
+    out = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_node_failure_requeues_the_task_its_rerun_is_the_result(slurm_cluster, tmp_path):
+    """The node goes down while the task runs: Slurm requeues it (its default policy); the rerun's
+    result is the script's (never the killed run's stale one) and the attempt records the restart."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    script = tmp_path / "survives_node_failure.py"
+    script.write_text(TINY_MODEL + (
+        f"import os, time\nrun = len(os.listdir({str(runs)!r}))\nopen(os.path.join({str(runs)!r}, str(run)), 'w').close()\n"
+        "while run == 0:  # the first run waits for the node to fail\n    time.sleep(0.5)\n"
+        "Tiny()(torch.rand(1, 8))\n"))
+    cache = tmp_path / "cache"
+    detached = run_benchit(script, "-d", cache, *FAST, "--use-slurm", "--detach", "--no-exclusive", "--timeout", "3000")
+    assert detached.returncode == 0, detached.stdout + detached.stderr
+    deadline = time.monotonic() + 300
+    while not (runs / "0").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    (record,) = _task_records(cache)
+    job, node = record["slurm_job"], record["node"]
+    scontrol = ["scontrol", "update", f"nodename={node}"]
+    subprocess.run([*scontrol, "state=down", "reason=mlagility-test"], check=True)
+    try:
+        while _squeue_state(job) != "PENDING":  # requeued
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        # the node comes back by itself once its slurmd answers (ReturnToService=2); the killed
+        # run must have ended first (a relaunch onto it fails: "Duplicate jobid", job held)
+        import psutil
+
+        def old_run_alive() -> bool:
+            for process in psutil.process_iter(["pid", "cmdline", "status"]):
+                if process.info["status"] == psutil.STATUS_ZOMBIE:
+                    continue
+                if process.info["pid"] == record["pid"] or f"[{job}." in " ".join(process.info["cmdline"] or ()):
+                    return True  # its benchit, or its slurmstepd ("slurmstepd: [JOB.batch]")
+            return False
+
+        while _node_state(node) not in ("idle", "mix") or old_run_alive():
+            assert time.monotonic() < deadline, (_node_state(node), old_run_alive())
+            time.sleep(0.5)
+    finally:
+        if _node_state(node).startswith(("down", "drain")):
+            subprocess.run([*scontrol, "state=resume"])
+    # requeued, waiting to run again: sacct still says NODE_FAIL, which is not the task's end
+    status = run_benchit("slurm", "status", "-d", cache)
+    assert "PENDING" in status.stdout and "NODE_FAIL" not in status.stdout, status.stdout
+    subprocess.run(["scontrol", "update", f"jobid={job}", "StartTime=now"], check=True)  # no requeue delay
+    waited = run_benchit("slurm", "wait", "-d", cache)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert "1 found, 1 built, 1 benchmarked, 0 failed" in waited.stdout, waited.stdout
+    assert sorted(p.name for p in runs.iterdir()) == ["0", "1"]
+    import yaml
+
+    (attempt,) = [yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml")]
+    assert attempt["outcome"] == "ok" and attempt["slurm_restarts"] == 1, attempt

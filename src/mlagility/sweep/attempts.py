@@ -38,6 +38,7 @@ class Attempt:
     node: str | None = None  # where the script ran (hostname; a Slurm node)
     cpu: str | None = None
     slurm_job: str | None = None  # ARRAYID_INDEX for --use-slurm
+    slurm_restarts: int = 0  # times Slurm requeued the task (node failure, admin) before this run
 
 
 def read_attempt(path: Path) -> Attempt:

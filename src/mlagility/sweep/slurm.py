@@ -158,6 +158,8 @@ class ScriptTask(_Checkpointable):
         record = {
             "script": spec, "node": socket.gethostname(), "cpu": cpu_name(), "started": time.time(),
             "slurm_job": _slurm_job_id(), "requeued": self.requeued, "pid": os.getpid(),
+            # > 0: Slurm requeued the task (a node failure, an admin's requeue) and it runs again
+            "slurm_restarts": int(os.environ.get("SLURM_RESTART_COUNT") or 0),
         }
         write_json(task_file, record)
         code = main(["benchmark", spec, *task_args, "--results-file", results_file])
@@ -262,7 +264,7 @@ def slurm_outcome(state: str, sweep: SlurmSweep, job, requeued: int = 0) -> str 
     minutes = sweep.options.get("slurm_time")
     if state == "TIMEOUT":
         return f"timeout (Slurm time limit of {minutes} min)"
-    if state == "OUT_OF_MEMORY":
+    if state == "OUT_OF_MEMORY" or (state in ("FAILED", "CANCELLED") and _killed_for_memory(job)):
         mem = sweep.options.get("slurm_mem")
         return "out of memory (Slurm" + (f", --slurm-mem {mem:g} GB)" if mem else ")")
     if state in ("NODE_FAIL", "BOOT_FAIL"):
@@ -290,6 +292,24 @@ def slurm_outcome(state: str, sweep: SlurmSweep, job, requeued: int = 0) -> str 
     return f"error in the Slurm task: {one_line(last[-1] if last else text)}"
 
 
+# what slurmstepd writes into the task's log when it kills the task for its memory: without
+# cgroups (JobAcctGatherParams=OverMemoryKill, the job then ends FAILED, not OUT_OF_MEMORY) and
+# with them (the cgroup's OOM killer)
+MEMORY_KILL_MESSAGES = ("exceeded memory limit", "exceeded job memory limit", "oom_kill event", "oom-kill event")
+
+
+def _killed_for_memory(job) -> bool:
+    """Whether Slurm's log of the task says it was killed for exceeding its memory."""
+    try:
+        with open(job.paths.stdout, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 65536))
+            tail = log.read().decode(errors="replace").lower()
+    except (OSError, AttributeError):
+        return False
+    return any(message in tail for message in MEMORY_KILL_MESSAGES)
+
+
 def poll_states(sweep: SlurmSweep, jobs: list) -> list[str]:
     """One ``sacct`` call for the whole array; each task's state (UNKNOWN until Slurm knows it)."""
     watcher = jobs[0].watcher
@@ -300,11 +320,40 @@ def poll_states(sweep: SlurmSweep, jobs: list) -> list[str]:
     states = []
     for index, job in enumerate(jobs):
         state = watcher.get_state(job.job_id, mode="cache")
-        if job.paths.result_pickle.exists() and state.split()[0] in QUEUED | RUNNING \
+        if _has_result(sweep, index, job) and state.split()[0] in QUEUED | RUNNING \
                 and not interrupted(sweep, index):
             state = "COMPLETED"  # the task wrote its result; Slurm will say so in a moment
-        states.append(state.split()[0] if state else "UNKNOWN")
+        state = state.split()[0] if state else "UNKNOWN"
+        if state in REQUEUABLE:
+            state = _queue_state(job.job_id) or state
+        states.append(state)
     return states
+
+
+# states after which Slurm may requeue the task (JobRequeue=1, its default; PreemptMode=REQUEUE):
+# until the task runs again, ``sacct`` still reports the killed run's state
+REQUEUABLE = {"NODE_FAIL", "PREEMPTED"}
+
+
+def _queue_state(task_id: str) -> str | None:
+    """The task's state in Slurm's queue (``squeue``), None when it has left the queue."""
+    try:
+        out = subprocess.run(["squeue", "-h", "-j", task_id, "-o", "%T"], capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    state = out.stdout.strip().split()
+    return state[0] if out.returncode == 0 and state else None
+
+
+def _has_result(sweep: SlurmSweep, index: int, job) -> bool:
+    """Whether the task's current run wrote its result: a result older than the run's start
+    (the task record, written first) is a previous run's, before Slurm requeued the task."""
+    try:
+        written = job.paths.result_pickle.stat().st_mtime
+    except OSError:
+        return False
+    return written >= sweep.task_record(index).get("started", 0)
 
 
 def interrupted(sweep: SlurmSweep, index: int) -> bool:
@@ -343,6 +392,7 @@ def collect(sweep: SlurmSweep, index: int, state: str, job):
         error = "the Slurm task ended without writing results"
     if attempt is not None and record:
         attempt.node, attempt.cpu, attempt.slurm_job = record.get("node"), record.get("cpu"), record.get("slurm_job")
+        attempt.slurm_restarts = record.get("slurm_restarts", 0)
         attempts.save(attempt)
     if index not in sweep.collected:
         sweep.collected.append(index)
