@@ -131,3 +131,12 @@ def test_compare_relative_and_absolute_floor():
     assert check["ok"] and check["outputs"][0]["max_rel_error"] > 0.4  # shown, but not a mismatch
     assert not compare([ref], [np.array([1.0, np.nan, 4.0])], 1e-3)["ok"]
     assert not compare([ref], [ref[:2]], 1e-3)["ok"]
+
+
+def test_comparison_without_the_reference_runtime_has_no_speedup_column(cache_dir):
+    result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "openvino", *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("Runtime comparison")[1]
+    header = next(line for line in table.splitlines() if "median ms" in line)
+    assert " vs " not in header and "check" in header
+    assert sum(1 for line in table.splitlines() if line.strip().startswith(("ort", "openvino"))) == 2

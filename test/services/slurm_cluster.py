@@ -253,8 +253,16 @@ if __name__ == "__main__":
     reason = unavailable_reason()
     if reason:
         sys.exit(reason)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    # Ctrl-C or SIGTERM stop the cluster (SIGINT too when started in the background, where the
+    # shell ignores it)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryDirectory(prefix="slurm-") as tmp, SlurmCluster(Path(tmp)) as cluster:
-        print(f"export SLURM_CONF={cluster.conf}  # Ctrl-C stops the cluster", flush=True)
+        print(f"export SLURM_CONF={cluster.conf}  # Ctrl-C or SIGTERM stops the cluster", flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -170,3 +170,116 @@ def test_a_script_stopped_after_its_model_keeps_that_models_result_in_the_summar
         assert "1 found, 1 built, 1 benchmarked, 0 failed" in summary, out
         assert f"stopped by {name}" in summary, out
         assert f"interrupted by {name}" in out.split("Summary")[0], out
+
+
+def test_isolated_script_stopped_after_its_model_keeps_that_models_result(tmp_path, write_script, cache_dir):
+    """--process-isolation: the child is stopped in order (it writes what finished), so the
+    summary counts the model it benchmarked; the script is not an attempt."""
+    started = tmp_path / "after_model"
+    script = write_script("isolated_stopped.py", TINY_MODEL + "\nTiny()(torch.rand(2, 8))\n" + (
+        f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(600)\n"))
+    sweep = popen_benchit(script, "--process-isolation", "-d", cache_dir, *FAST,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    wait_for(started.exists, "the isolated script to go on after its model")
+    sweep.send_signal(signal.SIGINT)
+    out, _ = sweep.communicate(timeout=DEADLINE_S)
+    assert sweep.returncode == 130, out
+    assert "1 found, 1 built, 1 benchmarked, 0 failed" in out.split("Summary")[1], out
+    assert "interrupted by Ctrl-C" in out.split("Summary")[0], out
+    assert not list((cache_dir / "_attempts").glob("isolated_stopped_*.yaml"))
+
+
+def test_workers_stopped_by_sigterm_record_no_attempt_and_resume_runs_them_again(tmp_path, write_script, cache_dir):
+    """--workers 2: the children the stop kills are not scripts killed by the system (never
+    "killed (SIGKILL: out of memory?)"), and --resume runs them again."""
+    hang = tmp_path / "hang"
+    hang.write_text("")
+    for name in ("a_worker", "b_worker"):
+        started = tmp_path / f"{name}_started"
+        write_script(f"{name}.py", (f"import os, time\nopen({str(started)!r}, 'w').close()\n"
+                                    f"while os.path.exists({str(hang)!r}):\n    time.sleep(0.2)\n"))
+    sweep = [str(tmp_path / "*_worker.py"), "--workers", "2", "--analyze-only", "--resume", "-d", cache_dir]
+    first = popen_benchit(*sweep)
+    wait_for(lambda: (tmp_path / "a_worker_started").exists() and (tmp_path / "b_worker_started").exists(),
+             "both scripts to run")
+    first.send_signal(signal.SIGTERM)
+    out, _ = first.communicate(timeout=DEADLINE_S)
+    assert first.returncode == 143, out
+    assert "SIGKILL" not in out and "stopped by SIGTERM" in out, out
+    assert not list((cache_dir / "_attempts").glob("*_worker_*.yaml"))
+    hang.unlink()
+    resumed = run_benchit(*sweep)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "2 run, 0 skipped" in resumed.stdout, resumed.stdout
+
+
+def test_a_model_stopped_while_benchmarking_is_shown_interrupted_not_still_running(tmp_path, write_script, cache_dir):
+    script = write_script("stopped_timing.py", TINY_MODEL + "\nTiny()(torch.rand(2, 8))\n")
+    sweep = popen_benchit(script, "-d", cache_dir, "--iterations", "5", "--min-time", "600", "--max-time", "900")
+
+    def timing() -> bool:  # the benchmark's state says "running" before the timed loop starts
+        for state in cache_dir.glob("*/mlagility_build.yaml"):
+            try:
+                benchmarks = yaml.safe_load(state.read_text()).get("benchmarks") or {}
+            except (OSError, yaml.YAMLError, AttributeError):
+                return False
+            return any(b.get("status") == "running" for b in benchmarks.values())
+        return False
+
+    wait_for(timing, "the benchmark to start")
+    sweep.send_signal(signal.SIGTERM)
+    out, _ = sweep.communicate(timeout=DEADLINE_S)
+    assert sweep.returncode == 143, out
+    tree, summary = out.split("Summary")
+    assert "Interrupted before it finished" in tree and "Benchmarking on" not in tree, out
+    assert "stopped by SIGTERM; what finished is kept" in " ".join(summary.split()), out
+
+
+SWALLOWING_STAGE = '''
+import os, time
+from mlagility.builds.stage import Sequence, Stage
+from mlagility.builds.stages import export_sequence
+
+
+class LibraryThatConvertsTheInterrupt(Stage):
+    """Does what a C extension's import does when Ctrl-C/SIGTERM lands in it: the interrupt
+    comes out as another error ("ImportError: initialization failed")."""
+
+    name = "convert_interrupt"
+    description = "Waiting"
+
+    def run(self, ctx):
+        open(os.environ["STAGE_STARTED"], "w").close()
+        try:
+            time.sleep(600)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed")
+
+
+def get_sequence():
+    return Sequence("converting", [export_sequence(), LibraryThatConvertsTheInterrupt()])
+'''
+
+
+def test_a_stop_that_a_library_turns_into_another_error_still_stops_the_sweep(tmp_path, write_script, cache_dir):
+    """SIGTERM or Ctrl-C landing in library code that converts it: not recorded as the model's
+    failure, the build stays resumable, the next script does not run, exit 143/130."""
+    sequence = tmp_path / "converting_sequence.py"
+    sequence.write_text(SWALLOWING_STAGE)
+    write_script("a_model.py", TINY_MODEL + "\nTiny()(torch.rand(2, 8))\n")
+    write_script("b_never.py", "print('should not run')\n")
+    for signum, name, code in ((signal.SIGTERM, "SIGTERM", 143), (signal.SIGINT, "Ctrl-C", 130)):
+        started = tmp_path / f"stage_started_{code}"
+        cache = cache_dir / name
+        sweep = popen_benchit(tmp_path / "a_model.py", tmp_path / "b_never.py", "-d", cache, "--sequence-file",
+                              sequence, *FAST, env={"STAGE_STARTED": str(started)},
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        wait_for(started.exists, "the stage to run")
+        sweep.send_signal(signum)
+        out, _ = sweep.communicate(timeout=DEADLINE_S)
+        assert sweep.returncode == code, out
+        assert "ImportError" not in out and "failed" not in out.split("Summary")[1].replace("0 failed", ""), out
+        assert f"stopped by {name}" in out and "b_never.py" not in out, out
+        (state,) = cache.glob("*/mlagility_build.yaml")
+        stages = yaml.safe_load(state.read_text())["stages"]
+        assert stages["convert_interrupt"]["status"] == "running"  # unfinished: resumed next time

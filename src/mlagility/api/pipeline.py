@@ -22,6 +22,7 @@ from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
 from mlagility.sweep.locks import benchmarking, building, waiting_for
+from mlagility.common.signals import raise_if_stopped
 
 
 @contextlib.contextmanager
@@ -112,10 +113,13 @@ def build_and_benchmark(
             if request.lean_cache:
                 clean_build(context.dir)
     except StageError as error:
+        raise_if_stopped()  # a failure that follows Ctrl-C/SIGTERM is the stop (common/signals.py)
         result.fail(error.stage, error.reason, error.log_path)
     except CacheError as error:
+        raise_if_stopped()
         result.fail("cache", str(error))
     except Exception as error:  # an unexpected failure stays with this invocation only
+        raise_if_stopped()
         result.fail("mlagility", one_line(error))
     result.activity = ""
     reporter.changed(result)
@@ -181,10 +185,12 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                                                             build.dir, artifact.record))  # alone on the machine
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
+            raise_if_stopped()  # a benchmark cut short by Ctrl-C/SIGTERM is not the runtime's failure
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
             build.state.benchmarks[key] = {"status": "failed", "error": error.reason, "log": error.log_path}
         except Exception as error:
+            raise_if_stopped()
             result.runtime_errors[runtime.name] = one_line(error)
             result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
             build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}

@@ -22,7 +22,7 @@ class InvocationResult:
     invocation: Invocation
     build_name: str | None = None
     build_dir: str | None = None
-    status: str = "found"
+    status: str = "found"  # found, analyzed, skipped, exported, built, benchmarked, failed, interrupted
     activity: str = ""
     error: str | None = None
     failed_stage: str | None = None

@@ -12,7 +12,7 @@ from mlagility.api.results import BenchmarkResults, InvocationResult, QuietRepor
 from mlagility.builds.cache import derive_build_name
 from mlagility.common.exceptions import one_line
 from mlagility.sweep.attempts import AttemptLog
-from mlagility.sweep.signals import interruption_name
+from mlagility.common.signals import interruption_name, raise_if_stopped
 from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
@@ -99,7 +99,15 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
     if request.process_isolation:
         from mlagility.sweep.isolation import run_isolated
 
-        isolated, error = run_isolated(target, request)
+        try:
+            isolated, error = run_isolated(target, request)
+        except KeyboardInterrupt as interrupt:  # keep what the stopped child finished
+            isolated = getattr(interrupt, "results", [])
+            found.extend(isolated)
+            for result in isolated:
+                reporter.changed(result)
+            reporter.script_finished(str(target.path), f"interrupted by {interruption_name(interrupt)}")
+            raise
         found.extend(isolated)
         for result in isolated:
             reporter.changed(result)
@@ -115,6 +123,10 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
             else:
                 error, traceback_text = _run_script(target, request, reporter, found)
         except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
+            for result in found:
+                if result.activity:  # cut short: not left showing as still building or benchmarking
+                    result.activity, result.status = "", "interrupted"
+                    reporter.changed(result)
             if attempt:
                 attempts.path(target.spec, request.attempt_arguments()).unlink(missing_ok=True)
             reporter.script_finished(str(target.path), f"interrupted by {interruption_name(interrupt)}")
@@ -167,6 +179,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
                 return
             _build_invocation(result, module, target, request, reporter)
         except Exception as error:  # benchit's own fault: this invocation's failure, not the script's
+            raise_if_stopped()  # unless a Ctrl-C/SIGTERM caused it: then the stop goes on
             result.fail("mlagility", one_line(error))
             reporter.changed(result)
 

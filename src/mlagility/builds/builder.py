@@ -17,6 +17,7 @@ from mlagility.common.capture import capture_output
 from mlagility.common.exceptions import CacheError, StageError, one_line, root_cause
 from mlagility.common.system_info import package_versions, reset_peak_rss
 from mlagility.common.system_info import peak_rss_mib
+from mlagility.common.signals import raise_if_stopped
 
 # Called with a short description of what the build is doing now (for progress display).
 ProgressCallback = Callable[[str], None]
@@ -125,6 +126,7 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
             _check_needs(stage, context)
             stage.run(context)
     except Exception as error:
+        raise_if_stopped()  # a failure caused by Ctrl-C/SIGTERM: the stage stays unfinished (resumable)
         reason = error.reason if isinstance(error, StageError) else one_line(error)
         _log_traceback(log, error)
         state.stages[stage.name].update(status="failed", duration_s=_since(start), error=reason)

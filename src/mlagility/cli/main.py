@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     import importlib
 
     from mlagility.common.exceptions import MLAgilityError
-    from mlagility.sweep.signals import terminate_as_interrupt
+    from mlagility.common.signals import terminate_as_interrupt
 
     with terminate_as_interrupt() as stop:  # SIGTERM: the same orderly stop as Ctrl-C, exit 143
         try:

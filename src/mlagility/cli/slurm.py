@@ -52,7 +52,7 @@ def status(args: argparse.Namespace) -> int:
 def wait(args: argparse.Namespace) -> int:
     from mlagility.api.results import BenchmarkResults
     from mlagility.cli.status_tree import StatusTree, sweep_summary
-    from mlagility.sweep.signals import interruption_name
+    from mlagility.common.signals import interruption_name
     from mlagility.sweep.slurm import _ask_cancel, follow
 
     sweep = _sweep(args)

@@ -184,6 +184,8 @@ class StatusTree:
             lines.append(Text(SUCCESS[result.status], style="green"))
         elif result.status == "found":
             lines.append(Text("Discovered", style="yellow"))
+        elif result.status == "interrupted":
+            lines.append(Text("Interrupted before it finished", style="yellow"))
         return Group(*lines) if lines else Text("")
 
 
@@ -260,19 +262,21 @@ def comparison_table(result) -> Table:
     references = reference_runtime_names()
     reference = next((name for name in result.performance if name in references), None)
     table = Table(title="Runtime comparison", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("runtime", "median ms", "p90 ms", "inferences/s", f"vs {reference or 'torch-eager'}",
-                   "peak MiB", "load/compile s", "check"):
+    columns = ["runtime", "median ms", "p90 ms", "inferences/s", f"vs {reference}", "peak MiB", "load/compile s", "check"]
+    if reference is None:  # the framework's own runtime did not run: no speedup column
+        columns.remove("vs None")
+    for column in columns:
         table.add_column(column, justify="left" if column in ("runtime", "check") else "right")
     base = result.performance.get(reference)
     for name, perf in result.performance.items():
-        speedup = f"{base.median_latency / perf.median_latency:.2f}x" if base else "-"
         check = result.checks.get(name)
         verdict = "-" if check is None else ("ok" if check["ok"] else "MISMATCH")
         if name not in result.checks and name in references:
             verdict = "reference"
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
+        speedup = [f"{base.median_latency / perf.median_latency:.2f}x"] if base else []
         table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",
-                      speedup, f"{perf.peak_memory_mib:,.0f}", load, verdict)
+                      *speedup, f"{perf.peak_memory_mib:,.0f}", load, verdict)
     return table
 
 
@@ -320,7 +324,7 @@ def sweep_summary(results) -> Table:
     for reason, count in skipped.most_common():
         table.add_row("Skipped", Text(f"{count} x {reason}"))
     if results.interrupted:
-        table.add_row(Text("Interrupted", style="bold red"), f"stopped by {results.interrupted}; the results above are complete")
+        table.add_row(Text("Interrupted", style="bold red"), f"stopped by {results.interrupted}; what finished is kept, --resume runs the rest")
     table.add_row("Total time", f"{results.elapsed_s:,.1f} s")
     return table
 

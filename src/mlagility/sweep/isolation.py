@@ -61,8 +61,13 @@ def script_log_path(request: BenchmarkRequest, target: Target) -> Path:
     return request.cache.root / LOGS_DIR / f"{attempts.path(target.spec, request.attempt_arguments()).stem}.log"
 
 
-def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[InvocationResult], str | None]:
-    """Run ``target`` in a child process; returns its results and the script's error (or None)."""
+def run_isolated(target: Target, request: BenchmarkRequest, stopping=None) -> tuple[list[InvocationResult], str | None]:
+    """Run ``target`` in a child process; returns its results and the script's error (or None).
+
+    Ctrl-C or SIGTERM: the child is stopped in order (it writes what its models finished) and
+    ``KeyboardInterrupt`` is raised with those results as its ``results`` attribute; the script is
+    not recorded as attempted. ``stopping`` (a ``threading.Event``, ``--workers``): set when the
+    sweep is being stopped from another thread; a child that ends then ends the same way."""
     attempts = AttemptLog(request.cache.root)
     arguments = request.attempt_arguments()
     try:
@@ -79,8 +84,11 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
         ]
         try:
             outcome = _run_child(command, log, request.timeout)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
+            if stopping is not None and stopping.is_set():  # killed by the sweep's stop, not the script's end
+                raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
             attempts.forget(target.spec, arguments)
+            interrupt.results = read_results_file(results_file)[0]  # what the child finished
             raise
         except CacheError as error:  # its log cannot be written: the cache is full or read-only
             return [], str(error)
@@ -99,6 +107,22 @@ def run_isolated(target: Target, request: BenchmarkRequest) -> tuple[list[Invoca
                 attempt.log = str(log)
                 attempts.finish(attempt, outcome)
     return results, error
+
+
+# how long a child stopped with SIGTERM may take to write what it finished before it is killed
+# (a bound, not a timing: a child inside a long export may not get there)
+STOP_GRACE_S = 15
+
+
+def _stop_in_order(child: subprocess.Popen) -> None:
+    """SIGTERM the child benchit (its orderly stop: its script's tree killed, its results file
+    written, exit 143) and give it ``STOP_GRACE_S`` to end."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        child.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
+        child.wait(timeout=STOP_GRACE_S)
 
 
 def _cache_write_problem(root: Path) -> str | None:
@@ -126,7 +150,8 @@ def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
             except subprocess.TimeoutExpired:
                 processes.kill_tree(child, ours_before)
                 return f"timeout after {timeout:g}s"
-            except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too
+            except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too,
+                _stop_in_order(child)  # first as benchit stops (it writes what finished)
                 processes.kill_tree(child, ours_before)
                 raise
             processes.kill_tree(child, ours_before)  # descendants the script left behind

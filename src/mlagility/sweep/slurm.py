@@ -35,7 +35,7 @@ QUEUED = {"PENDING", "REQUEUED", "CONFIGURING", "UNKNOWN", "RESIZING", "SUSPENDE
           "REQUEUE_FED", "SPECIAL_EXIT", "STAGE_OUT"}
 RUNNING = {"RUNNING", "COMPLETING", "SIGNALING", "STOPPED"}
 POLL_S = 2.0
-INTERRUPTED_EXIT_CODES = (130, 143)  # benchit stopped by SIGINT / SIGTERM (sweep/signals.py)
+INTERRUPTED_EXIT_CODES = (130, 143)  # benchit stopped by SIGINT / SIGTERM (common/signals.py)
 
 
 # -- checks ------------------------------------------------------------------------------------

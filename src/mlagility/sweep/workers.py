@@ -52,7 +52,10 @@ def run_on_workers(targets, request, reporter, results, workers: int) -> None:
     def one(target):
         if stop.is_set():
             return
-        found, error = run_isolated(target, request)
+        try:
+            found, error = run_isolated(target, request, stopping=stop)
+        except KeyboardInterrupt:  # stopped with the sweep: not an attempt, nothing to report
+            return
         report_script(reporter, lock, str(target.path), found, error, results)
 
     with workers_env(workers), ThreadPoolExecutor(max_workers=workers) as pool:
