@@ -262,10 +262,8 @@ def comparison_table(result) -> Table:
     references = reference_runtime_names()
     reference = next((name for name in result.performance if name in references), None)
     table = Table(title="Runtime comparison", title_justify="left", show_edge=False, pad_edge=False)
-    columns = ["runtime", "median ms", "p90 ms", "inferences/s", f"vs {reference}", "peak MiB", "load/compile s", "check"]
-    if reference is None:  # the framework's own runtime did not run: no speedup column
-        columns.remove("vs None")
-    for column in columns:
+    speedup_column = [f"vs {reference}"] if reference else []  # none when the reference did not run
+    for column in ["runtime", "median ms", "p90 ms", "inferences/s", *speedup_column, "peak MiB", "load/compile s", "check"]:
         table.add_column(column, justify="left" if column in ("runtime", "check") else "right")
     base = result.performance.get(reference)
     for name, perf in result.performance.items():
