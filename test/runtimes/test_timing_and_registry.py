@@ -8,25 +8,33 @@ import pytest
 
 from mlagility.common.exceptions import UnsupportedRuntimeError, UsageError
 from mlagility.runtimes.registry import load_registry
-from mlagility.runtimes.harness import BenchmarkSettings, measure, statistics
+from mlagility.runtimes.harness import BenchmarkSettings
+from mlagility.scenarios.inference import measure, statistics
 
 
 def test_measure_runs_cold_call_warmup_then_at_least_n_iterations():
     calls = []
     settings = BenchmarkSettings(iterations=20, min_time=0, max_time=10, warmup_iterations=3, warmup_time=0)
-    timings = measure(lambda: calls.append(1), settings)
+    _, timings = measure(lambda: calls.append(1), settings)
     assert timings.warmup_iterations == 3
-    assert len(timings.latencies_ms) == 20
+    assert len(timings.samples_ms) == 20
     assert len(calls) == 1 + 3 + 20
+
+
+def test_measure_resets_before_every_call_outside_the_timed_window():
+    events = []
+    settings = BenchmarkSettings(iterations=5, min_time=0, max_time=10, warmup_iterations=2, warmup_time=0)
+    measure(lambda: events.append("run"), settings, reset=lambda: events.append("reset"))
+    assert events == ["reset", "run"] * (1 + 2 + 5)
 
 
 def test_measure_honours_min_time_and_max_time():
     settings = BenchmarkSettings(iterations=1, min_time=0.2, max_time=5, warmup_iterations=0, warmup_time=0)
-    timings = measure(lambda: time.sleep(0.01), settings)
-    assert timings.total_s >= 0.2 and len(timings.latencies_ms) >= 10
+    _, timings = measure(lambda: time.sleep(0.01), settings)
+    assert timings.timed_s >= 0.2 and len(timings.samples_ms) >= 10
     capped = BenchmarkSettings(iterations=10_000, min_time=0, max_time=0.1, warmup_iterations=0, warmup_time=0)
-    timings = measure(lambda: time.sleep(0.01), capped)
-    assert 1 <= len(timings.latencies_ms) < 100 and timings.total_s < 1
+    _, timings = measure(lambda: time.sleep(0.01), capped)
+    assert 1 <= len(timings.samples_ms) < 100 and timings.timed_s < 1
 
 
 def test_statistics_on_known_values():

@@ -17,6 +17,7 @@ from typing import Callable
 
 import torch
 
+from mlagility.analysis import generation as generations
 from mlagility.analysis import hashing
 from mlagility.analysis.model_info import Invocation, ModelInfo
 from mlagility.analysis.sites import OWN_DIR, is_library_file, script_line
@@ -110,10 +111,13 @@ class ModelDiscovery:
         self._building = False
         self._fast = max_depth == 0
         self._fast_handle = None
+        self._generating: _Watch | None = None  # the script's generate() in progress
+        self._generate_patch: tuple | None = None  # (GenerationMixin, its own generate)
 
     # -- hook lifetime -------------------------------------------------------------------
     def __enter__(self) -> "ModelDiscovery":
         self._register()
+        self.watch_generate()
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -122,6 +126,77 @@ class ModelDiscovery:
                 self._run_pending(final=True)
         finally:
             self._remove()
+            self._unwatch_generate()
+
+    # -- generate(): one model with its steps (analysis/generation.py) ---------------------------
+    def watch_generate(self) -> None:
+        """Wrap transformers' ``GenerationMixin.generate`` (once transformers is imported; called
+        again from an import hook); undone in ``__exit__``."""
+        mixin = generations.generation_mixin()
+        if mixin is None or self._generate_patch is not None or "generate" not in mixin.__dict__:
+            return
+        original = mixin.__dict__["generate"]
+        discovery = self
+
+        def generate(model, *args, **kwargs):
+            return discovery._generate(original, model, args, kwargs)
+
+        generate.__wrapped__ = original
+        generate.__doc__, generate.__name__ = original.__doc__, original.__name__
+        mixin.generate = generate
+        self._generate_patch = (mixin, original)
+
+    def _unwatch_generate(self) -> None:
+        if self._generate_patch is not None:
+            mixin, original = self._generate_patch
+            mixin.generate = original
+            self._generate_patch = None
+
+    def _generate(self, original, model, args: tuple, kwargs: dict):
+        """The script's ``generate()``: run as called, its model calls counted (not recorded one
+        by one), then recorded as one generation. Nothing benchit raises reaches the script."""
+        watching = (self._handles and not self._building and self._generating is None and not self._stack
+                    and threading.current_thread() is threading.main_thread() and not inside_module_init())
+        if not watching:
+            return original(model, *args, **kwargs)
+        try:
+            call = generations.snapshot(model, args, kwargs)
+        except Exception:  # arguments benchit cannot copy: the script's call is left alone
+            return original(model, *args, **kwargs)
+        watch = self._generating = _Watch(unwrap(model))
+        try:
+            output = original(model, *args, **kwargs)
+        finally:
+            self._generating = None
+        try:
+            with self._lock:
+                self._record_generation(model, call, watch, output)
+        except Exception as error:  # benchit's own fault: the script gets its output all the same
+            print(f"mlagility: could not record the generation of {type(model).__name__}: {error}", file=sys.stderr)
+        self._run_pending()
+        return output
+
+    def _record_generation(self, called, call, watch: "_Watch", output) -> None:
+        module = unwrap(called)
+        info = generations.describe(module, call, output, watch.cache, watch.use_cache, watch.calls)
+        call.tokens = generations.new_token_ids(module, call, output).detach().clone()
+        call.info = info
+        tracked = self._track(module, called, None, 0)
+        specs = [spec for spec in hashing.tensor_specs(call.args, call.kwargs)]
+        signature = "generate|" + "|".join(f"{s.name}=T{s.shape}{s.dtype}" for s in specs) + (
+            f"|new={info.new_tokens}|{info.mode}|{info.cache}|use_cache={info.use_cache}")
+        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, None, tracked.instance)
+        key = (id(module), inv_hash)
+        if key in self._by_key:
+            self._by_key[key].executions += 1
+            return
+        invocation = Invocation(hash=inv_hash, model=tracked.info, inputs=specs, signature=signature,
+                                constants=[(k, repr(v)) for k, v in call.kwargs.items()
+                                           if isinstance(v, (int, float, bool, str, type(None)))],
+                                generation=info, call=call)
+        self._by_key[key] = invocation
+        self.invocations.append(invocation)
+        self._pending.append((invocation, module))
 
     @property
     def _stack(self) -> list:
@@ -219,6 +294,10 @@ class ModelDiscovery:
             return
         call = stack.pop()
         depth = len(stack)
+        if self._generating is not None and depth == 0:  # a step of the script's generate()
+            if threading.current_thread() is threading.main_thread():
+                self._generating.saw(module, rest[0] if len(rest) == 2 else {})
+            return
         if depth > self.max_depth and not (depth and unwrap(stack[-1].module) is module):
             return  # too deep to record (checked first: has_parameters walks the whole module)
         if len(rest) != 2 or not has_parameters(module):
@@ -362,6 +441,26 @@ class ModelDiscovery:
         return type(module).__name__
 
 
+@dataclass
+class _Watch:
+    """What the model calls inside one ``generate()`` showed: how many, with which cache."""
+
+    model: torch.nn.Module
+    calls: int = 0
+    cache: str | None = None
+    use_cache: bool | None = None
+
+    def saw(self, module, kwargs: dict) -> None:
+        if unwrap(module) is not self.model:
+            return  # an encoder or another part, called by generate() itself
+        self.calls += 1
+        cache = kwargs.get("past_key_values", kwargs.get("cache"))
+        if cache is not None and self.cache is None:
+            self.cache = type(cache).__name__
+        if kwargs.get("use_cache") is not None and self.use_cache is None:
+            self.use_cache = bool(kwargs["use_cache"])
+
+
 _CALL_IMPL = torch.nn.Module._call_impl.__code__
 
 
@@ -405,10 +504,8 @@ def inside_module_init() -> bool:
 
 
 def _detached_copy(value):
-    """A copy of the inputs that the script cannot change afterwards (inference mode lifted)."""
-    from torch.utils import _pytree
+    """A copy of the inputs that the script cannot change afterwards, nor benchit's calls change
+    for the script (``copies.fresh_copy``: cache objects and lists too; inference mode lifted)."""
+    from mlagility.analysis.copies import fresh_copy
 
-    with torch.inference_mode(False), torch.no_grad():
-        return _pytree.tree_map(
-            lambda leaf: leaf.detach().clone() if isinstance(leaf, torch.Tensor) else leaf, value
-        )
+    return fresh_copy(value)

@@ -177,6 +177,8 @@ class FrameworkDiscovery:
         self.torch_discovery = None  # a discovery.ModelDiscovery once torch is imported
         self._torch_hook = AfterImport(("torch",), self._torch_imported, submodules=False)
         self._hook = AfterImport(KERAS_ROOTS + SKLEARN_ROOTS, self._imported)
+        # transformers' generate(): one model with its steps (analysis/generation.py)
+        self._generate_hook = AfterImport(("transformers",), self._transformers_imported)
 
     @property
     def invocations(self) -> list[Invocation]:
@@ -189,6 +191,10 @@ class FrameworkDiscovery:
 
             discovery = ModelDiscovery(self.script, self.on_invocation, max_depth=self.max_depth)
             self.torch_discovery = discovery.__enter__()
+
+    def _transformers_imported(self, module) -> None:
+        if module.__name__ == "transformers.generation.utils" and self.torch_discovery is not None:
+            self.torch_discovery.watch_generate()
 
     def _imported(self, module) -> None:
         root = module.__name__.partition(".")[0]
@@ -205,10 +211,12 @@ class FrameworkDiscovery:
     def __enter__(self) -> "FrameworkDiscovery":
         self._torch_hook.__enter__()
         self._hook.__enter__()
+        self._generate_hook.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
+            self._generate_hook.__exit__(*exc)
             self._hook.__exit__(*exc)
             self._torch_hook.__exit__(*exc)
         finally:

@@ -97,6 +97,14 @@ def input_signature(module, args: tuple, kwargs: dict) -> tuple[str, list[InputS
     return "|".join(parts), specs
 
 
+def tensor_specs(args: tuple, kwargs: dict) -> list[InputSpec]:
+    """The tensors of a call that is not bound to ``forward`` (``generate()``): positional ones
+    named ``inputs``/``arg<i>``, keyword ones by their keyword."""
+    named = [("inputs" if i == 0 else f"arg{i}", value) for i, value in enumerate(args)] + list(kwargs.items())
+    return [InputSpec(name, tuple(tensor.shape), str(tensor.dtype).replace("torch.", ""))
+            for name, tensor in flatten_tensors(named)]
+
+
 def constant_arguments(module, args: tuple, kwargs: dict) -> list[tuple[str, str]]:
     """The call's non-tensor arguments as (name, short text), e.g. ``("steps", "3")``,
     ``("mask", "None")``; arguments holding tensors are described by their tensor specs instead.

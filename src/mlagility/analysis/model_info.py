@@ -68,6 +68,14 @@ class Invocation:
     # The live objects, kept only in memory (never written to disk as Python objects).
     args: tuple = field(default=(), repr=False, compare=False)
     kwargs: dict = field(default_factory=dict, repr=False, compare=False)
+    # A generate() call (analysis/generation.py): what it was, and (in memory) how to run it again
+    generation: Any = None  # GenerationInfo
+    call: Any = field(default=None, repr=False, compare=False)  # GenerationCall
+
+    @property
+    def scenario(self) -> str:
+        """The workload benchit times for this invocation (``scenarios/``)."""
+        return "generation" if self.generation is not None else "inference"
 
     @property
     def input_shapes(self) -> str:

@@ -15,10 +15,15 @@ from mlagility.builds.stage import Sequence
 
 
 
-def build_plan(model_type: str, request) -> tuple[Sequence, dict]:
-    """The sequence to run for an invocation of ``model_type`` and the options identity to record."""
+def build_plan(model_type: str, request, scenario: str = "inference") -> tuple[Sequence, dict]:
+    """The sequence to run for an invocation of ``model_type`` and the options identity to record.
+
+    A ``generation`` (a ``generate()`` call) is run by the runtimes that support that scenario on
+    the live model: no ONNX stage yet (KV-cache export is not built)."""
     from mlagility.builds.framework_stages import sequence_for, stage_names
 
+    if scenario == "generation":
+        return Sequence("generation", []), {**request.options.identity(), "scenario": "generation"}
     if model_type == "pytorch":
         return request.pytorch_stages(), request.options.identity()
     options = dataclasses.replace(request.options, sequence=stage_names(model_type, request.options))

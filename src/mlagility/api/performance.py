@@ -1,7 +1,8 @@
 """``MeasuredPerformance``: the public result of benchmarking one build on one runtime.
 
-A view over the ``Measurement`` (``runtimes/measurement.py``, the one result vocabulary) that
-keeps MLAgility's names as properties: ``throughput`` (inferences/s), ``mean_latency`` (ms),
+A view over the ``Measurement`` (``runtimes/measurement.py``, the one result vocabulary: a
+common header plus the metrics its scenario declares, ``scenarios/``) that keeps MLAgility's
+names as properties: ``throughput`` (inferences/s), ``mean_latency`` (ms),
 ``device`` (the hardware's name, as MLAgility used it), ``device_type`` (x86, nvidia),
 ``runtime``, ``runtime_version``, ``build_name``. Every field of the measurement is also
 readable under its own name (``median_ms``, ``p90_ms``, ``peak_memory_mib``, ``precision``,
@@ -56,6 +57,13 @@ class MeasuredPerformance:
     load_time = property(lambda self: self.measurement.load_time_s)
 
     @property
+    def scenario_class(self):
+        """The scenario (``scenarios/``) that measured it, with its declared metrics."""
+        from mlagility.scenarios.base import scenario
+
+        return scenario(self.measurement.scenario)
+
+    @property
     def requested_iterations(self) -> int:
         """The minimum number of timed runs asked for (``--iterations``)."""
         return int(self.measurement.settings.get("iterations", 0))
@@ -69,9 +77,10 @@ class MeasuredPerformance:
             raise AttributeError(f"MeasuredPerformance has no attribute {name!r}") from None
 
     def __repr__(self) -> str:
-        m = self.measurement
-        return (f"MeasuredPerformance({self.build_name!r}, {m.device_type}/{m.runtime} {m.precision}: "
-                f"median {m.median_ms:.4g} ms, throughput {m.throughput_ips:,.1f} IPS)")
+        m, cls = self.measurement, self.scenario_class
+        primary, speed = cls.metric(cls.primary), cls.metric(cls.throughput)
+        return (f"MeasuredPerformance({self.build_name!r}, {m.device_type}/{m.runtime} {m.precision}, {cls.name}: "
+                f"{primary.name} {getattr(m, primary.name)!r}, {speed.name} {getattr(m, speed.name)!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"build_name": self.build_name, "check": self.check, "measurement": self.measurement.to_dict()}

@@ -71,6 +71,10 @@ def run_invocation(
         inputs=[spec.to_dict() for spec in invocation.inputs],
         options=identity or request.options.identity(),
     )
+    from mlagility.analysis.copies import fresh_copy
+
+    if model is not None:  # the build's calls (export trace...) never touch the recorded call
+        args, kwargs = fresh_copy((args, kwargs or {}))
     context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
                            model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
     build_and_benchmark(result, wanted, context, stages, request, reporter)
@@ -125,14 +129,17 @@ def build_and_benchmark(
     reporter.changed(result)
 
 
-def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
+def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, invocation=None):
     """The framework's outputs on the build's inputs (None for .onnx files or with --no-check):
     those the build saved from the weights it holds (``reference`` artifact), or, with ``live``
     (for runtimes that run the script's PyTorch model object itself), the live model's, computed
-    with its state preserved."""
+    with its state preserved, on fresh copies of the call's arguments. For a generation: the new
+    tokens the script's own ``generate()`` returned."""
     context = build.context
     if not request.check:
         return None
+    if invocation is not None and invocation.generation is not None:
+        return [invocation.call.tokens.cpu().numpy()]
     saved = context.path("reference")
     torch_module = sys.modules.get("torch")
     is_torch = torch_module is not None and isinstance(context.model, torch_module.nn.Module)
@@ -146,17 +153,22 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
 
     from mlagility.runtimes.outputs import flatten_outputs
 
+    from mlagility.analysis.copies import fresh_copy
+
+    args, kwargs = fresh_copy((context.args, context.call_kwargs()))
     with preserved_state(context.model, clone_parameters=False), torch.inference_mode():
-        return flatten_outputs(context.model(*context.args, **context.call_kwargs()))
+        return flatten_outputs(context.model(*args, **kwargs))
 
 
-def _check(runtime, build, reference, request: BenchmarkRequest) -> dict | None:
-    from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
+def _check(runtime, build, reference, request: BenchmarkRequest, scenario: str = "inference") -> dict | None:
+    from mlagility.runtimes.outputs import TOLERANCES, compare, compare_tokens, load_outputs, outputs_path
 
-    if reference is None or runtime.is_reference:
+    if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
-    precision = request.options.quantize or request.options.precision
     outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))
+    if scenario == "generation":  # every runtime's tokens, against the script's own generate()
+        return compare_tokens(reference[0], outputs[0])
+    precision = request.options.quantize or request.options.precision
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
 
@@ -165,24 +177,30 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
     from mlagility.runtimes import harness
     from mlagility.runtimes.base import LoadTarget
 
-    reference = _reference_outputs(build, request)
+    invocation = result.invocation
+    scenario = invocation.scenario if invocation is not None else "inference"
+    reference = _reference_outputs(build, request, invocation=invocation)
     live_reference = None
     if any(r.needs.kind == "model" for r in request.runtimes):  # runtimes that run the live model
-        live_reference = _reference_outputs(build, request, live=True)
+        live_reference = _reference_outputs(build, request, live=True, invocation=invocation)
     precision = requested_precision(build.state.options or {})
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
         try:
+            if scenario not in runtime.scenarios:
+                raise BenchmarkError(runtime.name, f"not supported: {runtime.name} does not run the {scenario} "
+                                     f"scenario (it runs: {', '.join(runtime.scenarios)})")
             artifact = artifact_for(build.context, runtime.needs, runtime.name)
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
-                                args=context.args, kwargs=context.call_kwargs())
+                                args=context.args, kwargs=context.call_kwargs(),
+                                generation=invocation.call if scenario == "generation" else None)
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
                 measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
-                                                            build.dir, artifact.record))  # alone on the machine
+                                                            build.dir, artifact.record, scenario))  # alone on the machine
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             raise_if_stopped()  # a benchmark cut short by Ctrl-C/SIGTERM is not the runtime's failure
@@ -195,7 +213,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
             build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}
         else:
-            check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request)
+            check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request,
+                           scenario)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
                                            "workers": window["workers"], "node": window["node"],

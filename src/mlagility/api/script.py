@@ -226,6 +226,8 @@ def _build_invocation(result: InvocationResult, module, target: Target, request:
     source = {"script": result.script, "location": result.model.location, "labels": target.labels,
               "parent_invocation": result.invocation.parent_invocation,
               "arguments": dict(result.invocation.constants)}
-    stages, identity = build_plan(model_type, request)
+    if result.invocation.generation is not None:
+        source["generation"] = result.invocation.generation.to_dict()
+    stages, identity = build_plan(model_type, request, result.invocation.scenario)
     run_invocation(result, request, reporter, stages, source, weights_hash_of(model_type, module),
                    model=module, args=result.invocation.args, kwargs=result.invocation.kwargs, identity=identity)

@@ -39,9 +39,9 @@ def format_bytes(count: float) -> str:
 
 
 def format_ms(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3g}" if value < 10 else f"{value:,.1f}"
+    from mlagility.scenarios.base import format_value
+
+    return format_value(value)
 
 
 def format_flops(flops: float) -> str:

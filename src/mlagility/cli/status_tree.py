@@ -105,6 +105,8 @@ class StatusTree:
     def _invocation_rows(self, grid, result) -> None:
         invocation = result.invocation
         grid.add_row("Input Shape:", invocation.input_shapes)
+        if getattr(invocation, "generation", None) is not None:
+            grid.add_row("Generation:", invocation.generation.summary)
         if getattr(invocation, "constants", None):
             grid.add_row("Arguments:", invocation.constant_arguments)
         grid.add_row("Hash:", invocation.hash)
@@ -153,20 +155,9 @@ class StatusTree:
         for runtime, perf in result.performance.items():
             lines.append(Text(f"Successfully benchmarked on {perf.device_name} ({runtime} v{perf.runtime_version}, "
                               f"{perf.precision})", style="green"))
-            lines.append(Text(
-                f"Median latency: {format_ms(perf.median_latency)} ms  (mean {format_ms(perf.mean_latency)}, "
-                f"p90 {format_ms(perf.p90_latency)}, p99 {format_ms(perf.p99_latency)}, "
-                f"min {format_ms(perf.min_latency)}, max {format_ms(perf.max_latency)}, "
-                f"std {format_ms(perf.std_latency)} ms; {perf.timed_iterations} iterations)"
-            ))
-            load = "-" if perf.load_time is None else f"{perf.load_time:.3f} s"
-            lines.append(Text(
-                f"Throughput: {perf.throughput:,.1f} inferences/s   Load: {load}   "
-                f"First inference: {format_ms(perf.first_inference_latency)} ms   "
-                f"Peak memory: {perf.peak_memory_mib:,.0f} MiB"
-            ))
+            lines += [Text(line) for line in perf.scenario_class.describe(perf.measurement)]
             lines.append(Text(f"Ran: {_artifact_text(perf.artifact)}", style="dim"))
-            if result.flops:
+            if result.flops and perf.scenario == "inference":
                 gflops = result.flops / (perf.median_latency / 1e3) / 1e9
                 lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
             lines += _measurement_warnings(perf)
@@ -230,7 +221,7 @@ def group_by_model(results) -> list[list]:
 
 def _measurement_warnings(perf) -> list:
     warnings = []
-    if perf.cv > NOISY_CV:
+    if (perf.cv or 0) > NOISY_CV:
         warnings.append(Text(f"Warning: noisy measurement (coefficient of variation {perf.cv:.0%}); "
                              "rerun on a quieter machine or raise --min-time", style="yellow"))
     if perf.load_average is not None and perf.load_average > perf.cores:
@@ -243,6 +234,10 @@ REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
 
 
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
+    if check.get("kind") == "tokens":
+        if check.get("ok"):
+            return Text(f"Tokens match the script's generate() ({check['tokens']} tokens)", style="green")
+        return Text(f"MISMATCH: {check.get('error')}", style="bold red")
     reference = REFERENCES.get(model_type, "PyTorch eager")
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]
     worst = max((o["max_rel_error"] for o in errors), default=0.0)
@@ -259,21 +254,27 @@ def comparison_table(result) -> Table:
     (torch-eager, keras: ``Runtime.is_reference``) when it ran, memory, load."""
     from mlagility.runtimes.registry import reference_runtime_names
 
+    from mlagility.scenarios.base import format_value
+
     references = reference_runtime_names()
     reference = next((name for name in result.performance if name in references), None)
+    scenario = next(iter(result.performance.values())).scenario_class
     table = Table(title="Runtime comparison", title_justify="left", show_edge=False, pad_edge=False)
     speedup_column = [f"vs {reference}"] if reference else []  # none when the reference did not run
-    for column in ["runtime", "median ms", "p90 ms", "inferences/s", *speedup_column, "peak MiB", "load/compile s", "check"]:
+    metrics = [scenario.metric(name) for name in scenario.table]
+    for column in ["runtime", *(m.label for m in metrics), *speedup_column, "peak MiB", "load/compile s", "check"]:
         table.add_column(column, justify="left" if column in ("runtime", "check") else "right")
     base = result.performance.get(reference)
+    primary = scenario.primary
     for name, perf in result.performance.items():
         check = result.checks.get(name)
         verdict = "-" if check is None else ("ok" if check["ok"] else "MISMATCH")
         if name not in result.checks and name in references:
             verdict = "reference"
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
-        speedup = [f"{base.median_latency / perf.median_latency:.2f}x"] if base else []
-        table.add_row(name, format_ms(perf.median_latency), format_ms(perf.p90_latency), f"{perf.throughput:,.1f}",
+        ratio = base and getattr(base, primary) and getattr(perf, primary)
+        speedup = ([f"{getattr(base, primary) / getattr(perf, primary):.2f}x" if ratio else "-"] if base else [])
+        table.add_row(name, *(format_value(perf.metrics.get(m.name)) for m in metrics),
                       *speedup, f"{perf.peak_memory_mib:,.0f}", load, verdict)
     return table
 

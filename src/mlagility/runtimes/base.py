@@ -81,6 +81,8 @@ class LoadTarget:
     model: Any = None
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    # the script's generate() call (analysis/generation.py: GenerationCall), for the generation scenario
+    generation: Any = None
 
     _feeds: dict | None = field(default=None, repr=False)
 
@@ -99,19 +101,44 @@ class Session:
     """A loaded model, ready to time.
 
     ``run()``: one inference on the build's inputs, returning its outputs (tensors, arrays or a
-    nested structure of them). ``threads``: the inference threads actually used. ``details``:
+    nested structure of them) (the ``inference`` scenario). ``generate(on_token)``: one whole
+    generation, calling ``on_token()`` right after each new token is selected, returning the new
+    token ids (batch x new tokens) (the ``generation`` scenario). ``reset()``: put the call's
+    mutable arguments back as the script passed them (fresh copies of a KV cache...), called by
+    the scenario before every run, outside the timed window. ``threads``: the inference threads actually used. ``details``:
     facts worth recording (providers, compile properties...). ``context()``: a context manager
     the harness enters around the timing and the outputs' run (e.g. ``torch.inference_mode``), so
     that ``run`` itself stays bare. ``after_timing()``: a reason the latencies cannot be trusted
     (e.g. a recompilation), or None. ``close()``: release it.
     """
 
-    run: Callable[[], Any]
+    run: Callable[[], Any] | None
     threads: int
     details: dict = field(default_factory=dict)
     context: Callable[[], Any] | None = None
     after_timing: Callable[[], str | None] | None = None
     close: Callable[[], None] | None = None
+    generate: Callable[[Callable[[], None]], Any] | None = None
+    reset: Callable[[], None] | None = None
+
+    def synchronized(self, sync: Callable[[], None]) -> "Session":
+        """This session with the device synchronized after every run (and every token)."""
+        run, generate = self.run, self.generate
+
+        def synced_run():
+            outputs = run()
+            sync()
+            return outputs
+
+        def synced_generate(on_token):
+            def token():
+                sync()
+                on_token()
+
+            return generate(token)
+
+        return dataclasses.replace(self, run=synced_run if run else None,
+                                   generate=synced_generate if generate else None)
 
 
 class Runtime(ABC):
@@ -128,6 +155,8 @@ class Runtime(ABC):
     # True for the framework's own eager execution (torch-eager, keras): the correctness check's
     # reference, so its outputs are not checked against themselves.
     is_reference: ClassVar[bool] = False
+    # The scenarios (scenarios/) it can run; any other is a clear "not supported" outcome.
+    scenarios: ClassVar[tuple[str, ...]] = ("inference",)
     # False when loading is nothing worth reporting (eager frameworks): "Load: -".
     reports_load_time: ClassVar[bool] = True
 
@@ -192,6 +221,8 @@ class Runtime(ABC):
             raise TypeError(f"{cls.__qualname__}.options_class must be a RuntimeOptions dataclass")
         if not isinstance(cls.needs, ArtifactNeeds):
             raise TypeError(f"{cls.__qualname__}.needs must be an ArtifactNeeds")
+        if not cls.scenarios or not all(isinstance(name, str) for name in cls.scenarios):
+            raise TypeError(f"{cls.__qualname__}.scenarios must name at least one scenario")
         if cls.needs.kind == "model" and cls.in_child:
             raise TypeError(f"{cls.__qualname__} runs the live model, so it must set in_child = False")
 

@@ -11,10 +11,11 @@ same log). Either way the harness saves, in the build directory:
   (a runtime that returns no outputs fails the benchmark: a check is never skipped silently);
 * ``samples_<device>_<runtime>.npy``: the raw latencies (``samples.py``).
 
-Timing method: one cold call (``first_inference_ms``), then warm-up calls (at least
-``warmup_iterations`` and ``warmup_time`` s, capped at 10% of ``max_time``), then the timed loop
-with one ``perf_counter`` pair per call, until at least ``iterations`` calls and ``min_time`` s,
-or ``max_time`` s. Pure Python + numpy: the child process imports no torch unless the runtime does.
+The timing loop and the metrics belong to the job's scenario (``scenarios/``: ``inference`` times
+one call again and again, ``generation`` a ``generate()`` token by token); the harness loads,
+runs the scenario, takes the outputs for the check and writes the ``Measurement``: the common
+header plus the scenario's metrics. Pure Python + numpy: the child process imports no torch
+unless the runtime does.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
-import datetime
 import json
 import subprocess
 import sys
@@ -62,77 +62,6 @@ class BenchmarkSettings:
         return asdict(self)
 
 
-@dataclass
-class Timings:
-    first_ms: float
-    warmup_iterations: int
-    latencies_ms: list[float] = field(default_factory=list)
-    total_s: float = 0.0
-    warmup_s: float = 0.0
-    load_average: float | None = None  # 1-minute load average when timing started
-    started_at: str = ""
-    finished_at: str = ""
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
-
-
-def measure(run: Callable[[], object], settings: BenchmarkSettings) -> Timings:
-    """Time ``run``: one cold call, a warm-up, then the timed loop (one timer per call)."""
-    clock = time.perf_counter
-    load_average = system_info.load_average()
-    started_at = _utc_now()
-    start = clock()
-    run()
-    first_ms = (clock() - start) * 1e3
-
-    warmup_cap = max(settings.warmup_time, 0.1 * settings.max_time)
-    warmups, begin = 0, clock()
-    while warmups < settings.warmup_iterations or clock() - begin < settings.warmup_time:
-        if clock() - begin >= warmup_cap:
-            break
-        run()
-        warmups += 1
-    warmup_s = clock() - begin
-
-    latencies = []
-    begin = clock()
-    while True:
-        elapsed = clock() - begin
-        enough = len(latencies) >= settings.iterations and elapsed >= settings.min_time
-        if enough or (latencies and elapsed >= settings.max_time):
-            break
-        t0 = clock()
-        run()
-        latencies.append((clock() - t0) * 1e3)
-    return Timings(first_ms, warmups, latencies, clock() - begin, warmup_s, load_average, started_at, _utc_now())
-
-
-def statistics(latencies_ms: list[float]) -> dict[str, float]:
-    """Mean, median, min, max, std (sample), p90/p95/p99 in ms, CV, throughput in inferences/s.
-
-    Percentiles are numpy's default (linear interpolation between closest ranks).
-    """
-    import numpy as np
-
-    data = np.asarray(latencies_ms, dtype=float)
-    mean = float(data.mean())
-    return {
-        "mean_ms": mean,
-        "median_ms": float(np.median(data)),
-        "min_ms": float(data.min()),
-        "max_ms": float(data.max()),
-        "std_ms": float(data.std(ddof=1)) if data.size > 1 else 0.0,
-        "p90_ms": float(np.percentile(data, 90)),
-        "p95_ms": float(np.percentile(data, 95)),
-        "p99_ms": float(np.percentile(data, 99)),
-        "throughput_ips": 1e3 / mean if mean > 0 else float("inf"),
-        "cv": float(data.std(ddof=1) / mean) if data.size > 1 and mean > 0 else 0.0,
-        "timed_iterations": int(data.size),
-    }
-
-
 # -- files a benchmark leaves in the build directory ---------------------------------------------
 def log_path(build_dir: Path, runtime: type[Runtime] | Runtime) -> Path:
     return Path(build_dir) / f"log_benchmark_{runtime.device}_{runtime.name}.txt"
@@ -158,6 +87,7 @@ class Job:
     options: RuntimeOptions
     build_dir: Path
     artifact: dict[str, Any] = field(default_factory=dict)
+    scenario: str = "inference"
 
     @property
     def log(self) -> Path:
@@ -185,13 +115,16 @@ def benchmark(job: Job) -> Measurement:
 
 
 def run_in_process(job: Job) -> Measurement:
-    """Load, time, save outputs and samples, and describe it all as a ``Measurement``."""
+    """Load, run the job's scenario, save outputs and samples, and describe it all as a
+    ``Measurement`` (the common header plus the scenario's metrics)."""
     runtime, target, settings, options = job.runtime, job.target, job.settings, job.options
     build_dir, artifact = job.build_dir, job.artifact
-    from mlagility.runtimes.outputs import flatten_outputs, save_outputs
+    from mlagility.runtimes.outputs import save_outputs
     from mlagility.runtimes.samples import samples_path, save_samples
+    from mlagility.scenarios.base import scenario as scenario_class
 
-    print(f"{runtime.device}/{runtime.name} {runtime.version()}: {options}", flush=True)
+    scenario = scenario_class(job.scenario)()
+    print(f"{runtime.device}/{runtime.name} {runtime.version()} ({scenario.name}): {options}", flush=True)
     if target.model_path:
         print(f"artifact: {target.model_path} ({artifact.get('precision')})", flush=True)
     import importlib
@@ -215,26 +148,19 @@ def run_in_process(job: Job) -> Measurement:
     try:
         for key, value in session.details.items():
             print(f"  {key}: {value}", flush=True)
-        run = session.run
         if type(runtime).synchronize is not Runtime.synchronize:
-            inner, sync = session.run, runtime.synchronize
-
-            def run():  # noqa: F811  (timed with the device synchronized)
-                outputs = inner()
-                sync()
-                return outputs
-
+            session = session.synchronized(runtime.synchronize)
         with session.context() if session.context else contextlib.nullcontext():
-            timings = measure(run, settings)
+            result = scenario.run(session, settings)
             keep_state.close()  # the outputs for the check: from the state the reference saw
-            print(f"timed {len(timings.latencies_ms)} runs after {timings.warmup_iterations} warm-up runs",
+            print(f"timed {len(result.samples_ms)} samples after {result.warmup_iterations} warm-up runs",
                   flush=True)
             reason = session.after_timing() if session.after_timing else None
             if reason:
                 print(reason, flush=True)
                 raise BenchmarkError(runtime.name, reason, str(job.log))
             with preserved_state(target.model, clone_parameters=False):  # nor leave a call behind
-                outputs = flatten_outputs(session.run())
+                outputs = scenario.outputs(session)
     finally:
         keep_state.close()
         if session.close:
@@ -244,32 +170,32 @@ def run_in_process(job: Job) -> Measurement:
                              str(job.log))
     save_outputs(outputs_path(build_dir, runtime.device, runtime.name), outputs)
     samples = samples_path(build_dir, runtime.device, runtime.name)
-    save_samples(samples, timings.latencies_ms)
+    save_samples(samples, result.samples_ms)
     return Measurement(
-        **statistics(timings.latencies_ms),
         device_type=runtime.device,
         device_name=runtime.device_name(),
         runtime=runtime.name,
         runtime_version=runtime.version(),
-        first_inference_ms=timings.first_ms,
+        scenario=scenario.name,
+        metrics=result.metrics,
         load_time_s=load_time_s if runtime.reports_load_time else None,
-        warmup_iterations=timings.warmup_iterations,
-        warmup_s=timings.warmup_s,
-        timed_s=timings.total_s,
+        warmup_iterations=result.warmup_iterations,
+        warmup_s=result.warmup_s,
+        timed_s=result.timed_s,
         peak_memory_mib=system_info.peak_rss_mib(),
         threads=session.threads,
         cores=system_info.logical_cores(),
         settings=settings.to_dict(),
-        timestamp=timings.finished_at,
-        load_average=timings.load_average,
+        timestamp=result.finished_at,
+        load_average=result.load_average,
         precision=artifact.get("precision", options.precision),
         artifact=artifact,
         runtime_options=dataclasses.asdict(options),
-        details={k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
-                 for k, v in session.details.items()},
+        details={**{k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+                    for k, v in session.details.items()}, **result.details},
         samples_file=samples.name,
-        started_at=timings.started_at,
-        finished_at=timings.finished_at,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
     )
 
 
@@ -290,6 +216,7 @@ def _in_child(job: Job) -> Measurement:
             "options": dataclasses.asdict(job.options),
             "build_dir": str(job.build_dir),
             "artifact": job.artifact,
+            "scenario": job.scenario,
             "result": str(result_path),
             "log": str(log),
         }

@@ -76,3 +76,25 @@ def compare(reference: list, candidate: list, tolerance: float) -> dict[str, Any
         ok &= bool(close) and bool(np.isfinite(out).all() or not np.isfinite(ref).all())
         results.append({"output": index, "max_abs_error": abs_err, "max_rel_error": rel_err})
     return {"ok": ok, "tolerance": tolerance, "outputs": results}
+
+
+def compare_tokens(reference, candidate) -> dict[str, Any]:
+    """A generation's new token ids (batch x new tokens) against the framework's own
+    ``generate()``: ``ok`` when every token is equal; else the first divergent position (the
+    index of the new token, 0-based) and how many tokens matched before it."""
+    import numpy as np
+
+    reference, candidate = np.asarray(reference), np.asarray(candidate)
+    check: dict[str, Any] = {"kind": "tokens", "tokens": int(reference.size), "tolerance": 0}
+    if reference.shape != candidate.shape:
+        check.update(ok=False, error=f"{candidate.shape[-1] if candidate.ndim else 0} new tokens generated, "
+                     f"{reference.shape[-1] if reference.ndim else 0} expected")
+        return check
+    differs = np.nonzero((reference != candidate).any(axis=0) if reference.ndim > 1 else reference != candidate)[0]
+    if differs.size:
+        first = int(differs[0])
+        check.update(ok=False, first_divergent_token=first,
+                     error=f"tokens differ from position {first} on ({first} of {reference.shape[-1]} equal)")
+    else:
+        check["ok"] = True
+    return check

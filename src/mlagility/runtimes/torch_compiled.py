@@ -60,15 +60,39 @@ class TorchCompiledRuntime(TorchEagerRuntime):
         import torch
 
         from mlagility.common.compat import guard_triton_after_tensorflow
+        from mlagility.runtimes.torch_eager import call_session, generation_session
 
         guard_triton_after_tensorflow()
 
-        model, args, kwargs = target.model, target.args, target.kwargs
+        model = target.model
+        undo = None
         with torch.inference_mode():
-            compiled = torch.compile(model, mode=options.mode)
+            if target.generation is not None:
+                # generate() stays Python; the model's forward is compiled once with dynamic
+                # shapes (not once per past length), on the instance, removed by close()
+                had_own = "forward" in vars(model)
+                model.forward = torch.compile(model.forward, mode=options.mode, dynamic=True)
 
-            def run():
-                return compiled(*args, **kwargs)
+                def undo():  # (the harness's state restoring may have removed it already)
+                    if not had_own:
+                        vars(model).pop("forward", None)
+
+                session = generation_session(target.generation, model)
+                generate = session.generate
+
+                def run():
+                    session.reset()
+                    return generate(lambda: None)
+            else:
+                compiled = torch.compile(model, mode=options.mode)
+                session = call_session(compiled, target.args, target.kwargs)
+                run = session.run
+                if session.reset:
+                    inner_run = run
+
+                    def run():
+                        session.reset()
+                        return inner_run()
 
             start_counts = CompileCounts.now()
             start = time.perf_counter()
@@ -91,9 +115,12 @@ class TorchCompiledRuntime(TorchEagerRuntime):
             print("no recompilation during timing", flush=True)
             return None
 
-        return Session(
-            run=run, threads=torch.get_num_threads(), context=torch.inference_mode,
-            details={"first_call_compile_s": round(compile_s, 4), "graphs_first_call": first_graphs,
-                     "stabilising_calls": calls, "graphs_total": stable.new_since(start_counts)},
-            after_timing=after_timing, close=torch._dynamo.reset,
-        )
+        def close():
+            if undo is not None:
+                undo()
+            torch._dynamo.reset()
+
+        session.details.update({"first_call_compile_s": round(compile_s, 4), "graphs_first_call": first_graphs,
+                                "stabilising_calls": calls, "graphs_total": stable.new_since(start_counts)})
+        session.after_timing, session.close = after_timing, close
+        return session

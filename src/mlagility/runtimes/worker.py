@@ -35,7 +35,8 @@ def main(request_path: str) -> int:
     )
     settings = harness.BenchmarkSettings(**request["settings"])
     try:
-        job = harness.Job(runtime, target, settings, options, Path(request["build_dir"]), request["artifact"])
+        job = harness.Job(runtime, target, settings, options, Path(request["build_dir"]), request["artifact"],
+                          request.get("scenario", "inference"))
         measurement = harness.run_in_process(job)
     except BenchmarkError as error:
         print(error.reason, file=sys.stderr, flush=True)

@@ -1,0 +1,160 @@
+"""Generations: a ``generate()`` call of a transformers model, found as one model with its
+prefill and decode steps grouped under it (never one invocation per token).
+
+``GenerationMixin.generate`` is wrapped while discovery is active (``discovery.ModelDiscovery``
+installs ``patched_generate`` and removes it on exit). A top-level ``generate()`` of the script
+records a ``GenerationInfo`` (batch, prompt length, new tokens, decoding mode, cache class) and a
+``GenerationCall``: what benchit needs to run the same generation again, taken *before* the
+script's call (deep copies of every argument, including a cache object the script passed, and
+torch's RNG state), so that no run benchit makes touches the script's objects or its random
+numbers (``fresh()`` hands out new copies for every run).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# generate() keywords benchit never passes on when it runs the generation again: they act
+# outside the computation (a streamer prints to the script's stdout).
+NOT_REPEATED = ("streamer",)
+
+
+@dataclass
+class GenerationInfo:
+    """What a generation is, as shown in the tree and recorded with the build."""
+
+    batch_size: int
+    prompt_tokens: int
+    new_tokens: int
+    mode: str  # greedy, sampling, beam search (4 beams)
+    cache: str  # the cache class the model was called with: DynamicCache, StaticCache, none
+    use_cache: bool
+    model_calls: int  # forward calls of the model inside the generation (prefill + decode steps)
+    encoder_decoder: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def summary(self) -> str:
+        cache = self.cache if self.use_cache else "no KV cache (use_cache=False)"
+        return (f"batch {self.batch_size}, prompt {self.prompt_tokens} tokens, {self.new_tokens} new tokens, "
+                f"{self.mode}, {cache}, {self.model_calls} model calls")
+
+
+@dataclass
+class GenerationCall:
+    """The script's ``generate()`` call, kept to run it again (in memory only).
+
+    ``args``/``kwargs``: deep copies taken before the script's call. ``rng_state``: torch's CPU RNG
+    state before it (sampling draws the same numbers). ``tokens``: the new token ids the script got
+    (batch x new tokens), the reference of the correctness check.
+    """
+
+    model: Any
+    args: tuple
+    kwargs: dict
+    rng_state: Any
+    tokens: Any = None
+    info: GenerationInfo | None = None
+    overrides: dict = field(default_factory=dict)  # --new-tokens ...: synthetic runs
+
+    def fresh(self) -> tuple[tuple, dict]:
+        """New copies of the call's arguments (a cache object the script passed included)."""
+        kwargs = {k: v for k, v in self.kwargs.items() if k not in NOT_REPEATED}
+        return copy.deepcopy(self.args), {**copy.deepcopy(kwargs), **self.overrides}
+
+
+def snapshot(model, args: tuple, kwargs: dict) -> GenerationCall:
+    """A ``GenerationCall`` of the call about to run (copies, RNG state)."""
+    import torch
+
+    kwargs = {k: v for k, v in kwargs.items() if k not in NOT_REPEATED}
+    with torch.inference_mode(False), torch.no_grad():
+        return GenerationCall(model, copy.deepcopy(args), copy.deepcopy(kwargs), torch.get_rng_state())
+
+
+def main_input(args: tuple, kwargs: dict):
+    """The prompt tensor: ``input_ids`` / ``inputs`` / ``input_features`` / the first argument."""
+    for name in ("input_ids", "inputs", "input_features", "input_values", "pixel_values", "inputs_embeds"):
+        if kwargs.get(name) is not None:
+            return kwargs[name]
+    return args[0] if args else None
+
+
+def decoding_mode(model, kwargs: dict) -> str:
+    config = kwargs.get("generation_config") or getattr(model, "generation_config", None)
+    beams = kwargs.get("num_beams", getattr(config, "num_beams", 1) or 1)
+    sample = kwargs.get("do_sample", getattr(config, "do_sample", False))
+    if beams and beams > 1:
+        return f"beam {'sampling' if sample else 'search'} ({beams} beams)"
+    return "sampling" if sample else "greedy"
+
+
+def new_token_ids(model, call: GenerationCall, output):
+    """The new token ids (batch x new tokens) of a ``generate()`` output (a tensor or a
+    ``GenerateOutput`` with ``sequences``)."""
+    sequences = getattr(output, "sequences", output)
+    if getattr(getattr(model, "config", None), "is_encoder_decoder", False):
+        return sequences[:, 1:]
+    prompt = main_input(call.args, call.kwargs)
+    length = prompt.shape[-1] if hasattr(prompt, "shape") and prompt.dim() >= 2 and not prompt.is_floating_point() else 0
+    return sequences[:, length:]
+
+
+def describe(model, call: GenerationCall, output, cache_class: str | None, use_cache: bool | None,
+             model_calls: int) -> GenerationInfo:
+    prompt = main_input(call.args, call.kwargs)
+    shape = tuple(prompt.shape) if hasattr(prompt, "shape") else (1, 0)
+    tokens = new_token_ids(model, call, output)
+    encoder_decoder = bool(getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+    return GenerationInfo(
+        batch_size=int(shape[0]) if shape else 1,
+        prompt_tokens=int(shape[-1]) if len(shape) >= 2 else 0,
+        new_tokens=int(tokens.shape[-1]),
+        mode=decoding_mode(model, call.kwargs),
+        cache=cache_class or "none",
+        use_cache=bool(use_cache) if use_cache is not None else cache_class is not None,
+        model_calls=model_calls,
+        encoder_decoder=encoder_decoder,
+    )
+
+
+def cache_mib(cache) -> float | None:
+    """The size of a KV cache object's tensors in MiB (walks its attributes, lists, tuples)."""
+    import torch
+
+    seen: set[int] = set()
+    total = 0
+
+    def walk(value, depth: int) -> None:
+        nonlocal total
+        if depth > 6 or id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, torch.Tensor):
+            total += value.numel() * value.element_size()
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, depth + 1)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, depth + 1)
+        elif hasattr(value, "__dict__") and type(value).__module__.startswith("transformers"):
+            for item in vars(value).values():
+                walk(item, depth + 1)
+
+    if cache is None:
+        return None
+    walk(cache, 0)
+    return total / 2**20
+
+
+def generation_mixin():
+    """transformers' ``GenerationMixin`` if transformers is imported, else None."""
+    import sys
+
+    module = sys.modules.get("transformers.generation.utils")
+    return getattr(module, "GenerationMixin", None)
