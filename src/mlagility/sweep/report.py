@@ -17,6 +17,7 @@ from typing import Any
 
 from mlagility.builds.cache import BuildEntry, Cache
 from mlagility.builds.state import BuildState, UnreadableState
+from mlagility.scenarios.base import metric_names
 from mlagility.sweep.attempts import ATTEMPTS_DIR, process_alive, read_attempt
 
 COLUMNS = [
@@ -25,17 +26,16 @@ COLUMNS = [
     "onnx_exported", "onnx_optimized", "onnx_converted",
     # ours
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
-    "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error",
-    "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms", "timed_iterations",
-    "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv", "load_average", "threads", "workers", "node",
+    "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error", "scenario",
+    *metric_names(),  # every scenario's declared metrics (scenarios/), each once
+    "load_time_s", "peak_memory_mib", "load_average", "threads", "workers", "node",
     "device_name", "artifact", "artifact_sha256", "ran_precision", "runtime_options", "samples_file",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
     "cores", "package_versions",  # the machine and versions behind each result (the dashboard shows them)
 ]
-LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
-                  "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib",
-                  "cv", "load_average", "threads", "device_name", "samples_file", "workers", "node"]
+LATENCY_FIELDS = [*metric_names(), "load_time_s", "peak_memory_mib", "load_average", "threads", "device_name",
+                  "samples_file", "workers", "node"]
 
 
 def entry_rows(entry: BuildEntry, cache_root: Path) -> list[dict[str, Any]]:
@@ -100,7 +100,7 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
     for key, bench in state.benchmarks.items():
         device, _, runtime = key.partition("/")
         row = {**base, "device": device, "runtime": runtime, "runtime_version": bench.get("runtime_version"),
-               "benchmarked_at": bench.get("timestamp")}
+               "benchmarked_at": bench.get("timestamp"), "scenario": bench.get("scenario") or "inference"}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
         row["cores"] = bench.get("cores")
         if row.get("samples_file") and bench.get("status") != "failed":  # absolute: compare can read a report
