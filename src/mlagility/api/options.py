@@ -203,7 +203,8 @@ OPTIONS: list[Option] = [
          "failures)", api=SCRIPT),
     _opt("lean_cache", bool, False, "remove heavy artifacts (ONNX files, inputs) once each build is "
          "benchmarked (raw latency samples are kept)"),
-    _opt("check", bool, True, "compare each runtime's outputs with PyTorch eager's", negated=True,
+    _opt("check", bool, True, "skip the correctness check (on by default: each runtime's outputs "
+         "compared with the framework's own, a generation's tokens with the script's generate())", negated=True,
          resume=True),
     # -- scaling out (sweep/): where scripts run; none of these changes a result, so none is part of
     # the build or resume identity
