@@ -30,7 +30,11 @@ InvocationCallback = Callable[[Invocation, torch.nn.Module], None]
 
 
 def has_parameters(module: torch.nn.Module) -> bool:
-    return next(module.parameters(), None) is not None
+    """Whether the module holds weights (parameters, or the packed weights of quantized modules)."""
+    if next(module.parameters(), None) is not None:
+        return True
+    return any(name.endswith("_packed_params") for name, _ in module.named_modules()) and bool(
+        hashing.weight_tensors(module))
 
 
 _PARALLEL_WRAPPERS = (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)
@@ -376,7 +380,7 @@ class ModelDiscovery:
         tracked = self._tracked.get(id(module))
         if tracked is None:
             file, line = self._created.get(module) or self._created.get(called) or self._call_site()
-            params = list(module.parameters())
+            params = hashing.weight_tensors(module)
             class_name, qualified_class = class_names(module)
             model_hash = hashing.model_hash(module)
             # Two objects with one architecture (a student and a teacher) are two models: the

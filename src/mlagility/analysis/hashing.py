@@ -29,6 +29,18 @@ def model_hash(module) -> str:
     return short_hash("\n".join(parts))
 
 
+def weight_tensors(module) -> list:
+    """The model's weights: its parameters, plus the packed weights of quantized modules
+    (``torch.ao.quantization.quantize_dynamic`` keeps qint8 weights outside ``parameters()``)."""
+    import torch
+
+    tensors = list(module.parameters())
+    for name, value in module.state_dict(keep_vars=True).items():
+        if name.endswith("_packed_params._packed_params") and isinstance(value, tuple):
+            tensors.extend(t for t in value if isinstance(t, torch.Tensor))
+    return tensors
+
+
 def weights_hash(module) -> str:
     """Hash of every parameter and buffer value (used to notice changed weights)."""
     import torch

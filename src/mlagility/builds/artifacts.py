@@ -108,11 +108,15 @@ def _sha256(path: Path) -> str:
 def _model_precision(model) -> str:
     from collections import Counter
 
+    from mlagility.analysis.hashing import weight_tensors
+
     try:
         counts = Counter()
-        for tensor in model.parameters():
+        for tensor in weight_tensors(model):
             counts[str(tensor.dtype).replace("torch.", "")] += tensor.numel()
         dominant = counts.most_common(1)[0][0] if counts else "float32"
     except Exception:  # a non-PyTorch model: its framework's own precision
         return "fp32"
-    return {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "qint8": "int8"}.get(dominant, dominant)
+    if dominant in ("qint8", "quint8"):  # torch.ao.quantization.quantize_dynamic
+        return f"int8 (dynamic, {dominant} weights)"
+    return {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(dominant, dominant)
