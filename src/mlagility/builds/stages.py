@@ -211,7 +211,11 @@ def _to_numpy(tensor):
 
 
 class OptimizeOnnx(Stage):
-    """Offline graph optimization with ONNX Runtime (extended level, portable across CPUs)."""
+    """Offline graph optimization with ONNX Runtime (extended level, portable across CPUs).
+
+    Only runtimes that accept ORT's CPU-optimized file use it; so where ONNX Runtime cannot load
+    or optimize the file (a bf16 model...), the stage records why and produces nothing: the
+    other runtimes run the exported file, and ``ort`` fails with ONNX Runtime's own reason."""
 
     name = "optimize"
     description = "Optimizing the ONNX file"
@@ -233,7 +237,13 @@ class OptimizeOnnx(Stage):
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
         source = ctx.current_onnx_key()
-        ort.InferenceSession(str(ctx.path(source)), options, providers=["CPUExecutionProvider"])
+        try:  # an optimization only ORT's CPU provider uses never blocks the other runtimes
+            ort.InferenceSession(str(ctx.path(source)), options, providers=["CPUExecutionProvider"])
+        except Exception as error:
+            print(f"ONNX Runtime cannot optimize this file; runtimes will use the exported one: {error}")
+            ctx.state.exporter_notes["optimize"] = f"not optimized (ONNX Runtime: {one_line(error)})"
+            remove_onnx(out)
+            return
         try:  # ONNX Runtime can write an optimized file it cannot load back (seen with Loop nodes)
             check = ort.SessionOptions()
             check.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
