@@ -7,18 +7,14 @@ with each call, change what the script computes afterwards, and make every timed
 longer past than the one before.
 
 ``fresh_copy(value)``: a deep copy in which tensors are detached clones (made with inference mode
-off, so they are ordinary tensors) and modules are shared (a model is never copied).
-``needs_fresh_copies(args, kwargs)``: whether a call holds anything a model could change between
-two calls other than tensor values (containers and non-tensor objects); a call of tensors and
-constants only is reused as it is (tensors a model writes into in place are not detected).
+off, so they are ordinary tensors) and modules are shared (a model is never copied). The copies
+for timed runs are made outside the timed window (``Session.reset``).
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any
-
-_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), range, slice)
 
 
 def fresh_copy(value: Any) -> Any:
@@ -42,19 +38,3 @@ def fresh_copy(value: Any) -> Any:
     share_modules(value)
     with torch.inference_mode(False), torch.no_grad():
         return copy.deepcopy(value, memo)
-
-
-def needs_fresh_copies(args: tuple, kwargs: dict) -> bool:
-    """True when the call holds a mutable container or a non-tensor object anywhere."""
-    import torch
-
-    def mutable(item: Any, depth: int = 0) -> bool:
-        if isinstance(item, torch.Tensor) or isinstance(item, _IMMUTABLE):
-            return False
-        if isinstance(item, (torch.dtype, torch.device, torch.nn.Module)):
-            return False
-        if isinstance(item, tuple) and depth < 8:
-            return any(mutable(part, depth + 1) for part in item)
-        return True  # a list, a dict, a cache object, any other object
-
-    return any(mutable(a) for a in args) or any(mutable(v) for v in kwargs.values())

@@ -33,15 +33,13 @@ class TorchEagerRuntime(EagerRuntime):
 
 
 def call_session(model, args: tuple, kwargs: dict) -> Session:
-    """One call of ``model``; where the call has mutable arguments (a cache object, a list the
-    model appends to, tensors it writes in place), each run gets fresh copies (``reset``)."""
+    """One call of ``model``; each run gets fresh copies of the call's arguments (``reset``,
+    outside the timed window), so a cache object it appends to, a list it grows or a tensor it
+    writes into in place is the same for every run."""
     import torch
 
-    from mlagility.analysis.copies import needs_fresh_copies, fresh_copy
+    from mlagility.analysis.copies import fresh_copy
 
-    if not needs_fresh_copies(args, kwargs):
-        return Session(run=lambda: model(*args, **kwargs), threads=torch.get_num_threads(),
-                       context=torch.inference_mode)
     current: dict = {}
 
     def reset():
