@@ -87,6 +87,18 @@ class _Completed:
     args: tuple
     kwargs: dict
     children: list
+    result: object = None
+
+
+@dataclass
+class _Loop:
+    """A call that returned a KV cache, and the calls that passed that cache back (decode steps
+    of a hand-written loop), until another call comes."""
+
+    prefill: _Completed
+    cache: object  # the cache object the next step must pass to continue the loop
+    call: object  # generations.DecodeLoopCall, or None when the prefill cannot be replayed
+    steps: int = 0
 
 
 class ModelDiscovery:
@@ -116,6 +128,7 @@ class ModelDiscovery:
         self._fast = max_depth == 0
         self._fast_handle = None
         self._generating: _Watch | None = None  # the script's generate() in progress
+        self._loops: dict[int, _Loop] = {}  # id(model) -> a decode loop that may go on
         self._generate_patch: tuple | None = None  # (GenerationMixin, its own generate)
 
     # -- hook lifetime -------------------------------------------------------------------
@@ -309,12 +322,12 @@ class ModelDiscovery:
         if depth and unwrap(stack[-1].module) is module:  # a wrapper's inner call (compile, DataParallel)
             stack[-1].children.extend(call.children)
             return
-        done = _Completed(module, args, rest[0], call.children)
+        done = _Completed(module, args, rest[0], call.children, rest[1])
         if depth:
             stack[-1].children.append(done)
         elif not inside_module_init():
             with self._lock:
-                self._record_tree(done, root=None, parent=None, depth=0)
+                self._top_level_call(done)
             self._run_pending()
 
     # -- builds: only on the main thread, never while another thread is running a model ----------
@@ -329,6 +342,9 @@ class ModelDiscovery:
     def _run_pending(self, final: bool = False) -> None:
         """Hand the deferred invocations to the callback, from the main thread (at the end of the
         script, whatever other threads are doing; the hooks are suspended while they build)."""
+        if final and threading.current_thread() is threading.main_thread():
+            with self._lock:
+                self._close_loops()
         if not self._pending or threading.current_thread() is not threading.main_thread():
             return
         if not final and not self._can_build_now():
@@ -345,6 +361,88 @@ class ModelDiscovery:
                 self.on_invocation(invocation, module)
         finally:
             self._building = False
+
+    # -- hand-written decode loops (analysis/generation.py: DecodeLoopCall) ---------------------
+    def _top_level_call(self, done: _Completed) -> None:
+        """A call the script made: a decode step of an open loop (the model called again with
+        the cache it returned: counted, its inputs kept), the start of a possible loop (a call
+        that returned a cache: recorded once the next call shows what it was), or a plain call."""
+        module = unwrap(done.module)
+        key, cache_in = generations.cache_argument(done.kwargs)
+        loop = self._loops.get(id(module))
+        if loop is not None and cache_in is not None and cache_in is loop.cache:
+            loop.steps += 1
+            if loop.call is not None:
+                loop.call.steps.append(_detached_copy((done.args, {k: v for k, v in done.kwargs.items() if k != key})))
+                loop.call._tokens.append(generations.last_token(done.result))
+            loop.cache = generations.returned_cache(done.result) or cache_in
+            return
+        self._close_loops()
+        cache_out = generations.returned_cache(done.result)
+        main = threading.current_thread() is threading.main_thread()
+        if cache_out is not None and self.max_depth == 0 and main:
+            self._track(module, done.module, None, 0)  # named now, from the script's frames
+            self._loops[id(module)] = _Loop(done, cache_out, self._loop_call(done, key, cache_in))
+            return
+        self._record_tree(done, root=None, parent=None, depth=0)
+
+    def _loop_call(self, done: _Completed, key: str | None, cache_in):
+        """The prefill of a possible decode loop, its cache argument as it was before the call."""
+        try:
+            args, kwargs = _detached_copy((done.args, {k: v for k, v in done.kwargs.items() if k != key}))
+            key = key or "past_key_values"
+            if cache_in is not None:
+                first = generations.main_input(done.args, done.kwargs)
+                query = int(first.shape[-1]) if first is not None and first.dim() >= 1 else 0
+                if "inputs_embeds" in done.kwargs and done.kwargs["inputs_embeds"] is not None:
+                    query = int(done.kwargs["inputs_embeds"].shape[1])
+                start = generations.initial_cache(cache_in, query)
+                if start is None:
+                    return None
+                kwargs[key] = start
+            call = generations.DecodeLoopCall(args, kwargs, key)
+            call._tokens.append(generations.last_token(done.result))
+            return call
+        except Exception:
+            return None
+
+    def _close_loops(self) -> None:
+        """Record the open loops: one generation each, or the plain call when no step came."""
+        while self._loops:
+            _, loop = self._loops.popitem()
+            if loop.steps == 0 or loop.call is None or any(t is None for t in loop.call._tokens):
+                self._record_tree(loop.prefill, root=None, parent=None, depth=0)
+                continue
+            self._record_loop(loop)
+
+    def _record_loop(self, loop: _Loop) -> None:
+        import torch as _torch
+
+        called, call = loop.prefill.module, loop.call
+        module = unwrap(called)
+        first = generations.main_input(call.prefill_args, call.prefill_kwargs)
+        shape = tuple(first.shape) if first is not None else (1, 0)
+        call.tokens = _torch.stack(call._tokens, dim=-1)
+        call.info = generations.GenerationInfo(
+            batch_size=int(shape[0]) if shape else 1, prompt_tokens=int(shape[-1]) if len(shape) >= 2 else 0,
+            new_tokens=loop.steps + 1, mode="decode loop (the script's model calls, replayed)",
+            cache=type(loop.cache).__name__, use_cache=True, model_calls=loop.steps + 1)
+        call.model = module
+        tracked = self._track(module, called, None, 0)
+        specs = hashing.tensor_specs(call.prefill_args, {k: v for k, v in call.prefill_kwargs.items()
+                                                         if k != call.cache_key})
+        signature = "decode-loop|" + "|".join(f"{s.name}=T{s.shape}{s.dtype}" for s in specs) + (
+            f"|steps={loop.steps}|{call.info.cache}")
+        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, None, tracked.instance)
+        key = (id(module), inv_hash)
+        if key in self._by_key:
+            self._by_key[key].executions += 1
+            return
+        invocation = Invocation(hash=inv_hash, model=tracked.info, inputs=specs, signature=signature,
+                                generation=call.info, call=call)
+        self._by_key[key] = invocation
+        self.invocations.append(invocation)
+        self._pending.append((invocation, module))
 
     # -- recording -----------------------------------------------------------------------
     def _record_tree(self, done: _Completed, root, parent: str | None, depth: int) -> None:

@@ -12,7 +12,6 @@ numbers (``fresh()`` hands out new copies for every run).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,17 +62,128 @@ class GenerationCall:
 
     def fresh(self) -> tuple[tuple, dict]:
         """New copies of the call's arguments (a cache object the script passed included)."""
+        from mlagility.analysis.copies import fresh_copy
+
         kwargs = {k: v for k, v in self.kwargs.items() if k not in NOT_REPEATED}
-        return copy.deepcopy(self.args), {**copy.deepcopy(kwargs), **self.overrides}
+        args, kwargs = fresh_copy((self.args, kwargs))
+        return args, {**kwargs, **self.overrides}
+
+    def run(self, model, arguments, on_token, details: dict):
+        """One generation on ``arguments`` (from ``fresh()``), ``on_token()`` called right after
+        each new token is selected (a stopping criterion that stops nothing); returns the new
+        token ids (batch x new tokens). Sampling draws what the script's call drew (torch's RNG
+        set to its state before that call)."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class TokenStamp(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                on_token()
+                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+        args, kwargs = arguments
+        criteria = StoppingCriteriaList([*(kwargs.pop("stopping_criteria", None) or []), TokenStamp()])
+        kwargs["return_dict_in_generate"] = True
+        torch.set_rng_state(self.rng_state)
+        output = model.generate(*args, stopping_criteria=criteria, **kwargs)
+        cache = getattr(output, "past_key_values", None)
+        if cache is not None:
+            details["kv_cache_mib"] = cache_mib(cache)
+        return new_token_ids(model, self, output)
+
+
+CACHE_ARGUMENTS = ("past_key_values", "cache")  # transformers 5 accepts both names
+
+
+def cache_argument(kwargs: dict) -> tuple[str | None, Any]:
+    """The keyword and the cache object a model call was given (None, None without one)."""
+    for name in CACHE_ARGUMENTS:
+        if kwargs.get(name) is not None:
+            return name, kwargs[name]
+    return None, None
+
+
+def returned_cache(result) -> Any:
+    """The cache a model call returned (``output.past_key_values``), or None."""
+    return getattr(result, "past_key_values", None) if not isinstance(result, (tuple, list)) else None
+
+
+def last_token(result):
+    """The greedy next token of a causal LM's call (batch,), or None when it has no logits."""
+    logits = getattr(result, "logits", None)
+    if logits is None or logits.dim() != 3:
+        return None
+    return logits[:, -1].argmax(-1)
+
+
+@dataclass
+class DecodeLoopCall:
+    """A hand-written decode loop: the script called the same model again with the cache it
+    returned. Kept as the prefill call (its cache argument put back as it was before the call:
+    emptied, or cropped to its earlier length) and each decode step's other arguments; run again
+    by replaying the same calls on a fresh cache (``run``). ``tokens``: the greedy next token of
+    each of the script's calls (batch x calls), the reference of the check."""
+
+    prefill_args: tuple
+    prefill_kwargs: dict
+    cache_key: str
+    steps: list = field(default_factory=list)  # (args, kwargs) of each decode step, without the cache
+    tokens: Any = None
+    info: GenerationInfo | None = None
+    model: Any = None
+    _tokens: list = field(default_factory=list, repr=False)
+
+    def fresh(self):
+        from mlagility.analysis.copies import fresh_copy
+
+        return fresh_copy((self.prefill_args, self.prefill_kwargs, self.steps))
+
+    def run(self, model, arguments, on_token, details: dict):
+        """Replay: the prefill, then each decode step with the cache the previous call returned."""
+        import torch
+
+        args, kwargs, steps = arguments
+        output = model(*args, **kwargs)
+        on_token()
+        tokens = [last_token(output)]
+        cache = returned_cache(output) or kwargs.get(self.cache_key)
+        for step_args, step_kwargs in steps:
+            output = model(*step_args, **{**step_kwargs, self.cache_key: cache})
+            on_token()
+            tokens.append(last_token(output))
+            cache = returned_cache(output) or cache
+        details["kv_cache_mib"] = cache_mib(cache)
+        return torch.stack(tokens, dim=-1) if all(t is not None for t in tokens) else torch.zeros(0)
+
+
+def initial_cache(cache, query_length: int):
+    """A copy of ``cache`` as it was before a call that added ``query_length`` positions to it
+    (``reset()`` to empty, else ``crop``); None when that cannot be done."""
+    from mlagility.analysis.copies import fresh_copy
+
+    copied = fresh_copy(cache)
+    try:
+        before = int(copied.get_seq_length()) - query_length
+        if before <= 0:
+            copied.reset()
+        elif getattr(copied, "is_croppable", True):
+            copied.crop(before)
+        else:
+            return None
+    except Exception:
+        return None
+    return copied
 
 
 def snapshot(model, args: tuple, kwargs: dict) -> GenerationCall:
     """A ``GenerationCall`` of the call about to run (copies, RNG state)."""
     import torch
 
+    from mlagility.analysis.copies import fresh_copy
+
     kwargs = {k: v for k, v in kwargs.items() if k not in NOT_REPEATED}
-    with torch.inference_mode(False), torch.no_grad():
-        return GenerationCall(model, copy.deepcopy(args), copy.deepcopy(kwargs), torch.get_rng_state())
+    args, kwargs = fresh_copy((args, kwargs))
+    return GenerationCall(model, args, kwargs, torch.get_rng_state())
 
 
 def main_input(args: tuple, kwargs: dict):

@@ -236,7 +236,7 @@ REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     if check.get("kind") == "tokens":
         if check.get("ok"):
-            return Text(f"Tokens match the script's generate() ({check['tokens']} tokens)", style="green")
+            return Text(f"Tokens match the script's own ({check['tokens']} tokens)", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
     reference = REFERENCES.get(model_type, "PyTorch eager")
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]

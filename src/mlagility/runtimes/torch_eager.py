@@ -2,10 +2,9 @@
 ``torch.inference_mode()``, at the precision the script made it (fp32 builds only: an fp16 or
 int8 build is an ONNX conversion this runtime cannot run).
 
-Scenarios: ``inference`` (the recorded call, on fresh copies of its mutable arguments every
-time) and ``generation`` (``generation_session``: the script's ``generate()`` run again as it was
-called, on fresh copies of its arguments and with torch's RNG as it was, each token stamped by a
-stopping criterion that stops nothing).
+Scenarios: ``inference`` (the recorded call, on fresh copies of its arguments every time) and
+``generation`` (``generation_session``: the script's ``generate()`` run again as it was called,
+or its hand-written decode loop replayed, on fresh copies of its arguments).
 """
 
 from __future__ import annotations
@@ -53,21 +52,10 @@ def call_session(model, args: tuple, kwargs: dict) -> Session:
 
 
 def generation_session(call, model) -> Session:
-    """``Session.generate`` for the script's ``generate()`` call (``analysis/generation.py``)."""
+    """``Session.generate`` for the script's generation (``analysis/generation.py``: a
+    ``generate()`` call run again as called, or a decode loop replayed), on fresh copies of its
+    arguments for every run (``reset``, outside the timed window)."""
     import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
-
-    from mlagility.analysis.generation import cache_mib, new_token_ids
-
-    class TokenStamp(StoppingCriteria):
-        """Called by ``generate()`` right after each new token is selected; stops nothing."""
-
-        def __init__(self, on_token):
-            self.on_token = on_token
-
-        def __call__(self, input_ids, scores, **kwargs):
-            self.on_token()
-            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
     info = call.info
     details = {"batch_size": info.batch_size, "prompt_tokens": info.prompt_tokens, "decoding": info.mode,
@@ -75,18 +63,11 @@ def generation_session(call, model) -> Session:
     current: dict = {}
 
     def reset():
-        current["call"] = call.fresh()
+        current["arguments"] = call.fresh()
 
     def generate(on_token):
-        args, kwargs = current.pop("call", None) or call.fresh()
-        criteria = StoppingCriteriaList([*(kwargs.pop("stopping_criteria", None) or []), TokenStamp(on_token)])
-        kwargs["return_dict_in_generate"] = True
-        torch.set_rng_state(call.rng_state)  # sampling draws what the script's call drew
-        output = model.generate(*args, stopping_criteria=criteria, **kwargs)
-        cache = getattr(output, "past_key_values", None)
-        if cache is not None:
-            details["kv_cache_mib"] = cache_mib(cache)
-        return new_token_ids(model, call, output)
+        arguments = current.pop("arguments", None) or call.fresh()
+        return call.run(model, arguments, on_token, details)
 
     return Session(run=None, generate=generate, reset=reset, threads=torch.get_num_threads(),
                    context=torch.inference_mode, details=details)
