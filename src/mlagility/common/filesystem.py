@@ -418,6 +418,18 @@ def write_output(path: str | os.PathLike, data: bytes | str) -> Path:
     return Path(path)
 
 
+def check_path(path: str | os.PathLike, what: str = "path") -> None:
+    """Raise ``UsageError`` (one line) if ``path`` cannot even be looked at: a name too long,
+    permission denied on the way, a file where a folder should be, a link loop. A missing path
+    passes (the caller says what missing means)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise UsageError(f"{what} {path}: {error.strerror or error}") from None
+
+
 def output_folder(path: str | os.PathLike) -> Path:
     """A folder the user named for output files (``-r/--report-dir``), created if missing; a
     file or an OS error there is one line (``UsageError``)."""
