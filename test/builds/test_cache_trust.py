@@ -241,6 +241,7 @@ def test_links_atomic_write_and_log_replace_a_planted_link(tmp_path):
 def test_file_modes_honour_the_umask_for_every_record(tmp_path, mask, mode):
     previous = os.umask(mask)
     try:
+        Cache(tmp_path).ensure()  # a cache (records are written into caches only)
         state_for("demo_1").save(tmp_path / "demo_1")
         AttemptLog(tmp_path).save(Attempt("a.py", {}))
         with filesystem.open_for_writing(tmp_path / "log.txt") as log:

@@ -42,7 +42,7 @@ def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=
     change", "no samples", "only in baseline", "only in candidate"); ``threshold`` (0.05 or
     "5%") ignores smaller changes. ``html``/``json``: also write the comparison there.
     """
-    from mlagility.common.filesystem import write_json
+    from mlagility.common.filesystem import write_json_output
     from mlagility.sweep.compare import compare as run
 
     result = run(baseline, candidate, threshold)
@@ -51,5 +51,5 @@ def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=
 
         write_comparison(result, html)
     if json:
-        write_json(json, result.to_dict())
+        write_json_output(json, result.to_dict())
     return result

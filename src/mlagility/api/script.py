@@ -143,10 +143,12 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
 def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> Path:
     """The script's traceback, in the cache's ``_logs`` (where isolated children log too)."""
+    from mlagility.builds.cache import cache_folder
     from mlagility.common.filesystem import open_for_writing
-    from mlagility.sweep.isolation import script_log_path
+    from mlagility.sweep.isolation import LOGS_DIR, script_log_path
 
     path = script_log_path(request, target)
+    cache_folder(request.cache.root, LOGS_DIR)  # a cache (marker first), no linked folder
     with open_for_writing(path, "a") as log:
         log.write(text)
     return path

@@ -61,6 +61,7 @@ def run_build(
     stages = stages.stages if isinstance(stages, Sequence) else list(stages)
     with filesystem.writing(build_dir):
         filesystem.remove_links(build_dir)  # never write through a link planted in the build
+        _remove_stale_temps(build_dir)
     old = BuildState.load(build_dir)
     reasons = stale_reasons(old, wanted, build_dir)
     if rebuild == "never":
@@ -86,7 +87,9 @@ def run_build(
             if progress:
                 progress(stage.description)
             _run_stage(stage, context)
-    if not reused:
+    if not reused or state.status != "built":
+        # also repairs a build whose stages all finished but whose last state write was lost
+        # (stopped in between): it stayed "building", shown incomplete forever
         state.status = "built"
         state.save(build_dir)
     return Build(context, reused=reused, rebuild_reasons=reasons if old is not None else [])
@@ -139,6 +142,14 @@ def _run_stage(stage: Stage, context: BuildContext) -> None:
     state.stages[stage.name].update(status="done", duration_s=_since(start), peak_memory_mib=round(peak_rss_mib(), 1))
     state.artifact_bytes = _artifact_sizes(state, build_dir)
     state.save(build_dir)
+
+
+def _remove_stale_temps(build_dir: Path) -> None:
+    """Remove the temp files of atomic writes (``.<name>.<random>.tmp``) a killed writer left in
+    the build; the caller holds the build's lock, so no live writer owns one."""
+    for temp in build_dir.glob(".*.tmp"):
+        if temp.is_file() and not temp.is_symlink():
+            temp.unlink(missing_ok=True)
 
 
 def _artifact_sizes(state: BuildState, build_dir: Path) -> dict[str, int]:

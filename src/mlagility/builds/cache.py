@@ -6,6 +6,10 @@ The cache's rules (docs/user-guide.md, "The cache's rules"):
   attempt record, a log of ``--process-isolation``) creates the marker first. A directory
   without the marker that holds only benchit's own folders (``_attempts``, ``_logs``, left by
   older versions) is adopted; anything else is refused.
+- Every folder benchit makes in a cache (a build, ``_attempts``, ``_locks``, ``_logs``, ``_slurm``)
+  is made by ``cache_folder``: the cache is re-established first (a cache removed during a run is
+  recreated with its marker), and no folder between the cache root and a file is a symbolic link
+  (a planted link to one of benchit's own folders is replaced, a linked build folder refused).
 - A build is a directory of the cache, named by the directory. Its state is read back
   validated: a directory without a state file is ``incomplete``, one whose state cannot be read is
   ``unreadable``, one whose state names another build is a ``copy of <that build>``. Each
@@ -32,14 +36,22 @@ from mlagility.common.exceptions import CacheError, UsageError
 MARKER = ".mlagility_cache"
 ENV_VAR = "MLAGILITY_CACHE_DIR"
 LOCK_FILE = ".lock"
-OWN_FOLDERS = ("_attempts", "_logs")  # benchit's own folders in a cache (not builds)
+OWN_FOLDERS = ("_attempts", "_logs", "_locks", "_slurm")  # benchit's own folders in a cache (not builds)
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     """The cache directory: the flag, else ``MLAGILITY_CACHE_DIR``, else ``~/.cache/mlagility``."""
     chosen = cache_dir or os.environ.get(ENV_VAR) or Path.home() / ".cache" / "mlagility"
-    return Path(chosen).expanduser().resolve()
+    try:
+        path = Path(chosen).expanduser().resolve()
+        os.stat(path)
+    except FileNotFoundError:  # created when needed
+        pass
+    except (OSError, RuntimeError) as error:  # name too long, permission denied, a file on the way, a link loop
+        reason = getattr(error, "strerror", None) or str(error)
+        raise CacheError(f"cache path {chosen}: {reason}; pass another -d/--cache-dir or {ENV_VAR}") from None
+    return path
 
 
 def sanitize_name(text: str) -> str:
@@ -75,7 +87,7 @@ class BuildLock:
         if self.create_dir:
             if self.dir.is_symlink():
                 raise CacheError(f"build folder {self.dir} is a symbolic link: refused (delete it)")
-            filesystem.mkdir(self.dir)
+            cache_folder(self.dir.parent, self.dir.name)
         path = self.dir / LOCK_FILE
         with filesystem.writing(path):
             if path.is_symlink():
@@ -203,7 +215,11 @@ class Cache:
         """A non-empty directory without the marker holding anything but benchit's own folders."""
         if (self.root / MARKER).exists():
             return False
-        return any(child.name not in OWN_FOLDERS for child in self.root.iterdir())
+        try:
+            return any(child.name not in OWN_FOLDERS for child in self.root.iterdir())
+        except OSError as error:  # e.g. permission denied
+            raise CacheError(f"cannot read the cache {self.root}: {error.strerror or error}; "
+                             "pass another -d/--cache-dir") from None
 
     def ensure(self) -> "Cache":
         """Create the cache (marker first) if needed; refuse a directory that is not a cache."""
@@ -259,15 +275,36 @@ class Cache:
         """Every build directory of the cache, once each, in name order."""
         if not self.root.is_dir() or self._foreign():
             return []
+        try:
+            children = sorted(self.root.iterdir())
+        except OSError as error:  # e.g. permission denied
+            raise CacheError(f"cannot read the cache {self.root}: {error.strerror or error}; "
+                             "pass another -d/--cache-dir") from None
         return [
             BuildEntry(child, BuildState.load(child))
-            for child in sorted(self.root.iterdir())
+            for child in children
             if child.is_dir() and not child.is_symlink() and _VALID_NAME.match(child.name)
         ]
 
     def builds(self) -> list[BuildState]:
         """The readable states of builds that are their own (no copies, nothing unreadable)."""
         return [entry.state for entry in self.entries() if entry.valid]
+
+
+def cache_folder(root: str | os.PathLike, *parts: str) -> Path:
+    """``<root>/<parts...>``, made as a folder of a valid cache: the one way benchit makes folders
+    in a cache.
+
+    The cache is (re-)established first (``Cache.ensure``: a cache removed while a sweep runs is
+    recreated, marker first; a foreign directory refused); each folder on the way is a real
+    folder (``filesystem.real_folder``), never a planted link: a link at one of benchit's own
+    folders is replaced (its target untouched), a build folder that is a link is refused.
+    """
+    path = Cache(root).ensure().root
+    own = bool(parts) and parts[0] in OWN_FOLDERS
+    for part in parts:
+        path = filesystem.real_folder(path / part, replace_link=own)
+    return path
 
 
 HEAVY_SUFFIXES = (".onnx", ".data", ".npz")

@@ -36,7 +36,7 @@ def compare(args: argparse.Namespace) -> int:
 
     from mlagility.api.report import compare as run_compare
     from mlagility.cli.printing import terminal_console
-    from mlagility.common.filesystem import write_json
+    from mlagility.common.filesystem import write_json_output
     from mlagility.sweep.compare import format_ci, format_ratio, parse_threshold
 
     threshold = parse_threshold(args.threshold)
@@ -68,7 +68,7 @@ def compare(args: argparse.Namespace) -> int:
             f"overall ({overall['pairs']} pairs): median ratio {overall['median_ratio']:.3f}x "
             f"[{overall['ci_low']:.3f}, {overall['ci_high']:.3f}]: ", (overall["verdict"], style)))
     if args.json:
-        write_json(args.json, result.to_dict())
+        write_json_output(args.json, result.to_dict())
         console.print(f"JSON written to {args.json}")
     if args.html:
         from mlagility.sweep.dashboard import write_comparison

@@ -7,22 +7,34 @@ Rules every write into a cache follows (see "The cache's rules" in docs/user-gui
   opened with ``O_NOFOLLOW`` after removing a planted link;
 - one mode for every file: ``0o666 & ~umask`` (``mkstemp`` creates 0600: fixed after);
 - a write that fails because the disk is full, read-only or not ours raises ``CacheWriteError``,
-  one line naming the path and the fix, and leaves no temp file behind.
+  one line naming the path and the fix, and leaves no temp file behind;
+- a folder benchit creates under the cache is never a planted link (``real_folder``).
+
+Files a user names for output (``--json``, ``--html``, report files) go through ``write_output``,
+which decides once what the path is: a regular file (or a link to one, or nothing) is written
+atomically as above; a device, a FIFO or a file descriptor (``/dev/stdout``, ``/dev/null``) is
+written as a stream and never replaced; a directory or a socket is refused with one line.
+
+Files benchit reads from a cache or a report go through ``read_regular``: opened without
+blocking (a FIFO never hangs), used only if they are regular files within ``READ_LIMITS``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlagility.common.exceptions import CacheError
+from mlagility.common.exceptions import CacheError, UsageError
 
 # errno values that mean "this location cannot be written" rather than a bug
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
@@ -38,6 +50,27 @@ class CacheWriteError(CacheError):
         else:
             fix = "make it writable or pass a writable -d/--cache-dir"
         super().__init__(f"cannot write {path}: {error.strerror or error}; {fix}")
+
+
+class OutputWriteError(UsageError):
+    """An output file the user named cannot be written (full disk, permissions, a closed pipe)."""
+
+    def __init__(self, path: str | os.PathLike, error: OSError):
+        self.path, self.errno = str(path), error.errno
+        super().__init__(f"cannot write {path}: {error.strerror or error}; give another output path")
+
+
+class UnreadableFile(UsageError, ValueError):
+    """A file benchit was asked to read is not a regular file within its size limit, or an OS
+    error stops it being read; the message is one line naming the path and the reason."""
+
+
+# The most benchit reads of each kind of file (bytes): anything bigger is refused unread.
+READ_LIMITS = {
+    "record": 64 * 2**20,  # a build state or attempt record (YAML): a few KiB normally
+    "samples": 1024 * 2**20,  # raw latencies (float32 .npy): 268 million samples
+    "report": 4096 * 2**20,  # a report file (JSON/CSV) named by the user
+}
 
 
 def is_write_failure(error: BaseException) -> bool:
@@ -100,6 +133,50 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def bounded_name(text: str, max_bytes: int = 80) -> str:
+    """``text`` if it fits in ``max_bytes`` of UTF-8, else its start plus ``~`` and a short hash.
+
+    Every file name benchit derives from user input (a script's name in attempt records and
+    logs) goes through it, so a legal 255-byte script name never makes a longer file name; the
+    hash keeps cut names apart.
+    """
+    encoded = text.encode("utf-8", "surrogateescape")
+    if len(encoded) <= max_bytes:
+        return text
+    digest = hashlib.sha256(encoded).hexdigest()[:8]
+    head = encoded[: max_bytes - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}~{digest}"
+
+
+def real_folder(path: str | os.PathLike, replace_link: bool = True) -> Path:
+    """The folder ``path`` (created if missing), never a symbolic link.
+
+    A link planted there is removed (its target untouched) and a real folder made, or with
+    ``replace_link=False`` refused with ``CacheError``; a file there is refused. The caller makes
+    each folder between the cache root and the file this way, so nothing benchit writes under
+    the cache goes through a linked folder.
+    """
+    path = Path(path)
+    with writing(path):
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            if not replace_link:
+                raise CacheError(f"{path} is a symbolic link: refused (delete it)")
+            os.unlink(path)
+            info = None
+        if info is not None and not stat.S_ISDIR(info.st_mode):
+            raise CacheError(f"{path} is not a folder: remove it or pass another -d/--cache-dir")
+        if info is None:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path, 0o777)
+            if os.path.islink(path):  # planted between our mkdir attempt and now
+                raise CacheError(f"{path} is a symbolic link: refused (delete it)")
+    return path
 
 
 def check_writable(folder: str | os.PathLike) -> None:
@@ -179,16 +256,17 @@ def write_yaml(path: str | os.PathLike, data: dict[str, Any]) -> None:
 
 
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """A YAML mapping; raises ``ValueError`` (with the reason) for anything else."""
-    with open(path, encoding="utf-8") as handle:
-        try:
-            # libyaml's safe loader when PyYAML has it (same safe subset, ~10x faster: reports
-            # read thousands of build states), else the pure-Python one
-            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise ValueError(f"not valid YAML{where}") from None
+    """A YAML mapping; raises ``ValueError`` (with the reason) for anything else, ``UnreadableFile``
+    (a ``ValueError``) for a file that is not regular, too big or cannot be opened."""
+    text = read_regular(path, "record").decode("utf-8")
+    try:
+        # libyaml's safe loader when PyYAML has it (same safe subset, ~10x faster: reports
+        # read thousands of build states), else the pure-Python one
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ValueError(f"not valid YAML{where}") from None
     if not isinstance(data, dict):
         raise ValueError(f"not a mapping but {type(data).__name__}")
     return data
@@ -209,3 +287,170 @@ def directory_size(path: str | os.PathLike) -> int:
                 pass
     return total
 
+
+
+def read_regular(path: str | os.PathLike, kind: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file within ``READ_LIMITS[kind]``.
+
+    Opened with ``O_NONBLOCK`` (a FIFO or a device never blocks) and checked with ``fstat`` on
+    the open file (what is read is what was checked). Raises ``UnreadableFile``, one line, for a
+    FIFO, device, socket or folder, a file over the limit, or any OS error (name too long,
+    permission denied, missing).
+    """
+    limit = READ_LIMITS[kind]
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"cannot read {path}: {_kind_of(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise UnreadableFile(f"cannot read {path}: {info.st_size} bytes, over the {limit} bytes "
+                                 f"benchit reads for a {kind} file")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew while being read
+                raise UnreadableFile(f"cannot read {path}: over the {limit} bytes benchit reads for a {kind} file")
+        return b"".join(chunks)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISLNK, "a symbolic link")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+# /proc/self/fd/N, /dev/fd/N, /dev/stdout...: a file descriptor of this process
+_FD_PATH = re.compile(r"^/(?:proc/(?:self|thread-self|%d)/fd|dev/fd)/(\d+)$" % os.getpid())
+_STD_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _fd_number(path: str) -> int | None:
+    path = os.path.normpath(path)
+    if path in _STD_PATHS:
+        return _STD_PATHS[path]
+    match = _FD_PATH.match(path)
+    return int(match.group(1)) if match else None
+
+
+def output_target(path: str | os.PathLike) -> tuple[str, Any]:
+    """What an output path the user named is, following links: ``("file", path)`` (a regular
+    file, a link to one, nothing yet: written atomically, a link replaced as in the cache),
+    ``("fd", n)`` (a descriptor of this process: ``/dev/stdout``, ``/proc/self/fd/1``),
+    ``("stream", path)`` (a device or FIFO: written in place, never replaced). A directory or a
+    socket raises ``UsageError`` (one line); so does an OS error on the path."""
+    original = str(path)
+    current = os.path.abspath(original)
+    for _hop in range(40):
+        number = _fd_number(current)
+        if number is not None:
+            return "fd", number
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return "file", Path(original)  # nothing there (or a dangling link): created atomically
+        except OSError as error:
+            raise UsageError(f"cannot write {original}: {error.strerror or error}; give another output path") from None
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            current = os.path.join(os.path.dirname(current), os.readlink(current))
+            continue
+        if stat.S_ISREG(mode):
+            return "file", Path(original)
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{original} is a directory; give a file path")
+        if stat.S_ISSOCK(mode):
+            raise UsageError(f"{original} is a socket; give a file path")
+        return "stream", current  # a character or block device, a FIFO
+    raise UsageError(f"cannot write {original}: too many levels of symbolic links; give another output path")
+
+
+def write_output(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write a file the user asked for (``--json``, ``--html``, a report) to ``path``.
+
+    The one place deciding how (``output_target``): a regular file atomically (temp + rename, a
+    link replaced, its target untouched); ``/dev/stdout``, ``/dev/null``, a FIFO or another
+    device as a stream, never replaced; a directory or a socket refused. Failures raise
+    ``OutputWriteError`` / ``UsageError``, one line. Returns ``path``.
+    """
+    import sys
+
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    kind, where = output_target(path)
+    if kind == "file":
+        try:
+            atomic_write_bytes(where, data)
+        except CacheWriteError as error:
+            raise OutputWriteError(path, error.__cause__) from None
+        except OSError as error:  # e.g. a parent that is a file
+            raise OutputWriteError(path, error) from None
+        return Path(path)
+    try:
+        if kind == "fd":
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            _write_all(where, data)
+        else:
+            flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+            fd = os.open(where, flags)  # never O_CREAT/O_TRUNC: the device or FIFO stays itself
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+    except OSError as error:
+        raise OutputWriteError(path, error) from None
+    return Path(path)
+
+
+def check_path(path: str | os.PathLike, what: str = "path") -> None:
+    """Raise ``UsageError`` (one line) if ``path`` cannot even be looked at: a name too long,
+    permission denied on the way, a file where a folder should be, a link loop. A missing path
+    passes (the caller says what missing means)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise UsageError(f"{what} {path}: {error.strerror or error}") from None
+
+
+def output_folder(path: str | os.PathLike) -> Path:
+    """A folder the user named for output files (``-r/--report-dir``), created if missing; a
+    file or an OS error there is one line (``UsageError``)."""
+    path = Path(path)
+    try:
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{path} is not a directory; give a folder for the reports") from None
+    except OSError as error:
+        raise UsageError(f"cannot create {path}: {error.strerror or error}; give another folder") from None
+    return path
+
+
+def write_json_output(path: str | os.PathLike, data: Any) -> Path:
+    """``write_output`` of ``data`` as indented JSON (``--json``)."""
+    return write_output(path, json.dumps(data, indent=2, default=str))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

@@ -66,7 +66,10 @@ class AttemptLog:
         self.write_error: str | None = None
 
     def path(self, script: str, arguments: dict) -> Path:
-        return self.dir / f"{Path(script).stem}_{attempt_key(script, arguments)}.yaml"
+        """``_attempts/<script stem>_<key>.yaml``; a long stem is cut (``bounded_name``) so that any
+        legal script name makes a legal file name (the key tells scripts apart)."""
+        stem = filesystem.bounded_name(Path(script).stem)
+        return self.dir / f"{stem}_{attempt_key(script, arguments)}.yaml"
 
     def load(self, script: str, arguments: dict) -> Attempt | None:
         """The record, or None if there is none or it cannot be trusted."""
@@ -76,6 +79,9 @@ class AttemptLog:
             return None
 
     def save(self, attempt: Attempt) -> None:
+        from mlagility.builds.cache import cache_folder
+
+        cache_folder(self.dir.parent, ATTEMPTS_DIR)  # the cache re-established, no linked folder
         filesystem.write_yaml(self.path(attempt.script, attempt.arguments), asdict(attempt))
 
     def forget(self, script: str, arguments: dict) -> None:

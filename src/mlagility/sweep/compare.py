@@ -139,7 +139,10 @@ class Comparison:
 
 def load_results(source) -> "pandas.DataFrame":  # noqa: F821
     """The report rows of a cache directory or of a report file (``.json`` / ``.csv``)."""
+    from mlagility.common.filesystem import check_path, read_regular
+
     path = Path(source).expanduser()
+    check_path(path, "cannot read")  # a name too long, permission denied: one line
     if path.is_dir():
         from mlagility.sweep.report import report_frame
 
@@ -148,10 +151,13 @@ def load_results(source) -> "pandas.DataFrame":  # noqa: F821
         import pandas as pd
 
         text = ("build_name", "cache", "samples_file", "model_name", *KEY_FIELDS)
+        import io
+
+        content = io.StringIO(read_regular(path, "report").decode("utf-8", "replace"))  # never a FIFO, bounded
         if path.suffix == ".json":  # keep the JSON types: an all-digit hash stays a string
-            frame = pd.read_json(path, orient="records", dtype=False)
+            frame = pd.read_json(content, orient="records", dtype=False)
         else:
-            frame = pd.read_csv(path, dtype={name: str for name in text})
+            frame = pd.read_csv(content, dtype={name: str for name in text})
         if "samples_file" in frame.columns and "cache" in frame.columns:
             # a relative samples path is relative to its build directory
             def absolute(row):

@@ -163,10 +163,10 @@ def render_dashboard(frame, title: str = "mlagility dashboard", sources: Iterabl
 
 
 def write_dashboard(sources: list, path, title: str | None = None) -> Path:
-    """Write the dashboard of caches and/or report files to ``path`` (atomically)."""
+    """Write the dashboard of caches and/or report files to ``path`` (``filesystem.write_output``)."""
     import pandas as pd
 
-    from mlagility.common.filesystem import atomic_write_text
+    from mlagility.common.filesystem import write_output
     from mlagility.sweep.compare import load_results
     from mlagility.sweep.report import COLUMNS, report_frame
 
@@ -182,7 +182,7 @@ def write_dashboard(sources: list, path, title: str | None = None) -> Path:
             frame[column] = None
     page = render_dashboard(frame, title or "mlagility dashboard", [s or "default cache" for s in sources])
     path = Path(path)
-    atomic_write_text(path, page)
+    write_output(path, page)  # a file atomically; /dev/stdout, a FIFO as a stream; never a folder
     return path
 
 
@@ -407,10 +407,10 @@ def render_comparison(comparison, title: str = "mlagility comparison") -> str:
 
 
 def write_comparison(comparison, path, title: str | None = None) -> Path:
-    from mlagility.common.filesystem import atomic_write_text
+    from mlagility.common.filesystem import write_output
 
     path = Path(path)
-    atomic_write_text(path, render_comparison(comparison, title or "mlagility comparison"))
+    write_output(path, render_comparison(comparison, title or "mlagility comparison"))
     return path
 
 

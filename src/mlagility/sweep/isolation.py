@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult
+from mlagility.builds.cache import cache_folder
 from mlagility.common import filesystem
 from mlagility.common.exceptions import CacheError
 from mlagility.common.records import check_value
@@ -71,9 +72,8 @@ def run_isolated(target: Target, request: BenchmarkRequest, stopping=None) -> tu
     attempts = AttemptLog(request.cache.root)
     arguments = request.attempt_arguments()
     try:
-        request.cache.ensure()  # a directory benchit creates is a cache: marker first
         log = script_log_path(request, target)
-        filesystem.mkdir(log.parent)
+        cache_folder(request.cache.root, LOGS_DIR)  # a cache (marker first), no linked folder
     except CacheError as error:  # e.g. a read-only cache: this script cannot run; the sweep goes on
         return [], str(error)
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:

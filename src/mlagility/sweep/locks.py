@@ -45,12 +45,14 @@ def lock_dir(cache_root: str | os.PathLike) -> Path | None:
     root = Path(cache_root)
     if not root.is_dir():
         return None
-    folder = root / LOCKS_DIR / socket.gethostname()
+    from mlagility.builds.cache import cache_folder
+    from mlagility.common.exceptions import CacheError
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = cache_folder(root, LOCKS_DIR, socket.gethostname())  # marker first, no linked folder
         for name in ("turnstile.lock", "rw.lock"):
             os.close(_open(folder / name))
-    except OSError:
+    except (OSError, CacheError):
         return None
     return folder
 

@@ -167,12 +167,13 @@ def script_failure_rows(cache_root: Path) -> list[dict[str, Any]]:
 
 def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.DataFrame"]:  # noqa: F821
     frame = report_frame(cache_dirs)
-    folder = Path(report_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    from mlagility.common.filesystem import output_folder, write_output
+
+    folder = output_folder(report_dir)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
     csv_path, json_path = folder / f"mlagility_report_{stamp}.csv", folder / f"mlagility_report_{stamp}.json"
-    frame.to_csv(csv_path, index=False)
-    frame.to_json(json_path, orient="records", indent=2)
+    write_output(csv_path, frame.to_csv(index=False))
+    write_output(json_path, frame.to_json(orient="records", indent=2))
     return csv_path, json_path, frame
 
 

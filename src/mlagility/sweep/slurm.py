@@ -210,9 +210,10 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
         attempt_arguments=request.attempt_arguments(),
         options=asdict(sweep_options),
     )
-    sweep.dir.mkdir(parents=True, exist_ok=True)
+    from mlagility.builds.cache import cache_folder
+
     for sub in ("results", "tasks"):
-        (sweep.dir / sub).mkdir(exist_ok=True)
+        cache_folder(request.cache.root, SLURM_DIR, sweep.sweep_id, sub)  # marker first, no linked folder
     executor = submitit.AutoExecutor(folder=sweep.submitit_dir / "%j", cluster="slurm",
                                      slurm_max_num_timeout=0)
     minutes = sweep_options.slurm_time
