@@ -137,9 +137,9 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
     torch_module = sys.modules.get("torch")
     is_torch = torch_module is not None and isinstance(context.model, torch_module.nn.Module)
     if saved is not None and saved.is_file() and not (live and is_torch):
-        from mlagility.runtimes.outputs import load_outputs
+        from mlagility.runtimes.outputs import read_outputs
 
-        return load_outputs(saved)
+        return read_outputs(saved, "the reference outputs")  # unreadable: the check says why
     if context.model is None:
         return None
     import torch
@@ -151,12 +151,12 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False):
 
 
 def _check(runtime, build, reference, request: BenchmarkRequest) -> dict | None:
-    from mlagility.runtimes.outputs import TOLERANCES, compare, load_outputs, outputs_path
+    from mlagility.runtimes.outputs import TOLERANCES, compare, outputs_path, read_outputs
 
     if reference is None or runtime.is_reference:
         return None
     precision = request.options.quantize or request.options.precision
-    outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))
+    outputs = read_outputs(outputs_path(build.dir, runtime.device, runtime.name))  # never raises
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
 

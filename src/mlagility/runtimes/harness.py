@@ -188,7 +188,7 @@ def run_in_process(job: Job) -> Measurement:
     """Load, time, save outputs and samples, and describe it all as a ``Measurement``."""
     runtime, target, settings, options = job.runtime, job.target, job.settings, job.options
     build_dir, artifact = job.build_dir, job.artifact
-    from mlagility.runtimes.outputs import flatten_outputs, save_outputs
+    from mlagility.runtimes.outputs import flatten_outputs, save_outputs_for_check
     from mlagility.runtimes.samples import samples_path, save_samples
 
     print(f"{runtime.device}/{runtime.name} {runtime.version()}: {options}", flush=True)
@@ -242,7 +242,7 @@ def run_in_process(job: Job) -> Measurement:
     if not outputs:
         raise BenchmarkError(runtime.name, "the runtime returned no outputs, so they cannot be checked",
                              str(job.log))
-    save_outputs(outputs_path(build_dir, runtime.device, runtime.name), outputs)
+    save_outputs_for_check(outputs_path(build_dir, runtime.device, runtime.name), outputs)  # never raises
     samples = samples_path(build_dir, runtime.device, runtime.name)
     save_samples(samples, timings.latencies_ms)
     return Measurement(
