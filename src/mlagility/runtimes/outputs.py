@@ -48,7 +48,7 @@ def _is_plain(output: Any) -> bool:
     """An output of a runtime that imports no torch: an array, None or a list (ORT's ZipMap)."""
     import numpy as np
 
-    return output is None or isinstance(output, np.ndarray) or (
+    return output is None or isinstance(output, (np.ndarray, NotCompared)) or (
         isinstance(output, list) and all(isinstance(item, dict) for item in output))
 
 
