@@ -62,9 +62,9 @@ def not_convertible(estimator, framework: str, error: BaseException) -> str:
     converter = "onnxmltools" if framework in ("xgboost", "lightgbm") else "skl2onnx"
     if "shape calculator" in reason or "converter" in reason.lower() or "not supported" in reason.lower():
         if framework not in ("sklearn", "xgboost", "lightgbm"):  # a class of the user's (or a third party's)
-            return (f"{name} is not convertible: no ONNX converter for {name} ({type(estimator).__module__}"
-                    f".{type(estimator).__qualname__} is not a scikit-learn class; {converter} converts "
-                    "scikit-learn's own, or one registered with skl2onnx.update_registered_converter)")
+            return (f"{name} is not convertible: no ONNX converter for {name} (defined in "
+                    f"{type(estimator).__module__}, not scikit-learn; register one with "
+                    "skl2onnx.update_registered_converter)")
         return f"no ONNX converter for {name}: {reason}"
     return f"{name} is not convertible: {converter} failed: {reason}"
 
