@@ -171,3 +171,44 @@ def test_sklearn_methods_inherited_from_mixins_are_found(tmp_path):
     from sklearn.linear_model import LogisticRegression
 
     assert "predict" not in LogisticRegression.__dict__  # the hook on the class is removed
+
+
+USER_ESTIMATORS = """
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LinearRegression
+
+
+class Base(BaseEstimator):
+    def fit(self, X, y=None):
+        self.scale = 2.0  # fitted, though no attribute ends with '_'
+        return self
+
+    def transform(self, X):
+        return X * self.scale
+
+
+class Scaled(Base):
+    pass
+
+
+class MyRegression(LinearRegression):
+    pass
+
+
+X = np.ones((4, 3), np.float32)
+Scaled().fit(X).transform(X)
+MyRegression().fit(X, X[:, 0]).predict(X)
+"""
+
+
+def test_user_defined_estimators_are_found_and_unhooked(tmp_path):
+    pytest.importorskip("sklearn")
+    path = tmp_path / "user_estimators.py"
+    path.write_text(USER_ESTIMATORS)
+    found, _ = discover(path)
+    assert [(inv.model.class_name, inv.model.model_type) for inv, _ in found] == \
+        [("Scaled", "sklearn"), ("MyRegression", "sklearn")]
+    from sklearn.base import BaseEstimator
+
+    assert "__init_subclass__" not in BaseEstimator.__dict__  # the class-creation hook is removed

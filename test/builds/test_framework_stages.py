@@ -122,7 +122,7 @@ def test_an_estimator_without_converter_fails_its_export(tmp_path):
 
     X = np.zeros((6, 2), np.float32)
     estimator = Majority().fit(X, np.array([0, 1, 1, 1, 0, 1]))
-    with pytest.raises(StageError, match="no ONNX converter for Majority"):
+    with pytest.raises(StageError, match="Majority is not convertible: no ONNX converter for Majority .defined in"):
         benchmark_model(estimator, X, cache_dir=tmp_path / "cache", **FAST)
 
 
@@ -178,3 +178,55 @@ def test_keras_fp16_build_is_checked_at_fp16_tolerance(tmp_path):
     perf = benchmark_model(model, x, cache_dir=tmp_path / "cache", precision="fp16", **FAST)
     assert perf.check["ok"] and perf.check["tolerance"] == 3e-2
     assert "convert_fp16" in only_build(tmp_path / "cache").stages
+
+
+def test_outputs_are_saved_without_pickle_and_strings_compared_exactly(tmp_path):
+    """Every output kind a runtime returns is saved in a form np.load reads without pickle, or as
+    the reason it cannot be compared; reading never raises."""
+    from mlagility.runtimes.outputs import NotCompared, compare, load_outputs, read_outputs, save_outputs
+
+    path = tmp_path / "outputs.npz"
+    zipmap = [{"cat": 0.25, "dog": 0.75}, {"cat": 0.5, "dog": 0.5}]
+    save_outputs(path, [np.array(["cat", "dog"], dtype=object), zipmap, None,
+                        np.array([1, "x"], dtype=object), np.array([1, 2.5], dtype=object)])
+    labels, probabilities, none, mixed, numbers = load_outputs(path)  # allow_pickle=False inside
+    assert labels.dtype.kind == "U" and labels.tolist() == ["cat", "dog"]
+    assert probabilities.tolist() == [[0.25, 0.75], [0.5, 0.5]] and numbers.dtype == np.float64
+    assert none == NotCompared("the output is None") and "Python objects (int, str)" in mixed.reason
+
+    reference = [np.array(["cat", "cat"]), np.array([[0.25, 0.75], [0.5, 0.5]]), np.zeros(2), np.zeros(2),
+                 np.array([1, 2.5])]
+    check = compare(reference, [labels, probabilities, none, mixed, numbers], 1e-3)
+    assert check["ok"] is False and check["error"] == "output 0: 1 of 2 values differ"
+    assert check["outputs"][0] == {"output": 0, "mismatches": 1, "compared": 2}
+    assert "output 2: the output is None" in check["not_compared"]
+    assert compare([np.array(["a", "b"])], [np.array(["a", "b"])], 1e-3)["ok"] is True
+
+    np.savez(path, output_0=np.array([{"a": 1}], dtype=object))  # an older mlagility's pickled file
+    old = read_outputs(path)
+    assert isinstance(old, NotCompared) and "pickled objects" in old.reason
+    path.write_bytes(b"\0" * 64)
+    assert "not an .npz file" in read_outputs(path).reason
+    assert "were not saved" in read_outputs(tmp_path / "missing.npz").reason
+    check = compare([np.zeros(1)], read_outputs(tmp_path / "missing.npz"), 1e-3)
+    assert check["ok"] is None and check["error"].startswith("not compared: the runtime's outputs were not saved")
+
+
+def test_estimator_references_follow_the_onnx_outputs(tmp_path):
+    """KMeans' ONNX 'scores' are its transform (was: AttributeError 'decision_function'); a binary
+    SVC's one decision_function column is not compared against the graph's two; an estimator the
+    converter fails on is the converter's reason on one line."""
+    pytest.importorskip("skl2onnx")
+    from sklearn.cluster import KMeans
+    from sklearn.svm import SVC
+
+    from mlagility.api.model import benchmark_model
+
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    kmeans = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
+    check = benchmark_model(kmeans, X[:5], cache_dir=tmp_path / "k", **FAST).check
+    assert check["ok"] and len(check["outputs"]) == 2 and "not_compared" not in check
+    svc = SVC().fit(X, (X[:, 0] > 0).astype(int))
+    check = benchmark_model(svc, X[:5], cache_dir=tmp_path / "s", **FAST).check
+    assert check["ok"] and "decision_function has one column" in check["not_compared"]
+    assert check["outputs"][1]["not_compared"].startswith("SVC.decision_function")

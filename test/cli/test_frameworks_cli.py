@@ -160,3 +160,62 @@ def test_keras_runtime_comparison_is_against_keras(write_script, cache_dir):
     ort_row = next(line for line in table.splitlines() if line.strip().startswith("ort"))
     assert keras_row.split()[-1] == "reference" and "1.00x" in keras_row
     assert ort_row.split()[-1] == "ok" and re.search(r"\d\.\d\dx", ort_row)
+
+
+ESTIMATOR_KINDS = """
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+class Mean(RegressorMixin, BaseEstimator):  # the user's own estimator: no '*_' attribute either
+    def fit(self, X, y):
+        self.mean = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean)
+
+
+X = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
+y = np.where(X[:, 0] > 0, "cat", "dog")
+pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+pipe.predict(X[:3])
+km = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
+km.transform(X[:3])
+mean = Mean().fit(X, X[:, 1])
+mean.predict(X[:3])
+"""
+
+
+@pytest.mark.slow
+def test_string_labels_kmeans_transform_and_a_user_estimator(write_script, cache_dir):
+    """String labels are compared exactly (no pickle); KMeans.transform is checked; a user-defined
+    estimator is found and fails as not convertible; outputs that cannot be saved after a finished
+    benchmark keep its measurement (the check says why it did not run, nothing left 'running')."""
+    script = write_script("estimators.py", ESTIMATOR_KINDS)
+    result = run_benchit(script, "-d", cache_dir, "--runtime", "ort", *FAST, env=ENV)
+    out = " ".join(result.stdout.split())
+    assert result.returncode == 1, result.stdout + result.stderr  # a model failed (Mean)
+    assert "labels 3 of 3 equal" in out and "Object arrays" not in out
+    assert out.count("Outputs match the estimator's own outputs") == 2
+    assert "Class: Mean (__main__.Mean)" in out
+    assert "export failed: Mean is not convertible: no ONNX converter for Mean (defined in __main__" in out
+    assert "3 found, 2 built, 2 benchmarked, 1 failed" in out
+
+    (pipe_dir,) = [d for d in cache_dir.iterdir() if (d / "outputs_x86_ort.npz").is_file()
+                   and "LinearClassifier" in (d / "mlagility_build.yaml").read_text()]
+    (pipe_dir / "outputs_x86_ort.npz").unlink()
+    (pipe_dir / "outputs_x86_ort.npz" / "planted").mkdir(parents=True)  # the outputs cannot be written
+    again = run_benchit(script, "-d", cache_dir, "--runtime", "ort", *FAST, env=ENV)
+    out = " ".join(again.stdout.split())
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "Outputs not compared with the estimator's own outputs: the runtime's outputs were not saved" in out
+    assert "3 found, 2 built (2 reused from the cache), 2 benchmarked, 1 failed" in out
+    state = (pipe_dir / "mlagility_build.yaml").read_text()
+    assert "status: benchmarked" in state and "ok: null" in state and "running" not in state
+    listing = run_benchit("cache", "list", "-d", cache_dir).stdout
+    assert "incomplete" not in listing

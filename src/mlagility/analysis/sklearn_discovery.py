@@ -5,6 +5,9 @@ Each estimator class of an imported ``sklearn``/``xgboost``/``lightgbm`` module 
 methods of those names wrapped (a descriptor, so ``available_if`` methods keep their meaning);
 every wrapper is removed on exit. Calls made by a library (a pipeline calling its steps, ``fit``
 calling ``transform``) are not invocations: only calls whose caller is not library code.
+Estimator classes defined while the script runs (the user's own ``BaseEstimator`` subclasses)
+are hooked when they are created (``BaseEstimator.__init_subclass__``, restored on exit): they are
+found like scikit-learn's, and their builds fail with the converter's reason.
 One invocation per (estimator, input shape and dtype); ``predict`` and ``predict_proba`` on the
 same input are the same invocation (one ONNX graph computes labels and probabilities).
 """
@@ -51,23 +54,35 @@ class SklearnDiscovery(BaseDiscovery):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._patched: set[type] = set()
+        self._hooked_bases: set[str] = set()
         self._depth = 0
 
     def install(self, module) -> None:
         for value in list(vars(module).values()):
             if isinstance(value, type) and value not in self._patched and is_estimator_class(value):
-                self._patched.add(value)
-                for method in METHODS:
-                    original = _inherited_from_mixin(value, method)
-                    if original is not None and not isinstance(original, _Hooked):
-                        self.patches.set(value, method, _Hooked(original, method, self))
+                self.install_class(value)
+        base = vars(module).get("BaseEstimator") if module.__name__ == "sklearn.base" else None
+        if isinstance(base, type) and "__init_subclass__" not in self._hooked_bases:
+            self._hooked_bases.add("__init_subclass__")
+            self.patches.set(base, "__init_subclass__", _subclass_hook(base, self))
+
+    def install_class(self, cls: type) -> None:
+        """Hook ``cls``'s own methods (and those it inherits from a class that is no estimator)."""
+        self._patched.add(cls)
+        for method in METHODS:
+            original = _inherited_from_mixin(cls, method)
+            if original is not None and not isinstance(original, _Hooked):
+                self.patches.set(cls, method, _Hooked(original, method, self))
 
     def uninstall(self) -> None:
         super().uninstall()
         self._patched.clear()
+        self._hooked_bases.clear()
 
     def called(self, estimator, method: str, bound, args: tuple, kwargs: dict):
-        if self.suspended or self._depth or not args or not self.called_from_user_code() or not is_fitted(estimator):
+        # a class of the user's may keep no ``*_`` attribute: its call returning is enough
+        fitted = is_fitted(estimator) or not is_framework_class(type(estimator))
+        if self.suspended or self._depth or not args or not self.called_from_user_code() or not fitted:
             self._depth += 1
             try:
                 return bound(*args, **kwargs)
@@ -95,14 +110,43 @@ class SklearnDiscovery(BaseDiscovery):
         return estimator_hash(estimator)
 
 
+def _subclass_hook(base: type, discovery: "SklearnDiscovery"):
+    """``BaseEstimator.__init_subclass__`` while discovery runs: every estimator class the script
+    (or a library outside scikit-learn/XGBoost/LightGBM) defines gets its methods hooked, so a
+    user-defined estimator is found (and reported as not convertible) rather than missed."""
+    original = base.__dict__.get("__init_subclass__")
+
+    def __init_subclass__(cls, **kwargs):
+        if original is not None:
+            original.__get__(None, cls)(**kwargs)
+        else:
+            super(base, cls).__init_subclass__(**kwargs)
+        if not is_framework_class(cls) and cls not in discovery._patched:
+            discovery.install_class(cls)
+
+    return classmethod(__init_subclass__)
+
+
+def is_framework_class(cls: type) -> bool:
+    return cls.__module__.partition(".")[0] in FRAMEWORK_MODULES
+
+
 def _inherited_from_mixin(cls: type, method: str):
     """``cls``'s own ``method``, or the one it inherits from a class that is not an estimator
     (``LogisticRegression.predict`` is ``LinearClassifierMixin``'s), to hook on ``cls`` itself;
     None when it has none or inherits it from an estimator class (hooked on that class)."""
     for klass in cls.__mro__:
         if method in klass.__dict__:
-            return klass.__dict__[method] if klass is cls or not is_estimator_class(klass) else None
+            hooked_there = is_estimator_class(klass) or (not is_framework_class(klass) and _is_base_estimator(klass))
+            return klass.__dict__[method] if klass is cls or not hooked_there else None
     return None
+
+
+def _is_base_estimator(cls: type) -> bool:
+    import sys
+
+    base = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
+    return base is not None and issubclass(cls, base)
 
 
 def is_estimator_class(cls: type) -> bool:

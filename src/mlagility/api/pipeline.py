@@ -144,9 +144,9 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
     torch_module = sys.modules.get("torch")
     is_torch = torch_module is not None and isinstance(context.model, torch_module.nn.Module)
     if saved is not None and saved.is_file() and not (live and is_torch):
-        from mlagility.runtimes.outputs import load_outputs
+        from mlagility.runtimes.outputs import read_outputs
 
-        return load_outputs(saved)
+        return read_outputs(saved, "the reference outputs")  # unreadable: the check says why
     if context.model is None:
         return None
     import torch
@@ -161,13 +161,13 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
 
 
 def _check(runtime, build, reference, request: BenchmarkRequest, scenario: str = "inference") -> dict | None:
-    from mlagility.runtimes.outputs import TOLERANCES, compare, compare_tokens, load_outputs, outputs_path
+    from mlagility.runtimes.outputs import TOLERANCES, compare, compare_tokens, outputs_path, read_outputs
 
     if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
-    outputs = load_outputs(outputs_path(build.dir, runtime.device, runtime.name))
-    if scenario == "generation":  # every runtime's tokens, against the script's own generate()
-        return compare_tokens(reference[0], outputs[0])
+    outputs = read_outputs(outputs_path(build.dir, runtime.device, runtime.name))  # never raises
+    if scenario == "generation":  # every runtime's tokens, against the script's own
+        return compare_tokens(reference, outputs)
     precision = request.options.quantize or request.options.precision
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 

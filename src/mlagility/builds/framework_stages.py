@@ -61,9 +61,13 @@ def _shaped_like_onnx(onnx_path, feeds: dict, reference: list) -> list:
     outputs = session.run(None, feeds)
     shaped = []
     for ref, out in zip(reference, outputs):
-        ref = np.asarray(ref)
-        shaped.append(ref.reshape(out.shape) if ref.shape != out.shape and ref.size == out.size else ref)
-    return shaped + [np.asarray(r) for r in reference[len(shaped):]]
+        if not isinstance(ref, np.ndarray):  # NotCompared, or a ZipMap list (runtimes/outputs.py)
+            shaped.append(ref)
+            continue
+        out = np.asarray(out) if isinstance(out, np.ndarray) else None
+        shaped.append(ref.reshape(out.shape) if out is not None and ref.shape != out.shape
+                      and ref.size == out.size else ref)
+    return shaped + list(reference[len(shaped):])
 
 
 def onnx_stages(options: BuildOptions) -> list[Stage]:

@@ -47,10 +47,7 @@ class SklearnExportOnnx(Stage):
             else:
                 model, exporter = _skl2onnx(estimator, X, ctx.options.onnx_opset), "skl2onnx"
         except Exception as error:
-            reason = one_line(root_cause(error))
-            if "shape calculator" in reason or "converter" in reason.lower() or "not supported" in reason.lower():
-                raise StageError(self.name, f"no ONNX converter for {type(estimator).__name__}: {reason}")
-            raise
+            raise StageError(self.name, not_convertible(estimator, framework, error)) from error
         save_onnx(model, path)
         ctx.state.exporter = exporter
         ctx.state.exporter_notes = {"inputs": note} if note else {}
@@ -58,11 +55,35 @@ class SklearnExportOnnx(Stage):
         ctx.state.opset = onnx_opset(path)
 
 
+def not_convertible(estimator, framework: str, error: BaseException) -> str:
+    """One line: why the converter could not convert the estimator, in the converter's words."""
+    name = type(estimator).__name__
+    reason = one_line(root_cause(error))
+    converter = "onnxmltools" if framework in ("xgboost", "lightgbm") else "skl2onnx"
+    if "shape calculator" in reason or "converter" in reason.lower() or "not supported" in reason.lower():
+        if framework not in ("sklearn", "xgboost", "lightgbm"):  # a class of the user's (or a third party's)
+            return (f"{name} is not convertible: no ONNX converter for {name} (defined in "
+                    f"{type(estimator).__module__}, not scikit-learn; register one with "
+                    "skl2onnx.update_registered_converter)")
+        return f"no ONNX converter for {name}: {reason}"
+    return f"{name} is not convertible: {converter} failed: {reason}"
+
+
 def _skl2onnx(estimator, X, opset):
     from skl2onnx import to_onnx
 
     _register_boosters()
-    return to_onnx(estimator, X[:1], target_opset=opset, options=_no_zipmap(estimator))
+    try:
+        return to_onnx(estimator, X[:1], target_opset=opset, options=_no_zipmap(estimator))
+    except RuntimeError as error:
+        if "ai.onnx.ml" not in str(error) or "target_opset" not in str(error):
+            raise
+    # "The model is using version 4 of domain 'ai.onnx.ml' not supported yet ... specify
+    # target_opset={'ai.onnx.ml': 3}" (e.g. IsolationForest): as the converter says
+    from skl2onnx import get_latest_tested_opset_version
+
+    target = {"": opset or get_latest_tested_opset_version(), "ai.onnx.ml": 3}
+    return to_onnx(estimator, X[:1], target_opset=target, options=_no_zipmap(estimator))
 
 
 def _no_zipmap(estimator) -> dict:
@@ -129,28 +150,70 @@ class SklearnSaveInputs(SaveInputsAndReference):
         return [("X", float32_inputs(ctx)[0])]
 
     def reference(self, ctx: BuildContext) -> list:
-        return estimator_outputs(ctx.model, ctx.args[0], _onnx_output_count(ctx))
+        return estimator_outputs(ctx.model, ctx.args[0], _onnx_output_names(ctx))
 
 
-def _onnx_output_count(ctx: BuildContext) -> int:
+def _onnx_output_names(ctx: BuildContext) -> list[str]:
     import onnx
 
-    return len(onnx.load(str(ctx.path("onnx")), load_external_data=False).graph.output)
+    return [o.name for o in onnx.load(str(ctx.path("onnx")), load_external_data=False).graph.output]
 
 
-def estimator_outputs(estimator, X, count: int) -> list:
-    """The estimator's own outputs in the order of the ONNX graph's: labels then probabilities
-    (or scores) for a classifier, predictions for a regressor, the transform for a transformer."""
+def output_methods(estimator, names: list[str]) -> list[str | None]:
+    """The estimator method each ONNX output reproduces (skl2onnx / onnxmltools names them):
+    ``label`` is ``predict``; ``probabilities`` is ``predict_proba`` (``decision_function`` for a
+    classifier without probabilities, e.g. ``SVC()``); ``scores`` is a clusterer's ``transform``
+    (KMeans' distances) or an outlier detector's ``decision_function``; ``variable`` is a
+    regressor's ``predict`` or a transformer's ``transform``. None: no method matches."""
+    from sklearn.base import is_clusterer
+
+    def has(method: str) -> bool:
+        try:
+            return callable(getattr(estimator, method, None))
+        except Exception:  # available_if raising something other than AttributeError
+            return False
+
+    methods: list[str | None] = []
+    for name in names:
+        if name == "label":
+            method = "predict"
+        elif name == "probabilities":
+            method = "predict_proba" if has("predict_proba") else "decision_function"
+        elif name == "scores":
+            method = "transform" if is_clusterer(estimator) and has("transform") else "decision_function"
+        elif name == "variable" or len(names) == 1:
+            method = "predict" if has("predict") else "transform"
+        else:
+            method = None
+        methods.append(method if method and has(method) else None)
+    return methods
+
+
+def estimator_outputs(estimator, X, names: list[str]) -> list:
+    """The estimator's own outputs in the order of the ONNX graph's (``output_methods``); an output
+    no method reproduces is ``NotCompared`` (the check says so). A method that fails is a
+    ``StageError`` with its reason."""
     import numpy as np
 
-    if hasattr(estimator, "predict"):
-        outputs = [estimator.predict(X)]
-        if count > 1:
-            second = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
-            outputs.append(getattr(estimator, second)(X))
-    else:
-        outputs = [estimator.transform(X)]
-    return [np.asarray(o) for o in outputs]
+    from mlagility.runtimes.outputs import NotCompared
+
+    outputs: list = []
+    for name, method in zip(names, output_methods(estimator, names)):
+        if method is None:
+            outputs.append(NotCompared(f"no {type(estimator).__name__} method matches ONNX output {name!r}"))
+            continue
+        try:
+            value = np.asarray(getattr(estimator, method)(X))
+        except Exception as error:
+            raise StageError("save_inputs", f"{type(estimator).__name__}.{method} (the reference for ONNX output "
+                             f"{name!r}) failed: {one_line(root_cause(error))}") from error
+        if method == "decision_function" and value.ndim == 1 and name == "probabilities":
+            # a binary classifier's one score against the graph's two columns, whose signs differ
+            # between converters (SVC: [d, -d], raw scores of linear models: [-d, d])
+            value = NotCompared(f"{type(estimator).__name__}.decision_function has one column, ONNX output "
+                                f"{name!r} two (one per class)")
+        outputs.append(value)
+    return outputs
 
 
 def sklearn_sequence(options: BuildOptions) -> Sequence:

@@ -235,6 +235,8 @@ REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
 
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     if check.get("kind") == "tokens":
+        if check.get("ok") is None:
+            return Text(f"Tokens not compared with the script's own: {check.get('error')}", style="yellow")
         if check.get("ok"):
             return Text(f"Tokens match the script's own ({check['tokens']} tokens)", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
@@ -242,9 +244,15 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]
     worst = max((o["max_rel_error"] for o in errors), default=0.0)
     worst_abs = max((o["max_abs_error"] for o in errors), default=0.0)
+    if check.get("ok") is None:  # nothing could be compared (outputs unreadable, not comparable)
+        reason = (check.get("error") or "no comparable output").removeprefix("not compared: ")
+        return Text(f"Outputs not compared with {reference}: {reason}", style="yellow")
+    labels = [o for o in check.get("outputs", []) if "mismatches" in o]
+    exact = "".join(f", labels {o['compared'] - o['mismatches']} of {o['compared']} equal" for o in labels)
+    skipped = f"; {check['not_compared']}, not compared" if check.get("not_compared") else ""
     if check.get("ok"):
         return Text(f"Outputs match {reference} (max abs error {worst_abs:.2g}, max rel error {worst:.2g}, "
-                    f"tolerance {check['tolerance']:g})", style="green")
+                    f"tolerance {check['tolerance']:g}{exact}){skipped}", style="green")
     detail = check.get("error") or f"max rel error {worst:.3g} > tolerance {check['tolerance']:g}"
     return Text(f"MISMATCH: outputs differ from {reference}: {detail}", style="bold red")
 
@@ -268,7 +276,7 @@ def comparison_table(result) -> Table:
     primary = scenario.primary
     for name, perf in result.performance.items():
         check = result.checks.get(name)
-        verdict = "-" if check is None else ("ok" if check["ok"] else "MISMATCH")
+        verdict = "-" if check is None else {True: "ok", None: "not checked"}.get(check["ok"], "MISMATCH")
         if name not in result.checks and name in references:
             verdict = "reference"
         load = "-" if perf.load_time is None else f"{perf.load_time:.3f}"
@@ -305,7 +313,7 @@ def sweep_summary(results) -> Table:
     found = f"{models} found" if models == len(results) else f"{models} found ({len(results)} invocations)"
     table.add_row("Models", f"{found}, {built_text}, {statuses['benchmarked']} benchmarked, "
                   f"{statuses['failed']} failed")
-    mismatches = sum(1 for r in results for c in r.checks.values() if not c.get("ok"))
+    mismatches = sum(1 for r in results for c in r.checks.values() if c.get("ok") is False)
     if mismatches:
         table.add_row(Text("Mismatches", style="bold red"), f"{mismatches} runtime output(s) differ from their reference (PyTorch eager, Keras, the estimator)")
     failures: Counter = Counter()

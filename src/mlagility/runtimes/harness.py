@@ -119,7 +119,7 @@ def run_in_process(job: Job) -> Measurement:
     ``Measurement`` (the common header plus the scenario's metrics)."""
     runtime, target, settings, options = job.runtime, job.target, job.settings, job.options
     build_dir, artifact = job.build_dir, job.artifact
-    from mlagility.runtimes.outputs import save_outputs
+    from mlagility.runtimes.outputs import save_outputs_for_check
     from mlagility.runtimes.samples import samples_path, save_samples
     from mlagility.scenarios.base import scenario as scenario_class
 
@@ -168,7 +168,7 @@ def run_in_process(job: Job) -> Measurement:
     if not outputs:
         raise BenchmarkError(runtime.name, "the runtime returned no outputs, so they cannot be checked",
                              str(job.log))
-    save_outputs(outputs_path(build_dir, runtime.device, runtime.name), outputs)
+    save_outputs_for_check(outputs_path(build_dir, runtime.device, runtime.name), outputs)  # never raises
     samples = samples_path(build_dir, runtime.device, runtime.name)
     save_samples(samples, result.samples_ms)
     return Measurement(

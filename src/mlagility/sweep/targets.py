@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,24 +76,68 @@ def _target(path_text: str, hashes: list[str] | None) -> Target:
     return Target(path, hashes, labels, warnings)
 
 
+LABEL_FORM = "# labels: key::value1,value2 key2::value3"
+# "#labels:", "# Labels :", "# label:", and "# labels key::v" (no colon, but key::value tokens)
+_LABEL_LINE = re.compile(r"^#\s*labels?\s*(:|(?=\s+\S+::))(?P<rest>.*)$", re.IGNORECASE)
+_SCANNED_LINES = 50
+
+
 def parse_labels(path: Path) -> tuple[dict[str, list[str]], list[str]]:
-    """Labels from a first line ``# labels: key::v1,v2 key2::v3``; malformed tokens are warned about."""
+    """Labels from the file's label line: ``# labels: key::v1,v2 key2::v3`` on the first line (after
+    a ``#!`` or coding line, a UTF-8 BOM ignored). Near misses are read where unambiguous
+    (``#labels:``, ``# Labels :``, ``key:value``) with a warning naming the file, line and the right
+    form; a label line below the code's start, or a token with no value, is warned about, never
+    silently ignored."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            first = handle.readline().strip()
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            lines = [line for _, line in zip(range(_SCANNED_LINES), handle)]
     except OSError:
         return {}, []
-    if not first.startswith(LABEL_PREFIX):
-        return {}, []
     labels: dict[str, list[str]] = {}
-    warnings = []
-    for token in first[len(LABEL_PREFIX):].split():
+    warnings: list[str] = []
+    at_top, read_line = True, 0
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        match = _LABEL_LINE.match(line)
+        if match is None:
+            at_top = at_top and line.startswith("#")  # the leading comment block (#!, coding, ...)
+            continue
+        where = f"{path.name}:{number}"
+        if read_line:
+            warnings.append(f"{where}: a second label line is ignored; put every label on line {read_line} "
+                            f"({LABEL_FORM})")
+            continue
+        if not at_top:
+            warnings.append(f"{where}: a label line below the top of the file is ignored; move it to the "
+                            f"first line ({LABEL_FORM})")
+            continue
+        read_line = number
+        notes = []
+        if not line.startswith("# labels:"):
+            notes.append(f"{line[: len(line) - len(match.group('rest'))].strip()!r} read as '# labels:'")
+        labels = _label_tokens(match.group("rest"), notes)
+        if notes:  # one line per label line
+            warnings.append(f"{where}: {'; '.join(notes)} (the form is {LABEL_FORM})")
+    return labels, warnings
+
+
+def _label_tokens(text: str, notes: list[str]) -> dict[str, list[str]]:
+    labels: dict[str, list[str]] = {}
+    fixed, malformed = [], []
+    for token in text.split():
         key, sep, values = token.partition("::")
-        if not sep or not key or not values:
-            warnings.append(f"{path.name}: malformed label token {token!r} (expected key::value1,value2)")
+        if not sep and token.count(":") == 1 and not token.startswith(":") and not token.endswith(":"):
+            key, _, values = token.partition(":")  # author:x -> author::x (unambiguous)
+            fixed.append(f"{token!r} as '{key}::{values}'")
+        elif not sep or not key or not values or ":" in key:
+            malformed.append(repr(token))
             continue
         labels.setdefault(key, []).extend(v for v in values.split(",") if v)
-    return labels, warnings
+    if fixed:
+        notes.append("read " + ", ".join(fixed))
+    if malformed:
+        notes.append(f"malformed label token{'s' if len(malformed) > 1 else ''} {', '.join(malformed)} ignored")
+    return labels
 
 
 def parse_label_filter(tokens: list[str] | None) -> dict[str, list[str]]:
