@@ -89,3 +89,97 @@ def test_compare_page_renders(tmp_path):
             "return JSON.parse(document.getElementById('report-data').textContent).pairs"))
         assert driver.execute_script(DRAWN, "chart-ratio") > 0
         assert "slower" in driver.find_element("id", "results").text
+
+
+# ------------------------------------------------------------- hostile text reaching the pages
+PAYLOADS = [
+    "</script><script>document.title='pwned'</script>",
+    "<img src=x onerror=\"document.title='pwned';document.body.insertAdjacentHTML('beforeend','<p id=pwned>PWNED</p>')\">",
+    "<a href=\"javascript:document.title='pwned'\">click</a><span style=\"font-size:90px\">big</span>",
+    "%APP% %DATA% %TITLE% %STYLE% %PLOTLY% __TOP__ {{ 7*7 }} {% raw %} ${document.title='pwned'} <!-- \u2028\u2029 &amp; \\u003c",
+]
+HOSTILE = " ".join(PAYLOADS)
+PLOTLY_SPAN, PLOTLY_LINK = '<span style="font-size:90px">B</span>', '<a href="javascript:document.title=1">x</a>'
+
+# what the page must show where it put none of it: no script ran, nothing was added to the DOM
+UNTOUCHED = """
+return {title: document.title, pwned: document.querySelectorAll('#pwned').length,
+        img: document.querySelectorAll('img[src="x"], img[onerror]').length, scripts: document.scripts.length,
+        js_links: document.querySelectorAll('a[href^="javascript"]').length,
+        styled: [...document.querySelectorAll('span[style], tspan[style]')].filter(s => /90px/.test(s.getAttribute('style'))).length,
+        svg_links: document.querySelectorAll('svg a').length};  // plotly turns <a>/<span style> of a label into SVG
+"""
+
+
+def _hostile_cache(root):
+    """A synthetic cache whose every text field carries the payloads (and one 10,000-character name)."""
+    import yaml
+
+    from mlagility.builds.state import STATE_FILE, BuildState
+    from mlagility.sweep.attempts import ATTEMPTS_DIR, Attempt
+
+    cache = make_cache(root, 3, ("ort", "torch-eager"), failure_every=0)
+    for number, state_file in enumerate(sorted(cache.glob(f"*/{STATE_FILE}"))):
+        state = BuildState.load(state_file.parent)
+        tag = f"[{number}]"
+        state.source.update(script=f"/corpus/{tag}{HOSTILE}.py", model_name=f"m{tag}{HOSTILE}",
+                            **{"class": f"Net{tag}{HOSTILE}"},
+                            labels={"task": [f"t{tag}{HOSTILE}"], "author": [HOSTILE], "domain": [HOSTILE]})
+        state.package_versions = {HOSTILE: HOSTILE}
+        for key in list(state.benchmarks):
+            bench = state.benchmarks.pop(key)
+            bench.update(runtime_version=HOSTILE, device_name=HOSTILE, runtime_options={"opt": HOSTILE})
+            state.benchmarks[f"x86/{bench['runtime']}{tag}{PAYLOADS[1]}"] = bench
+        if number == 0:  # chart labels are shortened: short payloads for them
+            state.source.update(script="/corpus/s.py", model_name=PLOTLY_SPAN)
+        if number == 1:
+            state.source["model_name"] = "L" * 10_000
+        if number == 2:
+            state.status, state.failed_stage, state.error = "failed", "export", f"{PLOTLY_LINK} {HOSTILE}"
+            state.benchmarks = {}
+        state.save(state_file.parent)
+    (cache / ATTEMPTS_DIR).mkdir(exist_ok=True)
+    attempt = Attempt(script=f"/corpus/{HOSTILE}.py", arguments={}, status="finished", outcome=f"error: {HOSTILE}", pid=1)
+    (cache / ATTEMPTS_DIR / "hostile.yaml").write_text(yaml.safe_dump(attempt.__dict__))
+    return cache
+
+
+def test_hostile_text_in_every_field_executes_nothing_and_renders_every_row(tmp_path):
+    cache = _hostile_cache(tmp_path / "cache")
+    rows = len(report_frame([cache]))
+    assert rows == 2 * 2 + 1 + 1  # two builds x two runtimes, a failed build, a failed script
+    title = "mlagility dashboard"
+    # the same cache twice (and through another path) is reported once
+    (tmp_path / "again").symlink_to(cache)
+    page = write_dashboard([cache, cache, tmp_path / "again"], tmp_path / "dashboard.html", title=title)
+    base = make_cache(tmp_path / "base", 3, ("ort", "torch-eager"), failure_every=0)
+    compare(base, cache, html=tmp_path / "compare.html")
+    with headless.browser() as driver:
+        driver.get(page.as_uri())
+        assert driver.execute_script("return window.dashboardReady") is True
+        assert headless.console_errors(driver) == []
+        assert driver.execute_script(UNTOUCHED) == {"title": title, "pwned": 0, "img": 0, "scripts": 3, "js_links": 0, "styled": 0, "svg_links": 0}
+        assert int(driver.find_element("id", "row-count").get_attribute("data-count")) == _rows(driver) == rows
+        table = driver.find_element("id", "results").text
+        assert "onerror=" in table and "</script><script>" in table  # shown as text
+        for chart in ("chart-latency", "chart-outcome", "chart-reasons"):
+            assert driver.execute_script(DRAWN, chart) > 0, f"{chart} drew nothing"
+        # the 10,000-character name is shortened, whole on hover, and the latency columns stay on screen
+        long_cell = driver.execute_script(
+            "return [...document.querySelectorAll('#results td span[title]')].map(s => [s.textContent.length, s.title.length])"
+            ".find(([shown, whole]) => whole === 10000)")
+        assert long_cell is not None and long_cell[0] <= 120
+        right = driver.execute_script("const th = document.querySelector('th[data-key=\"p99_ms\"]'); return th.getBoundingClientRect().right - window.innerWidth")
+        assert right <= 0
+        # filters built from the payloads work and still run nothing
+        driver.execute_script("const s = document.getElementById('f-task'); s.value = s.options[1].value; s.dispatchEvent(new Event('change'));")
+        driver.find_element("id", "f-text").send_keys("onerror")
+        assert driver.execute_script(UNTOUCHED)["title"] == title
+        assert headless.console_errors(driver) == []
+
+        driver.get((tmp_path / "compare.html").as_uri())
+        assert driver.execute_script("return window.dashboardReady") is True
+        assert headless.console_errors(driver) == []
+        assert driver.execute_script(UNTOUCHED) == {"title": "mlagility comparison", "pwned": 0, "img": 0, "scripts": 3, "js_links": 0, "styled": 0, "svg_links": 0}
+        pairs = driver.execute_script("return JSON.parse(document.getElementById('report-data').textContent).pairs.length")
+        assert _rows(driver) == pairs > 0

@@ -14,12 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from mlagility.common import filesystem
-from mlagility.common.records import InvalidRecord, Record, check_value, from_record
+from mlagility.common.records import InvalidRecord, Record, check_number, check_value, from_record
 from mlagility.version import __version__
 
 STATE_FILE = "mlagility_build.yaml"
 SCHEMA_VERSION = 1
 STATUSES = ("new", "building", "built", "failed")
+
+# Fields that hold numbers (shown, sorted, charted and computed with as numbers): a state where
+# one holds text, a bool or a NaN is unreadable, never passed on. In a benchmark entry (and a
+# stage entry) every key with a unit suffix is a number too.
+NUMBER_SUFFIXES = ("_ms", "_s", "_mib", "_mb", "_bytes", "_ips")
+SOURCE_NUMBERS = ("params",)
+ONNX_NUMBERS = ("params", "flops", "file_bytes", "nodes", "opset", "ir_version")
+BENCHMARK_NUMBERS = ("timed_iterations", "warmup_iterations", "cv", "threads", "cores", "load_average", "workers",
+                     "pid", "slurm_restarts")
+CHECK_NUMBERS = ("max_abs_error", "max_rel_error", "tolerance")  # NaN/inf allowed: outputs may hold them
+BENCHMARK_TEXT = ("runtime_version", "device_name", "samples_file", "error", "log", "timestamp", "precision")
 
 
 def now() -> str:
@@ -129,6 +140,32 @@ def validate_state(state: BuildState) -> BuildState:
         check_value(stage.get("status"), str, f"stages[{name!r}]['status']")
     for key, bench in state.benchmarks.items():
         check_value(bench.get("status"), str, f"benchmarks[{key!r}]['status']")
+        _check_numbers(bench, BENCHMARK_NUMBERS, f"benchmarks[{key!r}]")
+        for name in BENCHMARK_TEXT:
+            check_value(bench.get(name), str | None, f"benchmarks[{key!r}][{name!r}]")
+        for name in ("runtime_options", "artifact", "check"):
+            check_value(bench.get(name), dict[str, Any] | None, f"benchmarks[{key!r}][{name!r}]")
+        check = bench.get("check") or {}
+        check_value(check.get("outputs"), list[dict[str, Any]] | None, f"benchmarks[{key!r}]['check']['outputs']")
+        for index, output in enumerate(check.get("outputs") or []):
+            for name in CHECK_NUMBERS:
+                check_number(output.get(name), f"benchmarks[{key!r}]['check']['outputs'][{index}][{name!r}]", finite=False)
+    for name, stage in state.stages.items():
+        _check_numbers(stage, (), f"stages[{name!r}]")
+    for name in SOURCE_NUMBERS:
+        check_number(state.source.get(name), f"source[{name!r}]")
+    for name in ("script", "model_name", "class", "model_type", "location"):
+        check_value(state.source.get(name), str | None, f"source[{name!r}]")
+    check_value(state.source.get("labels"), dict[str, list[str]] | None, "source['labels']")
+    for name in ONNX_NUMBERS:
+        check_number(state.onnx_stats.get(name), f"onnx_stats[{name!r}]")
     if state.options.get("sequence") is not None:
         check_value(state.options["sequence"], list[str], "options['sequence']")
     return state
+
+
+def _check_numbers(entry: dict[str, Any], names: tuple[str, ...], where: str) -> None:
+    """Every key of ``entry`` named in ``names`` or ending in a unit suffix holds a finite number."""
+    for name, value in entry.items():
+        if name in names or (isinstance(name, str) and name.endswith(NUMBER_SUFFIXES)):
+            check_number(value, f"{where}[{name!r}]")

@@ -32,7 +32,9 @@ def benchmark(args: argparse.Namespace) -> int:
     tree.console.print(sweep_summary(results))
     if getattr(args, "traceback", False):
         for script, text in tree.tracebacks.items():
-            print(f"\n{script}:\n{text}", file=sys.stderr)
+            from mlagility.cli.printing import clean_text
+
+            print(clean_text(f"\n{script}:\n{text}"), file=sys.stderr)
     if results.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if results.succeeded else EXIT_FAILED

@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         except MLAgilityError as error:
             if args.traceback:
                 raise
-            print(f"benchit: error: {error}", file=sys.stderr)
+            from mlagility.cli.printing import clean_text
+
+            print(clean_text(f"benchit: error: {error}"), file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print("benchit: interrupted", file=sys.stderr)

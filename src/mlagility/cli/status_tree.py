@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.cli.printing import format_bytes, format_flops, format_ms, format_size, terminal_console
+from mlagility.cli.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
@@ -50,7 +50,7 @@ class StatusTree:
         self._live.start()
 
     def warn(self, message: str) -> None:
-        self.console.print(Text(f"warning: {message}", style="yellow"))
+        self.console.print(Text(clean_text(f"warning: {message}"), style="yellow"))
 
     def changed(self, result) -> None:
         if result not in self.results:
@@ -71,7 +71,7 @@ class StatusTree:
 
     # -- rendering ---------------------------------------------------------------------------
     def __rich__(self) -> Tree:
-        tree = Tree(Text(f"{Path(self.script or '').name}:", style="bold"), guide_style="dim")
+        tree = Tree(Text(clean_text(f"{Path(self.script or '').name}:"), style="bold"), guide_style="dim")
         if not self.results and self.error is None:
             tree.add(Text("(the script called no model)" if self.finished else "(running the script, no model called yet)",
                           style="dim"))
@@ -86,9 +86,9 @@ class StatusTree:
             for number, result in enumerate(group, 1):
                 nodes[result.invocation.hash] = model_node.add(self._invocation_only_node(result, number))
         if self.error:
-            node = tree.add(Text(f"Script error: {self.error}", style="bold red"))
+            node = tree.add(Text(clean_text(f"Script error: {self.error}"), style="bold red"))
             for frame in self.frames:
-                node.add(Text(frame, style="red"))
+                node.add(Text(clean_text(frame), style="red"))
         return tree
 
     def _model_rows(self, grid, info) -> None:
@@ -97,9 +97,9 @@ class StatusTree:
         kind = MODEL_TYPE_NAMES.get(info.model_type, info.model_type)
         grid.add_row("Model Type:", kind)
         wrapper = f", called through {info.wrapper}" if getattr(info, "wrapper", None) else ""
-        grid.add_row("Class:", f"{info.class_name} ({info.qualified_class}{wrapper})")
+        grid.add_row("Class:", clean_text(f"{info.class_name} ({info.qualified_class}{wrapper})"))
         if info.file:
-            grid.add_row("Location:", info.location if info.line else info.file)
+            grid.add_row("Location:", clean_text(info.location if info.line else info.file))
         grid.add_row("Parameters:", f"{info.params:,} ({format_size(info.size_mb)})")
 
     def _invocation_rows(self, grid, result) -> None:
@@ -111,7 +111,7 @@ class StatusTree:
             grid.add_row("Arguments:", invocation.constant_arguments)
         grid.add_row("Hash:", invocation.hash)
         if result.build_dir:
-            grid.add_row("Build dir:", result.build_dir)
+            grid.add_row("Build dir:", clean_text(result.build_dir))
         if result.reused:
             grid.add_row("Build:", "cached build reused (no export)")
         elif result.exporter:
@@ -134,7 +134,7 @@ class StatusTree:
         grid = self._grid()
         self._model_rows(grid, info)
         self._invocation_rows(grid, result)
-        return Group(Text(f"{info.name}{executed}", style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
+        return Group(Text(clean_text(f"{info.name}{executed}"), style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
 
     def _model_node(self, group) -> Group:
         info = group[0].model
@@ -142,7 +142,7 @@ class StatusTree:
         grid = self._grid()
         self._model_rows(grid, info)
         title = f"{info.name} ({len(group)} invocations, executed {total}x in all)"
-        return Group(Text(title, style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
+        return Group(Text(clean_text(title), style="bold"), Padding(grid, (0, 0, 0, 4), expand=False))
 
     def _invocation_only_node(self, result, number: int) -> Group:
         grid = self._grid()
@@ -166,9 +166,9 @@ class StatusTree:
         if len(result.performance) > 1:
             lines.append(comparison_table(result))
         if result.failed:
-            lines.append(Text(_failure_text(result), style="bold red"))
+            lines.append(Text(clean_text(_failure_text(result)), style="bold red"))
             if result.log:
-                lines.append(Text(f"Log: {result.log}", style="red"))
+                lines.append(Text(clean_text(f"Log: {result.log}"), style="red"))
         elif result.activity:
             lines.append(Text(f"{result.activity}...", style="yellow"))
         elif result.status in SUCCESS:
@@ -254,7 +254,7 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
         return Text(f"Outputs match {reference} (max abs error {worst_abs:.2g}, max rel error {worst:.2g}, "
                     f"tolerance {check['tolerance']:g}{exact}){skipped}", style="green")
     detail = check.get("error") or f"max rel error {worst:.3g} > tolerance {check['tolerance']:g}"
-    return Text(f"MISMATCH: outputs differ from {reference}: {detail}", style="bold red")
+    return Text(clean_text(f"MISMATCH: outputs differ from {reference}: {detail}"), style="bold red")
 
 
 def comparison_table(result) -> Table:
@@ -324,12 +324,12 @@ def sweep_summary(results) -> Table:
             failures[key] += 1
             examples.setdefault(key, (result.error or "").split(";")[0][:160])
     for key, count in failures.most_common():
-        table.add_row(Text(f"Failed: {key[0]}", style="red"), Text(f"{count} x {examples[key]}"))
+        table.add_row(Text(clean_text(f"Failed: {key[0]}"), style="red"), Text(clean_text(f"{count} x {examples[key]}")))
     for script, error in results.script_errors.items():
-        table.add_row(Text("Script error", style="red"), Text(f"{Path(script).name}: {error}"))
+        table.add_row(Text("Script error", style="red"), Text(clean_text(f"{Path(script).name}: {error}")))
     skipped = Counter(results.skipped.values())
     for reason, count in skipped.most_common():
-        table.add_row("Skipped", Text(f"{count} x {reason}"))
+        table.add_row("Skipped", Text(clean_text(f"{count} x {reason}")))
     if results.interrupted:
         table.add_row(Text("Interrupted", style="bold red"), f"stopped by {results.interrupted}; what finished is kept, --resume runs the rest")
     table.add_row("Total time", f"{results.elapsed_s:,.1f} s")

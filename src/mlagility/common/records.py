@@ -83,6 +83,21 @@ def check_value(value: Any, hint: Any, where: str) -> None:
         raise InvalidRecord(f"{where} must be {_describe(hint)}, not {_kind(value)}")
 
 
+def check_number(value: Any, where: str, finite: bool = True) -> None:
+    """Raise ``InvalidRecord`` unless ``value`` is empty (None) or a real number (not a bool);
+    with ``finite``, NaN and infinities are refused too. Text is never a number here: a value that
+    should be a number is only ever shown or computed with as one."""
+    if value is None:
+        return
+    import math
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidRecord(f"{where} must be a number, not {_kind(value)} {_preview(value)}")
+    if finite and not math.isfinite(value):
+        raise InvalidRecord(f"{where} must be a finite number, not {value!r}")
+
+
 def from_record(cls: type[T], data: Any) -> T:
     """An instance of the dataclass ``cls`` from ``data``, every field type-checked."""
     if not isinstance(data, dict):
@@ -106,3 +121,9 @@ def _describe(hint: Any) -> str:
 
 def _kind(value: Any) -> str:
     return type(value).__name__
+
+
+def _preview(value: Any, limit: int = 40) -> str:
+    """A short, printable ``repr`` of a value for a one-line reason."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,7 +13,7 @@ significant digits). It stays responsive with thousands of rows because:
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import math
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 SKETCH_QUANTILES = [q / 20 for q in range(21)]  # 0, 0.05, ..., 1
 EAGER = "torch-eager"
+TOP = 40  # builds in the per-model charts
 
 # (key in the page, report column or computed value)
 FIELDS = [
@@ -46,6 +47,10 @@ def _clean(value):
     except ImportError:  # pragma: no cover
         pass
     return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _labels(text) -> dict[str, str]:
@@ -93,14 +98,14 @@ def page_rows(frame) -> list[dict[str, Any]]:
     records = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
     eager = {}
     for row in records:
-        if row.get("runtime") == EAGER and row.get("median_ms") and row.get("status") != "failed":
+        if row.get("runtime") == EAGER and _is_number(row.get("median_ms")) and row.get("median_ms") and row.get("status") != "failed":
             eager[(row.get("cache"), row.get("build_name"), row.get("device"))] = row["median_ms"]
     rows = []
     for row in records:
         labels = _labels(row.get("labels"))
         base = eager.get((row.get("cache"), row.get("build_name"), row.get("device")))
         median = row.get("median_ms")
-        machine = " ".join(str(x) for x in (row.get("device_name"), f"{int(row['cores'])} cores" if row.get("cores") else None)
+        machine = " ".join(str(x) for x in (row.get("device_name"), f"{int(row['cores'])} cores" if _is_number(row.get("cores")) and row["cores"] > 0 else None)
                            if x) or None
         versions = row.get("package_versions")
         if row.get("runtime") and row.get("runtime_version"):
@@ -109,7 +114,8 @@ def page_rows(frame) -> list[dict[str, Any]]:
             "task": labels.get("task") or row.get("task"),
             "author": labels.get("author") or row.get("author"),
             "domain": labels.get("domain"),
-            "speedup": _clean(base / median) if base and median and row.get("status") != "failed" else None,
+            "speedup": _clean(base / median) if _is_number(base) and _is_number(median) and base and median
+        and row.get("status") != "failed" else None,
             "outcome": outcome(row),
             "machine": machine,
             "versions": versions,
@@ -131,15 +137,112 @@ def machines(rows: list[dict]) -> list[dict]:
     return sorted(seen.values(), key=lambda e: -e["results"])
 
 
-def _json(data) -> str:
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=str)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+# Columns that hold numbers: the page formats, sorts and charts them as numbers. A report file
+# whose row holds anything else there (text, a bool) is refused with one line naming the row.
+NUMERIC_COLUMNS = (
+    "params", "flops", "opset", "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
+    "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv",
+    "load_average", "threads", "workers", "cores", "max_abs_error", "max_rel_error", "gflops_per_s",
+    "onnx_size_bytes",
+)
+
+# What the data island must never contain raw: "</script>" or "<!--" would end or confuse the
+# element; U+2028/2029 end a line in older JavaScript parsers. JSON's \\uXXXX escapes keep the value.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _finite(data):
+    """``data`` with every NaN or infinity (at any depth) as None: JSON has no such numbers."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {str(key): _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
+
+
+def script_json(data) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``: no character
+    of it can end the element or be read as markup (``<``, ``>``, ``&``, U+2028/2029 escaped)."""
+    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, ensure_ascii=False, default=str)
+    return text.translate(_SCRIPT_ESCAPES)
+
+
+def _number(value):
+    """A report cell of a numeric column as a number (or None); ``ValueError`` for anything else."""
+    import numbers
+
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple, dict, set)) and pd.isna(value) is True):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, numbers.Real):
+        value = float(value) if not isinstance(value, numbers.Integral) else int(value)
+        return value if not isinstance(value, float) or math.isfinite(value) else None
+    if isinstance(value, str):  # a CSV column with one bad cell is read as text throughout
+        if not value.strip():
+            return None
+        number = float(value)  # ValueError for text
+        return number if math.isfinite(number) else None
+    raise ValueError(value)
+
+
+def checked_frame(frame, source):
+    """``frame`` (report rows read from ``source``) with its numeric columns as numbers; a row
+    holding text or anything else there raises ``UsageError`` naming the file, row and column."""
+    from mlagility.common.exceptions import UsageError
+    from mlagility.common.records import _preview
+
+    for column in NUMERIC_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = []
+        for index, value in enumerate(frame[column].tolist()):
+            try:
+                values.append(_number(value))
+            except (ValueError, OverflowError):
+                name = frame["build_name"].iloc[index] if "build_name" in frame.columns else None
+                build = f" (build {_preview(name)})" if isinstance(name, str) else ""
+                raise UsageError(f"{source}: row {index + 1}{build}: column {column!r} must be a number, not "
+                                 f"{type(value).__name__} {_preview(value)}: fix or remove that row "
+                                 "(benchit cache report writes numbers there)") from None
+        frame[column] = pd_object(values)
+    return frame
+
+
+def pd_object(values: list):
+    """A column of Python numbers and None (no NaN), as the page's rows expect."""
+    import pandas as pd
+
+    return pd.Series(values, dtype=object)
 
 
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs()
+
+
+@functools.lru_cache(maxsize=None)
+def _template(name: str):
+    """The page templates, compiled by jinja2 with HTML autoescaping: every value put into the
+    page is escaped for where it goes; only the page's own code (plotly.js, the app script, the
+    style) and the JSON of ``script_json`` are marked safe."""
+    import jinja2
+
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return environment.from_string({"dashboard": _TEMPLATE, "compare": _COMPARE_TEMPLATE}[name])
+
+
+def _page(name: str, title: str, data, app: str) -> str:
+    from markupsafe import Markup
+
+    return _template(name).render(title=title, style=Markup(_STYLE), plotly=Markup(_plotly_js()),
+                                  data=Markup(script_json(data)), common=Markup(_COMMON_JS), app=Markup(app), top=TOP)
 
 
 def render_dashboard(frame, title: str = "mlagility dashboard", sources: Iterable[str] = ()) -> str:
@@ -155,11 +258,29 @@ def render_dashboard(frame, title: str = "mlagility dashboard", sources: Iterabl
         "generated": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sketch_quantiles": SKETCH_QUANTILES,
     }
-    return (_TEMPLATE.replace("%TITLE%", html.escape(title))
-            .replace("%STYLE%", _STYLE)
-            .replace("%PLOTLY%", _plotly_js())
-            .replace("%DATA%", _json(data))
-            .replace("%APP%", _APP_JS))
+    return _page("dashboard", str(title), data, _APP_JS)
+
+
+def _same_source(source) -> tuple:
+    """What makes two sources the same: the directory or file they resolve to."""
+    from mlagility.builds.cache import resolve_cache_dir
+
+    path = Path(resolve_cache_dir(None)) if source is None else Path(source).expanduser()
+    try:
+        return ("path", str(path.resolve()))
+    except (OSError, RuntimeError):
+        return ("path", str(path.absolute()))
+
+
+def unique_sources(sources: list) -> list:
+    """``sources`` without repeats (the same cache given twice, or by two paths, counts once)."""
+    seen, unique = set(), []
+    for source in sources:
+        key = _same_source(source)
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return unique
 
 
 def write_dashboard(sources: list, path, title: str | None = None) -> Path:
@@ -170,12 +291,14 @@ def write_dashboard(sources: list, path, title: str | None = None) -> Path:
     from mlagility.sweep.compare import load_results
     from mlagility.sweep.report import COLUMNS, report_frame
 
+    sources = unique_sources(list(sources))
     frames = []
     for source in sources:
         if source is None:
             frames.append(report_frame([None]))
         else:
             frames.append(load_results(source))
+        frames[-1] = checked_frame(frames[-1].reset_index(drop=True), source or "the default cache")
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     for column in COLUMNS:
         if column not in frame.columns:
@@ -188,32 +311,38 @@ def write_dashboard(sources: list, path, title: str | None = None) -> Path:
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
-header{background:#1f3b57;color:#fff;padding:10px 18px}header h1{margin:0;font-size:20px}
-header .sub{font-size:12px;opacity:.8}
+header{background:#1f3b57;color:#fff;padding:10px 18px}header h1{margin:0;font-size:20px;overflow-wrap:anywhere}
+header .sub{font-size:12px;opacity:.8;overflow-wrap:anywhere}
 main{padding:10px 18px}
 section{background:#fff;border:1px solid #ddd;border-radius:6px;margin:10px 0;padding:8px 12px}
 section h2{font-size:15px;margin:4px 0 8px}
 #filters label{margin-right:14px;font-size:13px}#filters select,#filters input{font-size:13px}
+#filters select{max-width:240px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:10px}
 .chart{height:380px}
 table{border-collapse:collapse;font-size:12px;width:100%}
-th,td{border-bottom:1px solid #eee;padding:3px 5px;text-align:left;white-space:nowrap}
-td.num,th.num{text-align:right}td.reason{white-space:normal;max-width:320px;color:#a33}
+th,td{border-bottom:1px solid #eee;padding:3px 5px;text-align:left;vertical-align:top}
+td{white-space:normal;overflow-wrap:anywhere;max-width:22em}
+th{white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap}td.reason{max-width:320px;color:#a33}
 th{position:sticky;top:0;background:#f0f3f6;cursor:pointer;user-select:none}
 th.sorted-asc::after{content:" \\25B2"}th.sorted-desc::after{content:" \\25BC"}
 tr.failed td{background:#fff5f5}.ok{color:#2a7}.bad{color:#c33}
 #table-wrap{max-height:560px;overflow:auto}
 .pager button{font-size:12px;margin:0 4px}.muted{color:#777;font-size:12px}
 .empty{color:#777;padding:40px;text-align:center}
+.slower{color:#c33;font-weight:600}.faster{color:#2a7;font-weight:600}
 """
 
+# Jinja2 templates (autoescaped). Values: title (text), style/plotly/app (the page's own code),
+# data (script_json), top (a number).
 _TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>%TITLE%</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>%STYLE%</style>
-<script>%PLOTLY%</script>
+<style>{{ style }}</style>
+<script>{{ plotly }}</script>
 </head><body>
-<header><h1>%TITLE%</h1><div class="sub" id="subtitle"></div></header>
+<header><h1>{{ title }}</h1><div class="sub" id="subtitle"></div></header>
 <main>
 <section id="filters"><h2>Filters</h2>
 <label>search <input id="f-text" type="search" placeholder="script, model, class, error..."></label>
@@ -225,7 +354,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <span class="muted" id="row-count"></span>
 </section>
 <div class="grid">
-<section><h2>Median latency per model, by runtime <span class="muted">(first __TOP__ builds of the table order)</span></h2><div id="chart-latency" class="chart"></div></section>
+<section><h2>Median latency per model, by runtime <span class="muted">(first {{ top }} builds of the table order)</span></h2><div id="chart-latency" class="chart"></div></section>
 <section><h2>Speedup over torch-eager <span class="muted">(&gt;1 is faster)</span></h2><div id="chart-speedup" class="chart"></div></section>
 <section><h2>Latency distributions <span class="muted">(ticked rows, else the first 8; from 21 quantiles of the raw samples)</span></h2><div id="chart-dist" class="chart"></div></section>
 <section><h2>FLOPs vs median latency <span class="muted">(hover: achieved GFLOP/s)</span></h2><div id="chart-flops" class="chart"></div></section>
@@ -237,9 +366,36 @@ _TEMPLATE = """<!DOCTYPE html>
 <div id="table-wrap"><table id="results"><thead></thead><tbody></tbody></table></div></section>
 <section><h2>Machines and versions</h2><table id="machines"><thead><tr><th>machine</th><th class="num">threads</th><th>versions</th><th class="num">results</th></tr></thead><tbody></tbody></table></section>
 </main>
-<script type="application/json" id="report-data">%DATA%</script>
-<script>%APP%</script>
+<script type="application/json" id="report-data">{{ data }}</script>
+<script>{{ common }}{{ app }}</script>
 </body></html>
+"""
+
+# Shared by both pages. Every text from the data reaches the page as a DOM text node or attribute
+# value (never innerHTML), and chart text through pe() (plotly reads <a>, <span style>, <br> in
+# labels: escaped to entities it shows literally). Numbers are formatted only when they are numbers.
+_COMMON_JS = r"""
+const $ = id => document.getElementById(id);
+const LONG = 120, CHART = 60;
+const isNum = v => typeof v === 'number' && isFinite(v);
+const str = v => v === null || v === undefined ? '' : String(v);
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) { if (v === null || v === undefined || v === false) continue; if (k === 'class') e.className = v; else if (k === 'data') Object.entries(v).forEach(([dk, dv]) => e.dataset[dk] = str(dv)); else if (k in e && typeof e[k] !== 'function') e[k] = v; else e.setAttribute(k, str(v)); }
+  children.forEach(c => { if (c !== null && c !== undefined && c !== '') e.append(c instanceof Node ? c : str(c)); });
+  return e;
+}
+// a text that may be very long: shortened with an ellipsis, the whole of it on hover
+function clip(v, full) {
+  const s = str(v), whole = full === undefined ? s : str(full);
+  if (s.length <= LONG && whole === s) return s;
+  return el('span', {title: whole.length > 20000 ? whole.slice(0, 20000) + '…' : whole}, s.length > LONG ? s.slice(0, LONG - 1) + '…' : s);
+}
+const short = (s, n) => { s = str(s); return s.length <= n ? s : s.slice(0, n - 16) + '…' + s.slice(-15); };
+const pe = s => str(s).replace(/[&<>]/g, ch => ({'&': '&amp;', '<': '&lt;', '>': '&gt;'}[ch]));
+const pl = (s, n) => pe(short(s, n || CHART));  // a label for plotly: shortened, escaped
+const fmt = (v, d) => !isNum(v) ? '' : (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(+v.toFixed(d === undefined ? 3 : d)));
+const si = v => { if (!isNum(v)) return ''; for (const [f, s] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) if (Math.abs(v) >= f) return (v / f).toFixed(1) + s; return String(v); };
 """
 
 _APP_JS = r"""
@@ -247,59 +403,56 @@ _APP_JS = r"""
 "use strict";
 const TOP = 40, PAGE = 100;
 const DATA = JSON.parse(document.getElementById('report-data').textContent);
-const C = {}; DATA.columns.forEach((c, i) => C[c] = i);
 const ROWS = DATA.rows.map((r, i) => { const o = {_id: i}; DATA.columns.forEach((c, j) => o[c] = r[j]); return o; });
-const $ = id => document.getElementById(id);
-const esc = s => String(s).replace(/[&<>"']/g, ch => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[ch]));
-const base = p => p ? String(p).split(/[\\/]/).pop() : '';
-const fmt = (v, d) => v === null || v === undefined ? '' : (typeof v === 'number' ? (Math.abs(v) >= 1e5 ? v.toExponential(2) : +v.toFixed(d === undefined ? 3 : d)) : String(v));
-const si = v => { if (v === null || v === undefined) return ''; const u = [[1e12,'T'],[1e9,'G'],[1e6,'M'],[1e3,'k']]; for (const [f, s] of u) if (Math.abs(v) >= f) return (v / f).toFixed(1) + s; return String(v); };
+const base = p => p ? str(p).split(/[\\/]/).pop() : '';
 const stem = p => base(p).replace(/\.py$/, '');
-const label = r => [stem(r.script), r.model_name].filter(Boolean).join('/') || r.build_name || '?';
-const buildLabel = r => label(r) + (r.invocation_hash ? ' ' + String(r.invocation_hash).slice(0, 4) : '');
+const label = r => [stem(r.script), str(r.model_name)].filter(Boolean).join('/') || str(r.build_name) || '?';
+const buildLabel = r => label(r) + (r.invocation_hash ? ' ' + str(r.invocation_hash).slice(0, 4) : '');
 const state = {sort: null, dir: 1, page: 0, selected: new Set(), runtimes: new Set()};
 const TABLE = [
-  ['sel', '', r => `<input type="checkbox" class="sel" data-id="${r._id}" ${state.selected.has(r._id) ? 'checked' : ''}>`],
-  ['script', 'script', r => `<span title="${esc(r.script || '')}">${esc(base(r.script))}</span>`],
-  ['model_name', 'model', r => esc(r.model_name || '')],
-  ['model_class', 'class', r => esc(r.model_class || '')],
-  ['labels', 'labels', r => esc(r.labels || '')],
+  ['sel', '', r => el('input', {type: 'checkbox', class: 'sel', checked: state.selected.has(r._id), data: {id: r._id}})],
+  ['script', 'script', r => clip(base(r.script), r.script)],
+  ['model_name', 'model', r => clip(r.model_name)],
+  ['model_class', 'class', r => clip(r.model_class)],
+  ['labels', 'labels', r => clip(r.labels)],
   ['params', 'params', r => si(r.params), 1],
   ['flops', 'FLOPs', r => si(r.flops), 1],
-  ['runtime', 'runtime', r => esc(r.runtime || '')],
-  ['precision', 'precision', r => esc(r.precision || '')],
+  ['runtime', 'runtime', r => clip(r.runtime)],
+  ['precision', 'precision', r => clip(r.precision)],
   ['median_ms', 'median ms', r => fmt(r.median_ms), 1],
   ['p90_ms', 'p90 ms', r => fmt(r.p90_ms), 1],
   ['p99_ms', 'p99 ms', r => fmt(r.p99_ms), 1],
   ['throughput_ips', 'inf/s', r => fmt(r.throughput_ips, 1), 1],
-  ['speedup', 'speedup vs eager', r => r.speedup ? fmt(r.speedup, 2) + 'x' : '', 1],
+  ['speedup', 'speedup vs eager', r => isNum(r.speedup) ? fmt(r.speedup, 2) + 'x' : '', 1],
   ['gflops_per_s', 'GFLOP/s', r => fmt(r.gflops_per_s, 2), 1],
   ['peak_memory_mib', 'peak MiB', r => fmt(r.peak_memory_mib, 0), 1],
-  ['check_ok', 'check', r => r.check_ok === true ? '<span class="ok">ok</span>' : r.check_ok === false ? '<span class="bad">mismatch</span>' : ''],
-  ['status', 'status', r => esc(r.status || '')],
-  ['failed_stage', 'failed stage', r => esc(r.failed_stage || '')],
-  ['error', 'reason', r => esc(r.error || ''), 0, 'reason'],
-  ['log', 'log', r => r.log ? `<a href="file://${encodeURI(r.log)}" title="${esc(r.log)}">log</a>` : ''],
+  ['check_ok', 'check', r => r.check_ok === true ? el('span', {class: 'ok'}, 'ok') : r.check_ok === false ? el('span', {class: 'bad'}, 'mismatch') : ''],
+  ['status', 'status', r => clip(r.status)],
+  ['failed_stage', 'failed stage', r => clip(r.failed_stage)],
+  ['error', 'reason', r => clip(r.error), 0, 'reason'],
+  ['log', 'log', r => r.log ? el('a', {href: 'file://' + encodeURI(str(r.log)), title: str(r.log)}, 'log') : ''],
 ];
 
 function fillSelect(id, key) {
   const values = new Set();
-  ROWS.forEach(r => { if (r[key]) String(r[key]).split(',').forEach(v => values.add(v)); });
+  ROWS.forEach(r => { if (r[key]) str(r[key]).split(',').forEach(v => values.add(v)); });
   const select = $(id);
-  [...values].sort().forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; select.appendChild(o); });
+  [...values].sort().forEach(v => select.appendChild(el('option', {value: v, title: v}, short(v, 60))));
   select.addEventListener('change', update);
 }
 function setup() {
-  $('subtitle').textContent = `${ROWS.length} rows from ${DATA.sources.join(', ') || 'a report'} · generated ${DATA.generated}`;
+  $('subtitle').textContent = `${ROWS.length} rows from ${DATA.sources.map(s => short(s, 200)).join(', ') || 'a report'} · generated ${str(DATA.generated)}`;
   fillSelect('f-task', 'task'); fillSelect('f-author', 'author'); fillSelect('f-domain', 'domain'); fillSelect('f-outcome', 'outcome');
-  const runtimes = [...new Set(ROWS.map(r => r.runtime).filter(Boolean))].sort();
+  const runtimes = [...new Set(ROWS.map(r => r.runtime).filter(Boolean).map(str))].sort();
   runtimes.forEach(rt => state.runtimes.add(rt));
-  $('f-runtimes').innerHTML = 'runtime ' + runtimes.map(rt => `<label><input type="checkbox" class="f-rt" value="${esc(rt)}" checked> ${esc(rt)}</label>`).join('');
+  const box = $('f-runtimes'); box.append('runtime ');
+  runtimes.forEach(rt => box.append(el('label', {title: rt}, el('input', {type: 'checkbox', class: 'f-rt', value: rt, checked: true}), ' ' + short(rt, 40))));
   document.querySelectorAll('.f-rt').forEach(cb => cb.addEventListener('change', () => { cb.checked ? state.runtimes.add(cb.value) : state.runtimes.delete(cb.value); update(); }));
   let timer = null;
   $('f-text').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(update, 150); });
-  $('results').querySelector('thead').innerHTML = '<tr>' + TABLE.map(([k, t, f, num]) => `<th data-key="${k}" class="${num ? 'num' : ''}">${esc(t)}</th>`).join('') + '</tr>';
-  $('results').querySelector('thead').addEventListener('click', e => {
+  const head = $('results').querySelector('thead');
+  head.append(el('tr', {}, ...TABLE.map(([k, t, f, num]) => el('th', {class: num ? 'num' : '', data: {key: k}}, t))));
+  head.addEventListener('click', e => {
     const key = e.target.dataset && e.target.dataset.key; if (!key || key === 'sel') return;
     state.dir = state.sort === key ? -state.dir : 1; state.sort = key; state.page = 0; update();
   });
@@ -307,15 +460,18 @@ function setup() {
     if (!e.target.classList.contains('sel')) return;
     const id = +e.target.dataset.id; e.target.checked ? state.selected.add(id) : state.selected.delete(id); drawDistributions(current);
   });
-  $('machines').querySelector('tbody').innerHTML = DATA.machines.map(m => `<tr><td>${esc(m.machine || '?')}</td><td class="num">${esc(m.threads ?? '')}</td><td>${esc(m.versions || '')}</td><td class="num">${m.results}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">no benchmark results</td></tr>';
+  const machines = $('machines').querySelector('tbody');
+  DATA.machines.forEach(m => machines.append(el('tr', {}, el('td', {}, clip(m.machine || '?')), el('td', {class: 'num'}, isNum(m.threads) ? String(m.threads) : clip(m.threads)),
+                                                     el('td', {}, clip(m.versions)), el('td', {class: 'num'}, str(m.results)))));
+  if (!DATA.machines.length) machines.append(el('tr', {}, el('td', {colSpan: 4, class: 'muted'}, 'no benchmark results')));
 }
 function matches(r, text, task, author, domain, out) {
-  if (r.runtime && !state.runtimes.has(r.runtime)) return false;
-  if (task && !String(r.task || '').split(',').includes(task)) return false;
-  if (author && !String(r.author || '').split(',').includes(author)) return false;
-  if (domain && !String(r.domain || '').split(',').includes(domain)) return false;
+  if (r.runtime && !state.runtimes.has(str(r.runtime))) return false;
+  if (task && !str(r.task).split(',').includes(task)) return false;
+  if (author && !str(r.author).split(',').includes(author)) return false;
+  if (domain && !str(r.domain).split(',').includes(domain)) return false;
   if (out && r.outcome !== out) return false;
-  if (text) { const hay = [r.script, r.model_name, r.model_class, r.labels, r.runtime, r.error, r.build_name].join(' ').toLowerCase(); if (!hay.includes(text)) return false; }
+  if (text) { const hay = [r.script, r.model_name, r.model_class, r.labels, r.runtime, r.error, r.build_name].map(str).join(' ').toLowerCase(); if (!hay.includes(text)) return false; }
   return true;
 }
 let current = [];
@@ -331,53 +487,57 @@ function filtered() {
 function drawTable(rows) {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE)); state.page = Math.min(state.page, pages - 1);
   const shown = rows.slice(state.page * PAGE, (state.page + 1) * PAGE);
-  $('results').querySelector('tbody').innerHTML = shown.map(r => `<tr class="data-row ${r.status === 'failed' ? 'failed' : ''}" data-id="${r._id}">` + TABLE.map(([k, t, f, num, cls]) => `<td class="${num ? 'num' : ''} ${cls || ''}">${f(r)}</td>`).join('') + '</tr>').join('');
+  $('results').querySelector('tbody').replaceChildren(...shown.map(r => el('tr', {class: 'data-row' + (r.status === 'failed' ? ' failed' : ''), data: {id: r._id}},
+    ...TABLE.map(([k, t, f, num, cls]) => el('td', {class: [num ? 'num' : '', cls || ''].join(' ').trim()}, f(r))))));
   document.querySelectorAll('#results th').forEach(th => { th.classList.remove('sorted-asc', 'sorted-desc'); if (th.dataset.key === state.sort) th.classList.add(state.dir > 0 ? 'sorted-asc' : 'sorted-desc'); });
   $('row-count').textContent = `${rows.length} of ${ROWS.length} rows`; $('row-count').dataset.count = rows.length;
-  $('pager').innerHTML = `<button id="prev" ${state.page ? '' : 'disabled'}>&lt;</button> page ${state.page + 1} / ${pages} <button id="next" ${state.page < pages - 1 ? '' : 'disabled'}>&gt;</button>`;
-  $('prev').onclick = () => { state.page--; drawTable(current); }; $('next').onclick = () => { state.page++; drawTable(current); };
+  const prev = el('button', {id: 'prev', disabled: !state.page}, '<'), next = el('button', {id: 'next', disabled: state.page >= pages - 1}, '>');
+  $('pager').replaceChildren(prev, ` page ${state.page + 1} / ${pages} `, next);
+  prev.onclick = () => { state.page--; drawTable(current); }; next.onclick = () => { state.page++; drawTable(current); };
 }
 const LAYOUT = extra => Object.assign({margin: {l: 60, r: 10, t: 10, b: 110}, legend: {orientation: 'h', y: 1.08}, font: {size: 11}}, extra || {});
 const CONFIG = {responsive: true, displaylogo: false};
-function empty(id, text) { Plotly.react(id, [], LAYOUT({xaxis: {visible: false}, yaxis: {visible: false}, annotations: [{text: text, showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5}]}), CONFIG); }
+function empty(id, text) { Plotly.react(id, [], LAYOUT({xaxis: {visible: false}, yaxis: {visible: false}, annotations: [{text: pe(text), showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5}]}), CONFIG); }
 function topBuilds(rows) {
   const order = [], seen = new Set();
-  for (const r of rows) { if (r.median_ms === null || r.median_ms === undefined) continue; const b = buildLabel(r); if (!seen.has(b)) { seen.add(b); order.push(b); if (order.length >= TOP) break; } }
+  for (const r of rows) { if (!isNum(r.median_ms)) continue; const b = pl(buildLabel(r)); if (!seen.has(b)) { seen.add(b); order.push(b); if (order.length >= TOP) break; } }
   return order;
 }
 function byRuntime(rows, builds, value) {
   const keep = new Set(builds), traces = {};
-  rows.forEach(r => { const b = buildLabel(r), v = value(r); if (!keep.has(b) || v === null || v === undefined) return; (traces[r.runtime] = traces[r.runtime] || {x: [], y: [], text: []}); traces[r.runtime].x.push(b); traces[r.runtime].y.push(v); });
+  rows.forEach(r => { const b = pl(buildLabel(r)), v = value(r), rt = pl(r.runtime, 40); if (!keep.has(b) || !isNum(v)) return; (traces[rt] = traces[rt] || {x: [], y: []}); traces[rt].x.push(b); traces[rt].y.push(v); });
   return Object.keys(traces).sort().map(rt => ({type: 'bar', name: rt, x: traces[rt].x, y: traces[rt].y}));
 }
 function drawLatency(rows) {
   const builds = topBuilds(rows); const traces = byRuntime(rows, builds, r => r.median_ms);
-  traces.length ? Plotly.react('chart-latency', traces, LAYOUT({barmode: 'group', yaxis: {title: 'median ms', type: 'log'}, xaxis: {categoryorder: 'array', categoryarray: builds}}), CONFIG) : empty('chart-latency', 'no benchmark results');
+  traces.length ? Plotly.react('chart-latency', traces, LAYOUT({barmode: 'group', yaxis: {title: 'median ms', type: 'log'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}}), CONFIG) : empty('chart-latency', 'no benchmark results');
 }
 function drawSpeedup(rows) {
   const builds = topBuilds(rows); const traces = byRuntime(rows.filter(r => r.runtime !== 'torch-eager'), builds, r => r.speedup);
-  traces.length ? Plotly.react('chart-speedup', traces, LAYOUT({barmode: 'group', yaxis: {title: 'speedup over torch-eager'}, xaxis: {categoryorder: 'array', categoryarray: builds}, shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 1, y1: 1, line: {dash: 'dot', color: '#888'}}]}), CONFIG) : empty('chart-speedup', 'no runtime compared with torch-eager (benchmark with --runtime ... torch-eager)');
+  traces.length ? Plotly.react('chart-speedup', traces, LAYOUT({barmode: 'group', yaxis: {title: 'speedup over torch-eager'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}, shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 1, y1: 1, line: {dash: 'dot', color: '#888'}}]}), CONFIG) : empty('chart-speedup', 'no runtime compared with torch-eager (benchmark with --runtime ... torch-eager)');
 }
+const sketchOk = r => Array.isArray(r.sketch) && r.sketch.length && r.sketch.every(isNum);
 function drawDistributions(rows) {
-  let chosen = ROWS.filter(r => state.selected.has(r._id) && r.sketch);
-  if (!chosen.length) chosen = rows.filter(r => r.sketch).slice(0, 8);
-  const traces = chosen.map(r => ({type: 'violin', name: buildLabel(r) + ' · ' + r.runtime, y: r.sketch, box: {visible: true}, meanline: {visible: false}, points: false, spanmode: 'hard', hoverinfo: 'y+name'}));
-  traces.length ? Plotly.react('chart-dist', traces, LAYOUT({showlegend: false, yaxis: {title: 'latency ms (log)', type: 'log'}}), CONFIG) : empty('chart-dist', 'no raw samples in these results');
+  let chosen = ROWS.filter(r => state.selected.has(r._id) && sketchOk(r));
+  if (!chosen.length) chosen = rows.filter(sketchOk).slice(0, 8);
+  const traces = chosen.map(r => ({type: 'violin', name: pl(buildLabel(r) + ' · ' + str(r.runtime)), y: r.sketch, box: {visible: true}, meanline: {visible: false}, points: false, spanmode: 'hard', hoverinfo: 'y+name'}));
+  traces.length ? Plotly.react('chart-dist', traces, LAYOUT({showlegend: false, yaxis: {title: 'latency ms (log)', type: 'log'}, xaxis: {type: 'category'}}), CONFIG) : empty('chart-dist', 'no raw samples in these results');
 }
 function drawFlops(rows) {
   const traces = {};
-  rows.forEach(r => { if (!r.flops || !r.median_ms) return; const t = traces[r.runtime] = traces[r.runtime] || {x: [], y: [], text: []}; t.x.push(r.flops); t.y.push(r.median_ms); t.text.push(`${buildLabel(r)}<br>${r.runtime}: ${fmt(r.gflops_per_s, 2)} GFLOP/s`); });
+  rows.forEach(r => { if (!isNum(r.flops) || !isNum(r.median_ms) || !r.flops || !r.median_ms) return; const rt = pl(r.runtime, 40); const t = traces[rt] = traces[rt] || {x: [], y: [], text: []}; t.x.push(r.flops); t.y.push(r.median_ms); t.text.push(`${pl(buildLabel(r))}<br>${rt}: ${fmt(r.gflops_per_s, 2)} GFLOP/s`); });
   const data = Object.keys(traces).sort().map(rt => ({type: 'scattergl', mode: 'markers', name: rt, x: traces[rt].x, y: traces[rt].y, text: traces[rt].text, hoverinfo: 'text', marker: {size: 6, opacity: 0.7}}));
   data.length ? Plotly.react('chart-flops', data, LAYOUT({margin: {l: 60, r: 10, t: 10, b: 50}, xaxis: {title: 'FLOPs', type: 'log'}, yaxis: {title: 'median ms', type: 'log'}}), CONFIG) : empty('chart-flops', 'no FLOPs counted for these results');
 }
 function drawOutcome(rows) {
-  const outcomes = [...new Set(rows.map(r => r.outcome))].sort(), runtimes = [...new Set(rows.map(r => r.runtime || '(no runtime)'))].sort();
-  const traces = runtimes.map(rt => ({type: 'bar', name: rt, x: outcomes, y: outcomes.map(o => rows.filter(r => (r.runtime || '(no runtime)') === rt && r.outcome === o).length)}));
-  rows.length ? Plotly.react('chart-outcome', traces, LAYOUT({barmode: 'stack', yaxis: {title: 'rows (build x runtime)'}}), CONFIG) : empty('chart-outcome', 'no rows');
+  const rtOf = r => pl(r.runtime || '(no runtime)', 40), outOf = r => pl(r.outcome, 40);
+  const outcomes = [...new Set(rows.map(outOf))].sort(), runtimes = [...new Set(rows.map(rtOf))].sort();
+  const traces = runtimes.map(rt => ({type: 'bar', name: rt, x: outcomes, y: outcomes.map(o => rows.filter(r => rtOf(r) === rt && outOf(r) === o).length)}));
+  rows.length ? Plotly.react('chart-outcome', traces, LAYOUT({barmode: 'stack', yaxis: {title: 'rows (build x runtime)'}, xaxis: {type: 'category'}}), CONFIG) : empty('chart-outcome', 'no rows');
   const reasons = {};
-  rows.forEach(r => { if (r.status !== 'failed' || !r.error) return; const key = (r.failed_stage ? r.failed_stage + ': ' : '') + String(r.error).slice(0, 90); reasons[key] = (reasons[key] || 0) + 1; });
+  rows.forEach(r => { if (r.status !== 'failed' || !r.error) return; const key = pe((r.failed_stage ? short(r.failed_stage, 30) + ': ' : '') + str(r.error).slice(0, 90)); reasons[key] = (reasons[key] || 0) + 1; });
   const top = Object.entries(reasons).sort((a, b) => b[1] - a[1]).slice(0, 10).reverse();
-  top.length ? Plotly.react('chart-reasons', [{type: 'bar', orientation: 'h', x: top.map(t => t[1]), y: top.map(t => t[0]), marker: {color: '#c55'}}], LAYOUT({margin: {l: 420, r: 10, t: 10, b: 40}, xaxis: {title: 'rows'}}), CONFIG) : empty('chart-reasons', 'no failures');
+  top.length ? Plotly.react('chart-reasons', [{type: 'bar', orientation: 'h', x: top.map(t => t[1]), y: top.map(t => t[0]), marker: {color: '#c55'}}], LAYOUT({margin: {l: 420, r: 10, t: 10, b: 40}, xaxis: {title: 'rows'}, yaxis: {type: 'category'}}), CONFIG) : empty('chart-reasons', 'no failures');
 }
 function update() {
   current = filtered(); state.page = 0; drawTable(current);
@@ -386,9 +546,7 @@ function update() {
 }
 setup(); update(); window.dashboardReady = true;
 })();
-""".replace("__TOP__", "40")
-
-_TEMPLATE = _TEMPLATE.replace("__TOP__", "40")
+"""
 
 
 # ---------------------------------------------------------------- the `benchit compare` page
@@ -399,11 +557,10 @@ def render_comparison(comparison, title: str = "mlagility comparison") -> str:
         pair.pop("key", None)
         for name, value in list(pair.items()):
             pair[name] = _clean(value)
-    data = {"baseline": comparison.baseline, "candidate": comparison.candidate, "threshold": comparison.threshold,
+    data = {"baseline": str(comparison.baseline), "candidate": str(comparison.candidate), "threshold": comparison.threshold,
             "confidence": comparison.confidence, "method": comparison.method, "counts": comparison.counts(),
             "noise_sigma": comparison.noise_sigma, "noise_band": comparison.noise_band, "overall": comparison.overall, "pairs": pairs}
-    return (_COMPARE_TEMPLATE.replace("%TITLE%", html.escape(title)).replace("%STYLE%", _STYLE)
-            .replace("%PLOTLY%", _plotly_js()).replace("%DATA%", _json(data)).replace("%APP%", _COMPARE_JS))
+    return _page("compare", str(title), data, _COMPARE_JS)
 
 
 def write_comparison(comparison, path, title: str | None = None) -> Path:
@@ -415,44 +572,56 @@ def write_comparison(comparison, path, title: str | None = None) -> Path:
 
 
 _COMPARE_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>%TITLE%</title>
-<style>%STYLE% .slower{color:#c33;font-weight:600}.faster{color:#2a7;font-weight:600}</style>
-<script>%PLOTLY%</script></head><body>
-<header><h1>%TITLE%</h1><div class="sub" id="subtitle"></div></header>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>{{ style }}</style>
+<script>{{ plotly }}</script></head><body>
+<header><h1>{{ title }}</h1><div class="sub" id="subtitle"></div></header>
 <main>
 <section><h2>Summary</h2><div id="summary"></div><div class="muted" id="method"></div></section>
 <section><h2>Candidate / baseline median latency, with its confidence interval <span class="muted">(&gt;1 is slower)</span></h2><div id="chart-ratio" class="chart" style="height:auto;min-height:380px"></div></section>
 <section><h2>Pairs</h2><label>verdict <select id="f-verdict"><option value="">all</option></select></label> <span class="muted" id="row-count"></span>
 <div id="table-wrap"><table id="results"><thead><tr><th>model</th><th>build</th><th>runtime</th><th>precision</th><th class="num">baseline ms</th><th class="num">candidate ms</th><th class="num">ratio</th><th>CI</th><th class="num">Mann-Whitney p</th><th>verdict</th><th>script</th></tr></thead><tbody></tbody></table></div></section>
 </main>
-<script type="application/json" id="report-data">%DATA%</script>
-<script>%APP%</script>
+<script type="application/json" id="report-data">{{ data }}</script>
+<script>{{ common }}{{ app }}</script>
 </body></html>
 """
 
 _COMPARE_JS = r"""
 (function(){
 "use strict";
-const D = JSON.parse(document.getElementById('report-data').textContent), $ = id => document.getElementById(id);
-const esc = s => String(s ?? '').replace(/[&<>"']/g, ch => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[ch]));
-const f = (v, d) => v === null || v === undefined ? '' : (+v).toFixed(d);
-$('subtitle').textContent = `baseline ${D.baseline}  vs  candidate ${D.candidate} · threshold ${(D.threshold * 100).toFixed(1)}%`;
-$('summary').innerHTML = Object.entries(D.counts).map(([k, v]) => `<b>${v}</b> ${esc(k)}`).join(' · ');
-$('method').textContent = `${Math.round(D.confidence * 100)}% ${D.method}. Verdict: significant (interval excludes 1) AND beyond the threshold. ` +
-  (D.noise_sigma === null || D.noise_sigma === undefined ? 'Run-to-run noise not estimated (fewer than 8 pairs).' : `Run-to-run noise across the pairs: sd ±${((Math.exp(D.noise_sigma) - 1) * 100).toFixed(1)}%, band ±${((Math.exp(D.noise_band) - 1) * 100).toFixed(1)}% (added to each interval).`);
-if (D.overall && D.overall.pairs) $('summary').innerHTML += `<br>overall (${D.overall.pairs} pairs): median ratio <b>${D.overall.median_ratio.toFixed(3)}x</b> [${D.overall.ci_low.toFixed(3)}, ${D.overall.ci_high.toFixed(3)}]: <b class="${D.overall.verdict === 'slower' ? 'slower' : D.overall.verdict === 'faster' ? 'faster' : ''}">${esc(D.overall.verdict)}</b>`;
-Object.keys(D.counts).forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $('f-verdict').appendChild(o); });
+const D = JSON.parse(document.getElementById('report-data').textContent);
+const f = (v, d) => isNum(v) ? v.toFixed(d) : '';
+const pct = v => isNum(v) ? ((Math.exp(v) - 1) * 100).toFixed(1) : '?';
+const verdictClass = v => v === 'slower' ? 'slower' : v === 'faster' ? 'faster' : '';
+const pairs = Array.isArray(D.pairs) ? D.pairs : [], counts = D.counts && typeof D.counts === 'object' ? D.counts : {};
+$('subtitle').textContent = `baseline ${short(D.baseline, 300)}  vs  candidate ${short(D.candidate, 300)} · threshold ${isNum(D.threshold) ? (D.threshold * 100).toFixed(1) : '?'}%`;
+const summary = $('summary');
+Object.entries(counts).forEach(([k, v], i) => { if (i) summary.append(' · '); summary.append(el('b', {}, str(v)), ' ' + k); });
+$('method').textContent = `${isNum(D.confidence) ? Math.round(D.confidence * 100) : '?'}% ${str(D.method)}. Verdict: significant (interval excludes 1) AND beyond the threshold. ` +
+  (!isNum(D.noise_sigma) ? 'Run-to-run noise not estimated (fewer than 8 pairs).' : `Run-to-run noise across the pairs: sd ±${pct(D.noise_sigma)}%, band ±${pct(D.noise_band)}% (added to each interval).`);
+const o = D.overall;
+if (o && o.pairs) summary.append(el('br'), `overall (${str(o.pairs)} pairs): median ratio `, el('b', {}, f(o.median_ratio, 3) + 'x'),
+  ` [${f(o.ci_low, 3)}, ${f(o.ci_high, 3)}]: `, el('b', {class: verdictClass(o.verdict)}, str(o.verdict)));
+Object.keys(counts).forEach(v => $('f-verdict').appendChild(el('option', {value: v}, v)));
 function draw() {
-  const want = $('f-verdict').value, pairs = D.pairs.filter(p => !want || p.verdict === want);
-  $('results').querySelector('tbody').innerHTML = pairs.map(p => `<tr class="data-row"><td>${esc(p.name)}</td><td>${esc(p.build_name)}</td><td>${esc(p.runtime)}</td><td>${esc(p.precision)}</td><td class="num">${f(p.baseline_ms, 4)}</td><td class="num">${f(p.candidate_ms, 4)}</td><td class="num">${p.ratio ? f(p.ratio, 3) + 'x' : ''}</td><td>${p.ci_low ? '[' + f(p.ci_low, 3) + ', ' + f(p.ci_high, 3) + ']' : ''}</td><td class="num">${p.p_value === null || p.p_value === undefined ? '' : (+p.p_value).toExponential(1)}</td><td class="${p.verdict === 'slower' ? 'slower' : p.verdict === 'faster' ? 'faster' : ''}">${esc(p.verdict)}</td><td title="${esc(p.script)}">${esc(String(p.script || '').split('/').pop())}</td></tr>`).join('');
-  $('row-count').textContent = `${pairs.length} of ${D.pairs.length} pairs`; $('row-count').dataset.count = pairs.length;
-  const ok = pairs.filter(p => p.ratio).slice(0, 200);
+  const want = $('f-verdict').value, shown = pairs.filter(p => !want || p.verdict === want);
+  $('results').querySelector('tbody').replaceChildren(...shown.map(p => el('tr', {class: 'data-row'},
+    el('td', {}, clip(p.name)), el('td', {}, clip(p.build_name)), el('td', {}, clip(p.runtime)), el('td', {}, clip(p.precision)),
+    el('td', {class: 'num'}, f(p.baseline_ms, 4)), el('td', {class: 'num'}, f(p.candidate_ms, 4)),
+    el('td', {class: 'num'}, isNum(p.ratio) ? f(p.ratio, 3) + 'x' : ''),
+    el('td', {}, isNum(p.ci_low) ? '[' + f(p.ci_low, 3) + ', ' + f(p.ci_high, 3) + ']' : ''),
+    el('td', {class: 'num'}, isNum(p.p_value) ? p.p_value.toExponential(1) : ''),
+    el('td', {class: verdictClass(p.verdict)}, clip(p.verdict)),
+    el('td', {}, clip(str(p.script).split('/').pop(), p.script)))));
+  $('row-count').textContent = `${shown.length} of ${pairs.length} pairs`; $('row-count').dataset.count = shown.length;
+  const ok = shown.filter(p => isNum(p.ratio) && p.ratio > 0).slice(0, 200);
   const colour = p => p.verdict === 'slower' ? '#c33' : p.verdict === 'faster' ? '#2a7' : '#888';
-  const trace = {type: 'scatter', mode: 'markers', orientation: 'h', x: ok.map(p => p.ratio), y: ok.map((p, i) => `${p.build_name || p.name} · ${p.runtime} #${i + 1}`),
-    error_x: {type: 'data', symmetric: false, array: ok.map(p => p.ci_high ? p.ci_high - p.ratio : 0), arrayminus: ok.map(p => p.ci_low ? p.ratio - p.ci_low : 0)},
-    marker: {color: ok.map(colour), size: 8}, text: ok.map(p => p.verdict), hovertemplate: '%{y}: %{x:.3f}x (%{text})<extra></extra>'};
-  const t = D.threshold;
-  Plotly.react('chart-ratio', ok.length ? [trace] : [], {height: Math.max(380, 22 * ok.length + 80), margin: {l: 260, r: 20, t: 10, b: 40}, xaxis: {title: 'candidate / baseline', type: 'log'}, yaxis: {autorange: 'reversed'},
+  const trace = {type: 'scatter', mode: 'markers', orientation: 'h', x: ok.map(p => p.ratio), y: ok.map((p, i) => `${pl(p.build_name || p.name)} · ${pl(p.runtime, 40)} #${i + 1}`),
+    error_x: {type: 'data', symmetric: false, array: ok.map(p => isNum(p.ci_high) ? p.ci_high - p.ratio : 0), arrayminus: ok.map(p => isNum(p.ci_low) ? p.ratio - p.ci_low : 0)},
+    marker: {color: ok.map(colour), size: 8}, text: ok.map(p => pl(p.verdict, 40)), hovertemplate: '%{y}: %{x:.3f}x (%{text})<extra></extra>'};
+  const t = isNum(D.threshold) ? D.threshold : 0;
+  Plotly.react('chart-ratio', ok.length ? [trace] : [], {height: Math.max(380, 22 * ok.length + 80), margin: {l: 260, r: 20, t: 10, b: 40}, xaxis: {title: 'candidate / baseline', type: 'log'}, yaxis: {autorange: 'reversed', type: 'category'},
     shapes: [1, 1 + t, 1 / (1 + t)].map((x, i) => ({type: 'line', yref: 'paper', y0: 0, y1: 1, x0: x, x1: x, line: {dash: i ? 'dot' : 'solid', color: '#999'}})),
     annotations: ok.length ? [] : [{text: 'no pairs with a ratio', showarrow: false, xref: 'paper', yref: 'paper', x: .5, y: .5}]}, {responsive: true, displaylogo: false});
 }

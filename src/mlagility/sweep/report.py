@@ -135,9 +135,12 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
 def report_frame(cache_dirs: list) -> "pandas.DataFrame":  # noqa: F821
     import pandas as pd
 
-    rows = []
+    rows, seen = [], set()
     for cache_dir in cache_dirs:
         cache = Cache(cache_dir).existing()
+        if cache.root.resolve() in seen:  # the same cache given twice (or by two paths) is reported once
+            continue
+        seen.add(cache.root.resolve())
         for entry in cache.entries():
             rows.extend(entry_rows(entry, cache.root))
         rows.extend(script_failure_rows(cache.root))
