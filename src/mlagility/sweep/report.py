@@ -33,6 +33,17 @@ COLUMNS = [
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
     "cores", "package_versions",  # the machine and versions behind each result (the dashboard shows them)
 ]
+# columns holding numbers (a report file whose cell there is text is not a report)
+NUMBER_COLUMNS = ("params", "opset", "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms",
+                  "std_ms", "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms",
+                  "peak_memory_mib", "cv", "load_average", "threads", "workers", "max_abs_error", "max_rel_error",
+                  "flops", "gflops_per_s", "onnx_size_bytes", "cores")
+# columns holding text (identity, names, paths): a number is taken as its text, a list or object is refused
+TEXT_COLUMNS = ("model_name", "build_name", "script", "invocation_hash", "cache", "device", "runtime", "precision",
+                "quantize", "status", "failed_stage", "error", "samples_file", "benchmarked_at", "log")
+# what makes a file a report at all (``benchit compare`` matches on these)
+REQUIRED_COLUMNS = ("script", "invocation_hash", "device", "runtime", "median_ms")
+MAX_REPORT_BYTES = 1 << 30  # a report of 10^6 rows is ~1 GB of JSON; anything larger is refused
 LATENCY_FIELDS = ["mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
                   "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib",
                   "cv", "load_average", "threads", "device_name", "samples_file", "workers", "node"]
@@ -176,12 +187,128 @@ def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.Data
     return csv_path, json_path, frame
 
 
+def read_report(path) -> "pandas.DataFrame":  # noqa: F821
+    """A report file (``.json``/``.csv`` as ``benchit cache report`` writes it), validated.
+
+    Raises ``UsageError`` (one line: the file, what is wrong, how to get a report) for a file that
+    is not a regular file, is too large, empty, not UTF-8, not JSON/CSV, not a list of rows, lacks
+    the report's columns, or has a wrongly typed cell (text where a number belongs, a list where a
+    name belongs). ``[]`` / a CSV header alone is a report of nothing (0 rows).
+    """
+    import pandas as pd
+
+    from mlagility.common.exceptions import UsageError
+
+    path = Path(path)
+
+    def refuse(reason: str) -> UsageError:
+        return UsageError(f"{path}: not a benchit report: {reason} (write one with: benchit cache report -r DIR)")
+
+    if path.suffix not in (".json", ".csv"):
+        raise refuse("a report file is .json or .csv")
+    data = _read_regular_file(path, refuse)
+    if not data.strip():
+        raise refuse("the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise refuse(f"not UTF-8 text (byte {error.start})")
+    if path.suffix == ".json":
+        import json
+
+        try:
+            records = json.loads(text)
+        except RecursionError:
+            raise refuse("JSON nested too deeply")
+        except ValueError as error:  # json.JSONDecodeError: one line with the position
+            raise refuse(f"invalid JSON ({str(error).splitlines()[0]})")
+        if not isinstance(records, list):
+            raise refuse(f"JSON {type(records).__name__} where a list of rows belongs")
+        for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise refuse(f"row {number} is {_shown(record)}, not an object")
+        columns = list(dict.fromkeys(name for record in records for name in record))
+    else:
+        import io
+
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype={name: str for name in TEXT_COLUMNS},
+                                keep_default_na=False, na_values=[""])  # only an empty cell is empty
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise refuse(f"invalid CSV ({str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__})")
+        columns = [str(name) for name in frame.columns]
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing and (records or columns):
+        raise refuse(f"no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}")
+    for number, record in enumerate(records, 1):
+        for name, value in record.items():
+            if isinstance(value, float) and value != value:
+                record[name] = None  # NaN: an empty cell
+                continue
+            problem = _cell_problem(name, value)
+            if problem:
+                raise refuse(f"row {number}: {name} is {_shown(value)}, {problem}")
+            if name in TEXT_COLUMNS and value is not None and not isinstance(value, str):
+                record[name] = str(value)  # an all-digit hash written as a number stays its text
+    frame = pd.DataFrame(records, columns=list(dict.fromkeys([*COLUMNS, *columns])))
+    return frame
+
+
+def _read_regular_file(path: Path, refuse) -> bytes:
+    """The bytes of a regular file of at most MAX_REPORT_BYTES (never blocks on a FIFO or device)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise refuse(f"cannot open it ({error.strerror or error})")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("not a regular file")
+        if info.st_size > MAX_REPORT_BYTES:
+            raise refuse(f"{info.st_size / 2**30:.1f} GiB, more than the {MAX_REPORT_BYTES / 2**30:.0f} GiB a report may be")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > MAX_REPORT_BYTES:
+                raise refuse(f"more than the {MAX_REPORT_BYTES / 2**30:.0f} GiB a report may be")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        raise refuse(f"cannot read it ({error.strerror or error})")
+    finally:
+        os.close(fd)
+
+
+def _cell_problem(name: str, value) -> str | None:
+    """Why a report cell cannot be what its column holds, or None (unknown columns are carried as they are)."""
+    import numbers
+
+    if value is None:
+        return None
+    if name in NUMBER_COLUMNS and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        return "not a number"
+    if name in TEXT_COLUMNS and (isinstance(value, (list, dict, bool))):
+        return "not text"
+    return None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def summarize(frame) -> list[tuple[str, int]]:
     is_script = frame["failed_stage"].eq("script")
     rows = frame[~is_script]
-    succeeded = rows.groupby("build_name")["status"].agg(lambda statuses: bool(statuses.eq("built").all()))
+    # counted in Python: an empty group-by (a cache whose only entries are failed scripts) is an
+    # object Series whose sum() is '' (no int)
+    succeeded = sum(1 for _name, statuses in rows.groupby("build_name")["status"] if statuses.eq("built").all())
     lines = [("builds", int(rows["build_name"].nunique())), ("rows (build x runtime)", len(rows)),
-             ("succeeded", int(succeeded.sum())),
+             ("succeeded", succeeded),
              ("failed", int(rows["status"].eq("failed").sum())),
              ("incomplete (process died)", int(rows["status"].eq("incomplete").sum())),
              ("unreadable", int(rows["status"].eq("unreadable").sum())),
