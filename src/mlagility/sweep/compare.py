@@ -514,6 +514,13 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
             continue
         pair.baseline_samples = _clean(base.get("samples_file"))
         pair.candidate_samples = _clean(cand.get("samples_file"))
+        wrong = [f"the {side}'s median latency is {value:g} ms, not a positive duration"
+                 for side, value in (("baseline", pair.baseline_ms), ("candidate", pair.candidate_ms))
+                 if not _positive(value)]
+        if wrong:  # a zero, negative or infinite median recorded: no statistics from that result
+            pair.verdict, pair.note = INSUFFICIENT, "; ".join(wrong)
+            result.pairs.append(pair)
+            continue
         base_samples, cand_samples = _load_samples(pair.baseline_samples), _load_samples(pair.candidate_samples)
         if base_samples is None or cand_samples is None:
             pair.verdict = NO_SAMPLES
