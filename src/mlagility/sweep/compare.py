@@ -20,6 +20,19 @@ Run-to-run noise: with 8 pairs or more, the 95% quantile of the pairs' absolute 
 deviations from their median is added in quadrature (log scale) to each bootstrap interval; the
 **overall** verdict judges the median ratio over the pairs with a bootstrap interval over pairs.
 
+Cost and degenerate data: each side is subsampled at random (fixed seed, without replacement) to at
+most ``MAX_SAMPLES`` samples for the interval and the p-value (the ratio is of the medians of all
+samples). Fewer than ``MIN_SAMPLES`` samples on a side, a non-finite or negative sample, a median
+(recorded or of the samples) that is not a positive duration, or an interval that is not finite
+gives "insufficient data" with a ``note`` saying why: never faster/slower. JSON output holds
+``null`` where a number is not finite.
+
+Inputs that are not a cache or a valid report raise ``UsageError`` (one line, exit 2). A baseline
+result that the candidate did not benchmark is "failed in candidate" (the candidate's failure row,
+matched by script and whatever identity it names, is its ``note``) or "only in baseline";
+``Comparison.gate_failures`` lists why ``--fail-on-regression`` fails: a slower pair or overall, a
+baseline result failed/missing in the candidate, or no pair judged at all.
+
 Verdict: "slower" when the interval lies entirely above 1 AND the ratio exceeds ``1 + threshold``;
 "faster" when it lies entirely below 1 AND the speedup (1 / ratio) exceeds ``1 + threshold``;
 otherwise "no significant change". Both conditions are needed because samples of one run are
