@@ -252,6 +252,8 @@ def read_report(path) -> "pandas.DataFrame":  # noqa: F821
             if name in TEXT_COLUMNS and value is not None and not isinstance(value, str):
                 record[name] = str(value)  # an all-digit hash written as a number stays its text
     frame = pd.DataFrame(records, columns=list(dict.fromkeys([*COLUMNS, *columns])))
+    for name in NUMBER_COLUMNS:  # numbers (validated above) as numbers, empty as NaN, also in an empty column
+        frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return frame
 
 
