@@ -357,16 +357,22 @@ def ratio_of_medians_ci(baseline, candidate, confidence: float = CONFIDENCE,
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
+def _floats(samples):
+    import numpy as np
+
+    samples = np.asarray(samples).reshape(-1)
+    return samples if samples.dtype.kind == "f" else samples.astype(float)
+
+
 def subsample(samples, limit: int | None = None, seed: int = SEED):
     """At most ``limit`` of the samples, drawn at random without replacement (fixed seed), in timing order."""
     import numpy as np
 
-    samples = np.asarray(samples, float).reshape(-1)
+    samples = np.asarray(samples).reshape(-1)
     limit = MAX_SAMPLES if limit is None else limit
-    if samples.size <= limit:
-        return samples
-    chosen = np.random.default_rng(seed).choice(samples.size, size=limit, replace=False)
-    return samples[np.sort(chosen)]
+    if samples.size > limit:
+        samples = samples[np.sort(np.random.default_rng(seed).choice(samples.size, size=limit, replace=False))]
+    return samples.astype(float)
 
 
 def insufficient(samples, side: str) -> str | None:
@@ -419,12 +425,12 @@ def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE,
     import numpy as np
     from scipy import stats
 
-    baseline = np.asarray(baseline, float).reshape(-1)
-    candidate = np.asarray(candidate, float).reshape(-1)
+    baseline, candidate = _floats(baseline), _floats(candidate)  # float32 samples stay float32 (memory)
     result: dict[str, Any] = {"ratio": None, "ci_low": None, "ci_high": None, "bootstrap_low": None,
                               "bootstrap_high": None, "p_value": None, "verdict": INSUFFICIENT, "note": None,
                               "n_baseline": int(baseline.size), "n_candidate": int(candidate.size)}
-    finite_b, finite_c = baseline[np.isfinite(baseline)], candidate[np.isfinite(candidate)]
+    finite_b = baseline if np.isfinite(baseline).all() else baseline[np.isfinite(baseline)]
+    finite_c = candidate if np.isfinite(candidate).all() else candidate[np.isfinite(candidate)]
     if finite_b.size and finite_c.size:
         median_b, median_c = float(np.median(finite_b)), float(np.median(finite_c))
         if _positive(median_b) and _positive(median_c):
