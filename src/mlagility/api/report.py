@@ -6,13 +6,13 @@ from pathlib import Path
 
 
 def load_report(path) -> "pandas.DataFrame":  # noqa: F821
-    """``load_report("mlagility_report_2026-11-28_120000.csv")`` -> DataFrame (one row per build x runtime)."""
-    import pandas as pd
+    """``load_report("mlagility_report_2026-11-28_120000.csv")`` -> DataFrame (one row per build x runtime).
 
-    path = Path(path)
-    if path.suffix == ".json":
-        return pd.read_json(path, orient="records")
-    return pd.read_csv(path)
+    A file that is not a valid report raises ``mlagility.common.exceptions.UsageError`` saying why (one line).
+    """
+    from mlagility.sweep.report import read_report
+
+    return read_report(Path(path))
 
 
 def cache_report(*cache_dirs) -> "pandas.DataFrame":  # noqa: F821
@@ -38,9 +38,12 @@ def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=
     """Compare two runs (cache dirs or report files) -> ``mlagility.sweep.compare.Comparison``.
 
     Each pair gets the ratio of medians (candidate / baseline), its 95% bootstrap confidence
-    interval, the Mann-Whitney U p-value and a verdict ("faster", "slower", "no significant
-    change", "no samples", "only in baseline", "only in candidate"); ``threshold`` (0.05 or
-    "5%") ignores smaller changes. ``html``/``json``: also write the comparison there.
+    interval, the Mann-Whitney U p-value and a verdict ("slower", "failed in candidate", "only in
+    baseline", "faster", "no significant change", "insufficient data", "no samples", "only in
+    candidate"; ``pair.note`` says why there is no statistical verdict); ``threshold`` (0.05 or
+    "5%") ignores smaller changes. ``result.gate_failures()``: why ``--fail-on-regression`` would
+    fail (empty: it passes). ``html``/``json``: also write the comparison there. A path that is
+    neither a cache nor a valid report file raises ``UsageError``.
     """
     from mlagility.common.filesystem import write_json_output
     from mlagility.sweep.compare import compare as run

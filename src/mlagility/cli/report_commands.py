@@ -10,7 +10,9 @@ from pathlib import Path
 from mlagility.cli.main import EXIT_FAILED, EXIT_OK
 
 VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
+                 "failed in candidate": "red", "insufficient data": "yellow",
                  "no samples": "yellow", "only in baseline": "dim", "only in candidate": "dim"}
+NOTE_WIDTH = 80  # a pair's note (why no verdict) in the table; the JSON has it whole
 
 
 def cache_report(args: argparse.Namespace) -> int:
@@ -52,11 +54,13 @@ def compare(args: argparse.Namespace) -> int:
         style = VERDICT_STYLE.get(pair.verdict, "")
         table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
                       format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
-                      Text(pair.verdict, style=style))
+                      Text(pair.verdict, style=style) + (
+                          Text(f" ({_shorten(pair.note)})", style="dim") if pair.note else Text("")))
     console.print(table)
     counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
     console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
-                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median; {result.method})")
+                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median; "
+                  f"{result.confidence:.0%} {result.method})")
     console.print("run-to-run noise across the pairs: " + (
         f"sd ±{math.expm1(result.noise_sigma):.1%}, {result.confidence:.0%} band ±{math.expm1(result.noise_band):.1%} "
         "(added to each interval)" if result.noise_band is not None
@@ -74,8 +78,14 @@ def compare(args: argparse.Namespace) -> int:
         from mlagility.sweep.dashboard import write_comparison
 
         console.print(f"HTML written to {write_comparison(result, args.html)}")
-    if args.fail_on_regression and result.failed:
-        console.print(Text(f"significant slowdown beyond {threshold:.1%}: {len(result.regressions)} pair(s)"
-                           + (", and overall" if result.overall.get("verdict") == "slower" else ""), style="bold red"))
+    reasons = result.gate_failures()
+    if args.fail_on_regression and reasons:
+        for reason in reasons:
+            console.print(Text(f"--fail-on-regression: {reason}", style="bold red"))
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= NOTE_WIDTH else text[:NOTE_WIDTH - 1] + "…"

@@ -20,6 +20,19 @@ Run-to-run noise: with 8 pairs or more, the 95% quantile of the pairs' absolute 
 deviations from their median is added in quadrature (log scale) to each bootstrap interval; the
 **overall** verdict judges the median ratio over the pairs with a bootstrap interval over pairs.
 
+Cost and degenerate data: each side is subsampled at random (fixed seed, without replacement) to at
+most ``MAX_SAMPLES`` samples for the interval and the p-value (the ratio is of the medians of all
+samples). Fewer than ``MIN_SAMPLES`` samples on a side, a non-finite or negative sample, a median
+(recorded or of the samples) that is not a positive duration, or an interval that is not finite
+gives "insufficient data" with a ``note`` saying why: never faster/slower. JSON output holds
+``null`` where a number is not finite.
+
+Inputs that are not a cache or a valid report raise ``UsageError`` (one line, exit 2). A baseline
+result that the candidate did not benchmark is "failed in candidate" (the candidate's failure row,
+matched by script and whatever identity it names, is its ``note``) or "only in baseline";
+``Comparison.gate_failures`` lists why ``--fail-on-regression`` fails: a slower pair or overall, a
+baseline result failed/missing in the candidate, or no pair judged at all.
+
 Verdict: "slower" when the interval lies entirely above 1 AND the ratio exceeds ``1 + threshold``;
 "faster" when it lies entirely below 1 AND the speedup (1 / ratio) exceeds ``1 + threshold``;
 otherwise "no significant change". Both conditions are needed because samples of one run are
@@ -44,10 +57,25 @@ from mlagility.common.exceptions import UsageError
 KEY_FIELDS = ("script", "invocation_hash", "device", "runtime", "precision", "quantize")
 FASTER, SLOWER, SAME = "faster", "slower", "no significant change"
 ONLY_BASELINE, ONLY_CANDIDATE, NO_SAMPLES = "only in baseline", "only in candidate", "no samples"
-VERDICTS = (SLOWER, FASTER, SAME, NO_SAMPLES, ONLY_BASELINE, ONLY_CANDIDATE)
+FAILED_CANDIDATE, INSUFFICIENT = "failed in candidate", "insufficient data"
+VERDICTS = (SLOWER, FAILED_CANDIDATE, ONLY_BASELINE, FASTER, SAME, INSUFFICIENT, NO_SAMPLES, ONLY_CANDIDATE)
+JUDGED = (SLOWER, FASTER, SAME)  # verdicts the statistics gave
 CONFIDENCE = 0.95
 N_RESAMPLES = 2000
 SEED = 0
+MIN_SAMPLES = 5  # per side: fewer (or non-positive / non-finite latencies) is "insufficient data"
+MAX_SAMPLES = 5_000  # per side: more are subsampled (fixed seed, without replacement) for the statistics:
+# ~1 s per pair on a busy 2-core machine, and the interval of a median from 5,000 samples is far
+# narrower than the run-to-run noise
+
+
+def describe_method() -> str:
+    """The method, stated once for the terminal, the JSON and the page."""
+    return (f"percentile bootstrap CI of the ratio of medians ({N_RESAMPLES} resamples, seed {SEED}; "
+            f"each side subsampled at random to at most {MAX_SAMPLES:,} samples, fixed seed; "
+            f"at least {MIN_SAMPLES} positive finite samples per side, else '{INSUFFICIENT}'), "
+            "widened by the run-to-run noise measured across the pairs; "
+            "Mann-Whitney U p-value shown for reference")
 
 
 def parse_threshold(text: str | float) -> float:
@@ -88,12 +116,28 @@ class Pair:
     n_candidate: int = 0
     baseline_samples: str | None = None
     candidate_samples: str | None = None
+    note: str | None = None  # why there is no statistical verdict (insufficient data, the candidate's failure)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in dataclasses.asdict(self).items()}
+        data = _json_safe(dataclasses.asdict(self))
         data["key"] = dict(zip(KEY_FIELDS, self.key))
         return data
+
+
+def _json_safe(value):
+    """Non-finite floats -> None (JSON has no NaN/Infinity), numpy scalars -> Python, recursively."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @dataclass
@@ -102,9 +146,7 @@ class Comparison:
     candidate: str
     threshold: float
     confidence: float = CONFIDENCE
-    method: str = (f"percentile bootstrap CI of the ratio of medians ({N_RESAMPLES} resamples, seed {SEED}), "
-                   "widened by the run-to-run noise measured across the pairs; "
-                   "Mann-Whitney U p-value shown for reference")
+    method: str = field(default_factory=describe_method)
     pairs: list[Pair] = field(default_factory=list)
     noise_sigma: float | None = None  # run-to-run noise: robust sd of log ratios across pairs
     noise_band: float | None = None  # its half-width added to each interval (log scale)
@@ -120,16 +162,43 @@ class Comparison:
     def regressions(self) -> list[Pair]:
         return [pair for pair in self.pairs if pair.verdict == SLOWER]
 
+    def gate_failures(self) -> list[str]:
+        """Why ``--fail-on-regression`` fails (empty: it passes), one line each.
+
+        A significant slowdown beyond the threshold (in one pair, or over the whole sweep), a
+        baseline result the candidate did not benchmark (it failed there, or is missing), or no pair
+        at all that the statistics could judge: a broken or empty candidate is not "no regression".
+        """
+        reasons = []
+        if self.regressions:
+            reasons.append(f"significant slowdown beyond {self.threshold:.1%} in {len(self.regressions)} pair(s)")
+        if self.overall.get("verdict") == SLOWER:
+            reasons.append(f"significant slowdown beyond {self.threshold:.1%} overall "
+                           f"(median ratio {self.overall['median_ratio']:.3f}x over {self.overall['pairs']} pairs)")
+        counts = self.counts()
+        lost = counts[FAILED_CANDIDATE] + counts[ONLY_BASELINE]
+        if lost:
+            reasons.append(f"{lost} baseline result(s) have no benchmarked result in the candidate "
+                           f"({counts[FAILED_CANDIDATE]} failed there, {counts[ONLY_BASELINE]} missing)")
+        if not any(counts[verdict] for verdict in JUDGED) and not (self.regressions or self.overall):
+            left = {v: n for v, n in counts.items() if n and v not in JUDGED}
+            reasons.append("nothing compared: no pair had enough samples on both sides to judge"
+                           + (f" ({', '.join(f'{n} {v}' for v, n in left.items())})" if left else
+                              " (neither side has a benchmarked result)"))
+        return reasons
+
     @property
     def failed(self) -> bool:
-        """A significant slowdown beyond the threshold: in one pair, or over the whole sweep."""
-        return bool(self.regressions) or self.overall.get("verdict") == SLOWER
+        """``--fail-on-regression`` fails: see ``gate_failures``."""
+        return bool(self.gate_failures())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"baseline": self.baseline, "candidate": self.candidate, "threshold": self.threshold,
-                "confidence": self.confidence, "method": self.method, "counts": self.counts(),
-                "noise_sigma": self.noise_sigma, "noise_band": self.noise_band, "overall": self.overall,
-                "pairs": [pair.to_dict() for pair in self.pairs]}
+        return _json_safe({
+            "baseline": self.baseline, "candidate": self.candidate, "threshold": self.threshold,
+            "confidence": self.confidence, "method": self.method, "n_resamples": N_RESAMPLES,
+            "min_samples": MIN_SAMPLES, "max_samples": MAX_SAMPLES, "counts": self.counts(),
+            "noise_sigma": self.noise_sigma, "noise_band": self.noise_band, "overall": self.overall,
+            "gate_failures": self.gate_failures(), "pairs": [pair.to_dict() for pair in self.pairs]})
 
     def to_frame(self) -> "pandas.DataFrame":  # noqa: F821
         import pandas as pd
@@ -138,37 +207,39 @@ class Comparison:
 
 
 def load_results(source) -> "pandas.DataFrame":  # noqa: F821
-    """The report rows of a cache directory or of a report file (``.json`` / ``.csv``)."""
-    from mlagility.common.filesystem import check_path, read_regular
+    """The report rows of a cache directory or of a report file (``.json`` / ``.csv``).
+
+    Anything else (no such path, not a cache, a file that is not a valid report) raises
+    ``UsageError``/``CacheError``: one line, exit 2 from the CLI.
+    """
+    from mlagility.common.filesystem import check_path
 
     path = Path(source).expanduser()
     check_path(path, "cannot read")  # a name too long, permission denied: one line
-    if path.is_dir():
-        from mlagility.sweep.report import report_frame
+    try:
+        if path.is_dir():
+            from mlagility.sweep.report import report_frame
 
-        return report_frame([path])
-    if path.is_file() and path.suffix in (".json", ".csv"):
-        import pandas as pd
+            return report_frame([path])
+        if path.suffix in (".json", ".csv") and (path.exists() or path.is_symlink()):
+            from mlagility.sweep.report import read_report
 
-        text = ("build_name", "cache", "samples_file", "model_name", *KEY_FIELDS)
-        import io
-
-        content = io.StringIO(read_regular(path, "report").decode("utf-8", "replace"))  # never a FIFO, bounded
-        if path.suffix == ".json":  # keep the JSON types: an all-digit hash stays a string
-            frame = pd.read_json(content, orient="records", dtype=False)
+            frame = read_report(path)
         else:
-            frame = pd.read_csv(content, dtype={name: str for name in text})
-        if "samples_file" in frame.columns and "cache" in frame.columns:
-            # a relative samples path is relative to its build directory
-            def absolute(row):
-                value = row.get("samples_file")
-                if not isinstance(value, str) or not value or Path(value).is_absolute():
-                    return value
-                return str(Path(str(row.get("cache"))) / str(row.get("build_name")) / value)
+            raise UsageError(f"{source}: not a cache directory nor a report file (.json or .csv)")
+    except OSError as error:  # permission, name too long, I/O error on the cache or the file
+        raise UsageError(f"{source}: cannot be read ({error.strerror or error})")
+    if len(frame):  # a relative samples path is relative to its build directory
+        def absolute(row):
+            value = row.get("samples_file")
+            if not isinstance(value, str) or not value or Path(value).is_absolute():
+                return value
+            if row.get("cache") is None or row.get("build_name") is None:
+                return None
+            return str(Path(str(row.get("cache"))) / str(row.get("build_name")) / value)
 
-            frame["samples_file"] = frame.apply(absolute, axis=1) if len(frame) else frame["samples_file"]
-        return frame
-    raise UsageError(f"{source}: not a cache directory nor a report file (.json or .csv)")
+        frame["samples_file"] = frame.apply(absolute, axis=1)
+    return frame
 
 
 def _clean(value):
@@ -192,14 +263,30 @@ def _key(row: dict) -> tuple:
     return tuple(key)
 
 
+def _number(value) -> float | None:
+    """A cell as a float (``inf`` kept), or None when empty/NaN/not a number."""
+    value = _clean(value)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _positive(value: float | None) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
+
+
 def _benchmarked(frame) -> dict[tuple, dict]:
     """Key -> row, for the rows with a median latency (the latest when a key repeats)."""
     rows: dict[tuple, dict] = {}
     if frame is None or not len(frame):
         return rows
     for row in frame.to_dict("records"):
-        median = _clean(row.get("median_ms"))
-        if median is None or _clean(row.get("runtime")) is None or str(row.get("status")) == "failed":
+        median = _number(row.get("median_ms"))
+        if median is None or _clean(row.get("runtime")) is None or str(row.get("status")) in ("failed", "incomplete", "unreadable"):
             continue
         key = _key(row)
         previous = rows.get(key)
@@ -208,25 +295,110 @@ def _benchmarked(frame) -> dict[tuple, dict]:
     return rows
 
 
+def _failures(frame) -> list[dict]:
+    """The rows saying something failed (a build, a benchmark, a whole script) or was left unfinished."""
+    if frame is None or not len(frame) or "status" not in frame.columns:
+        return []
+    return [row for row in frame.to_dict("records")
+            if str(row.get("status")) in ("failed", "incomplete", "unreadable") and _number(row.get("median_ms")) is None]
+
+
+def _failure_for(key: tuple, build_name, failures: list[dict]) -> dict | None:
+    """The candidate's failure row that explains why ``key`` has no result there (None: it is just missing).
+
+    A row matches when its script is the key's and each other identity field it names is the key's
+    (a script that failed as a whole names no invocation; a failed build names no runtime), or,
+    for a build whose state is unreadable, by build name.
+    """
+    fields = dict(zip(KEY_FIELDS, key))
+    for row in failures:
+        row_key = dict(zip(KEY_FIELDS, _key(row)))
+        if row_key["script"] is None:
+            if build_name and _clean(row.get("build_name")) == build_name:
+                return row
+            continue
+        if row_key["script"] != fields["script"]:
+            continue
+        if all(row_key[name] is None or row_key[name] == fields[name]
+               for name in ("invocation_hash", "device", "runtime", "quantize")) and \
+                (row_key["precision"] == fields["precision"] or _clean(row.get("precision")) is None):
+            return row
+    return None
+
+
+def _failure_note(row: dict) -> str:
+    status = str(row.get("status"))
+    stage = _clean(row.get("failed_stage"))
+    error = str(_clean(row.get("error")) or "").strip().splitlines()
+    text = f"{status} in the candidate" + (f" at {stage}" if stage else "")
+    if error:
+        text += f": {error[0][:200]}"
+    return text
+
+
 def ratio_of_medians_ci(baseline, candidate, confidence: float = CONFIDENCE,
                         n_resamples: int = N_RESAMPLES, seed: int = SEED) -> tuple[float, float]:
-    """Percentile bootstrap CI of median(candidate) / median(baseline) (independent resampling)."""
+    """Percentile bootstrap CI of median(candidate) / median(baseline) (independent resampling).
+
+    The caller bounds the cost (``subsample``); a resample whose baseline median is 0 gives an
+    infinite ratio, which the caller treats as "insufficient data".
+    """
     import numpy as np
     from scipy import stats
 
     baseline, candidate = np.asarray(baseline, float), np.asarray(candidate, float)
 
     def statistic(b, c, axis=-1):
-        return np.median(c, axis=axis) / np.median(b, axis=axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.median(c, axis=axis) / np.median(b, axis=axis)
 
     batch = max(1, int(4_000_000 // max(baseline.size, candidate.size, 1)))
-    result = stats.bootstrap((baseline, candidate), statistic, vectorized=True, paired=False,
-                             confidence_level=confidence, n_resamples=n_resamples, batch=batch,
-                             method="percentile", rng=np.random.default_rng(seed))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = stats.bootstrap((baseline, candidate), statistic, vectorized=True, paired=False,
+                                 confidence_level=confidence, n_resamples=n_resamples, batch=batch,
+                                 method="percentile", rng=np.random.default_rng(seed))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def verdict_for(ratio: float, low: float, high: float, threshold: float) -> str:
+def _floats(samples):
+    import numpy as np
+
+    samples = np.asarray(samples).reshape(-1)
+    return samples if samples.dtype.kind == "f" else samples.astype(float)
+
+
+def subsample(samples, limit: int | None = None, seed: int = SEED):
+    """At most ``limit`` of the samples, drawn at random without replacement (fixed seed), in timing order."""
+    import numpy as np
+
+    samples = np.asarray(samples).reshape(-1)
+    limit = MAX_SAMPLES if limit is None else limit
+    if samples.size > limit:
+        samples = samples[np.sort(np.random.default_rng(seed).choice(samples.size, size=limit, replace=False))]
+    return samples.astype(float)
+
+
+def insufficient(samples, side: str) -> str | None:
+    """Why one side's samples cannot be judged (None: they can)."""
+    import numpy as np
+
+    if samples.size < MIN_SAMPLES:
+        return f"{samples.size} sample(s) in the {side}, at least {MIN_SAMPLES} needed"
+    bad = int(np.count_nonzero(~np.isfinite(samples)))
+    if bad:
+        return f"{bad} non-finite latency sample(s) in the {side}"
+    negative = int(np.count_nonzero(samples < 0))
+    if negative:
+        return f"{negative} negative latency sample(s) in the {side}"
+    median = float(np.median(samples))
+    if not median > 0:
+        return f"the {side}'s median latency is {median:g} ms, not a positive duration"
+    return None
+
+
+def verdict_for(ratio: float | None, low: float | None, high: float | None, threshold: float) -> str:
+    if not (_positive(ratio) and _positive(low) and _positive(high)):
+        return INSUFFICIENT
     if low > 1 and ratio > 1 + threshold:
         return SLOWER
     if high < 1 and 1 / ratio > 1 + threshold:
@@ -247,24 +419,43 @@ def widen(ratio: float, low: float, high: float, band: float) -> tuple[float, fl
 def judge(baseline, candidate, threshold: float, confidence: float = CONFIDENCE, band: float = 0.0) -> dict[str, Any]:
     """Ratio, intervals, p-value and verdict for two arrays of latencies (ms).
 
-    ``band``: the run-to-run noise half-width (log scale) to add to the bootstrap interval.
+    ``band``: the run-to-run noise half-width (log scale) to add to the bootstrap interval. Fewer
+    than ``MIN_SAMPLES`` per side, a non-finite or negative sample, a median that is not positive,
+    or an interval that is not finite (e.g. mostly zero samples) gives "insufficient data" with a
+    ``note`` saying why, never faster/slower; more than ``MAX_SAMPLES`` per side are subsampled for
+    the interval and the p-value (the ratio is of the medians of all samples).
     """
     import numpy as np
     from scipy import stats
 
-    ratio = float(np.median(candidate) / np.median(baseline))
-    if len(baseline) < 2 or len(candidate) < 2:
-        boot_low = boot_high = ratio
-    else:
-        boot_low, boot_high = ratio_of_medians_ci(baseline, candidate, confidence)
+    baseline, candidate = _floats(baseline), _floats(candidate)  # float32 samples stay float32 (memory)
+    result: dict[str, Any] = {"ratio": None, "ci_low": None, "ci_high": None, "bootstrap_low": None,
+                              "bootstrap_high": None, "p_value": None, "verdict": INSUFFICIENT, "note": None,
+                              "n_baseline": int(baseline.size), "n_candidate": int(candidate.size)}
+    finite_b = baseline if np.isfinite(baseline).all() else baseline[np.isfinite(baseline)]
+    finite_c = candidate if np.isfinite(candidate).all() else candidate[np.isfinite(candidate)]
+    if finite_b.size and finite_c.size:
+        median_b, median_c = float(np.median(finite_b)), float(np.median(finite_c))
+        if _positive(median_b) and _positive(median_c):
+            result["ratio"] = median_c / median_b  # shown even where no verdict can be given
+    note = insufficient(baseline, "baseline") or insufficient(candidate, "candidate")
+    if note:
+        result["note"] = note
+        return result
+    base, cand = subsample(baseline, seed=SEED), subsample(candidate, seed=SEED + 1)
+    boot_low, boot_high = ratio_of_medians_ci(base, cand, confidence)
+    if not (_positive(boot_low) and _positive(boot_high)):
+        result["note"] = "the bootstrap interval is not finite (too many zero latencies)"
+        return result
     try:
-        p_value = float(stats.mannwhitneyu(baseline, candidate, alternative="two-sided").pvalue)
+        p_value = float(stats.mannwhitneyu(base, cand, alternative="two-sided").pvalue)
     except ValueError:
         p_value = None
-    low, high = widen(ratio, boot_low, boot_high, band)
-    return {"ratio": ratio, "ci_low": low, "ci_high": high, "bootstrap_low": boot_low, "bootstrap_high": boot_high,
-            "p_value": p_value, "verdict": verdict_for(ratio, low, high, threshold),
-            "n_baseline": int(len(baseline)), "n_candidate": int(len(candidate))}
+    low, high = widen(result["ratio"], boot_low, boot_high, band)
+    result.update(ci_low=low, ci_high=high, bootstrap_low=boot_low, bootstrap_high=boot_high,
+                  p_value=p_value if p_value is not None and math.isfinite(p_value) else None,
+                  verdict=verdict_for(result["ratio"], low, high, threshold))
+    return result
 
 
 MIN_PAIRS_FOR_NOISE = 8
@@ -321,12 +512,12 @@ def _name(row: dict) -> str:
 
 def compare(baseline, candidate, threshold: float | str = 0.05, confidence: float = CONFIDENCE) -> Comparison:
     """Compare two caches or report files; see the module docstring for the method."""
-    from mlagility.runtimes.samples import load_samples
-
     threshold = parse_threshold(threshold) if isinstance(threshold, str) else float(threshold)
     if not 0 <= threshold < 1:
         raise UsageError(f"threshold {threshold} must be in [0, 1)")
-    base_rows, cand_rows = _benchmarked(load_results(baseline)), _benchmarked(load_results(candidate))
+    base_frame, cand_frame = load_results(baseline), load_results(candidate)
+    base_rows, cand_rows = _benchmarked(base_frame), _benchmarked(cand_frame)
+    cand_failures = _failures(cand_frame)
     result = Comparison(str(baseline), str(candidate), threshold, confidence)
     for key in sorted(set(base_rows) | set(cand_rows), key=lambda k: tuple(str(v) for v in k)):
         base, cand = base_rows.get(key), cand_rows.get(key)
@@ -334,19 +525,32 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
         pair = Pair(key=key, name=_name(row), build_name=_clean(row.get("build_name")),
                     script=_clean(row.get("script")), runtime=str(row.get("runtime")),
                     device=str(row.get("device")), precision=key[4], verdict=SAME)
+        pair.baseline_ms = _number(base.get("median_ms")) if base else None
+        pair.candidate_ms = _number(cand.get("median_ms")) if cand else None
         if base is None or cand is None:
             pair.verdict = ONLY_CANDIDATE if base is None else ONLY_BASELINE
-            pair.baseline_ms = _clean(base.get("median_ms")) if base else None
-            pair.candidate_ms = _clean(cand.get("median_ms")) if cand else None
+            failure = _failure_for(key, pair.build_name, cand_failures) if cand is None else None
+            if failure is not None:
+                pair.verdict, pair.note = FAILED_CANDIDATE, _failure_note(failure)
             result.pairs.append(pair)
             continue
-        pair.baseline_ms, pair.candidate_ms = float(base["median_ms"]), float(cand["median_ms"])
         pair.baseline_samples = _clean(base.get("samples_file"))
         pair.candidate_samples = _clean(cand.get("samples_file"))
-        base_samples, cand_samples = load_samples(pair.baseline_samples), load_samples(pair.candidate_samples)
+        wrong = [f"the {side}'s median latency is {value:g} ms, not a positive duration"
+                 for side, value in (("baseline", pair.baseline_ms), ("candidate", pair.candidate_ms))
+                 if not _positive(value)]
+        if wrong:  # a zero, negative or infinite median recorded: no statistics from that result
+            pair.verdict, pair.note = INSUFFICIENT, "; ".join(wrong)
+            result.pairs.append(pair)
+            continue
+        base_samples, cand_samples = _load_samples(pair.baseline_samples), _load_samples(pair.candidate_samples)
         if base_samples is None or cand_samples is None:
             pair.verdict = NO_SAMPLES
-            pair.ratio = pair.candidate_ms / pair.baseline_ms if pair.baseline_ms else None
+            pair.note = "no readable raw samples in the " + (
+                "baseline and the candidate" if base_samples is None and cand_samples is None
+                else "baseline" if base_samples is None else "candidate")
+            if _positive(pair.baseline_ms) and _positive(pair.candidate_ms):
+                pair.ratio = pair.candidate_ms / pair.baseline_ms
         else:
             for name, value in judge(base_samples, cand_samples, threshold, confidence).items():
                 setattr(pair, name, value)
@@ -362,6 +566,17 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
     order = {verdict: i for i, verdict in enumerate(VERDICTS)}
     result.pairs.sort(key=lambda p: (order[p.verdict], -(p.ratio or 0) if p.verdict != FASTER else (p.ratio or 0)))
     return result
+
+
+def _load_samples(path):
+    """A result's raw samples, or None where they cannot be read (that pair is "no samples")."""
+    from mlagility.common.exceptions import MLAgilityError
+    from mlagility.runtimes.samples import load_samples
+
+    try:
+        return load_samples(path)
+    except (OSError, ValueError, MLAgilityError):
+        return None
 
 
 def format_ratio(pair: Pair) -> str:

@@ -34,8 +34,17 @@ COLUMNS = [
     "onnx_size_bytes", "created", "updated", "benchmarked_at", "cleaned", "mlagility_version", "log",
     "cores", "package_versions",  # the machine and versions behind each result (the dashboard shows them)
 ]
+# columns holding numbers (a report file whose cell there is text is not a report)
+NUMBER_COLUMNS = ("params", "opset", *metric_names(), "load_time_s", "peak_memory_mib", "load_average", "threads",
+                  "workers", "max_abs_error", "max_rel_error", "flops", "gflops_per_s", "onnx_size_bytes", "cores")
+# columns holding text (identity, names, paths): a number is taken as its text, a list or object is refused
+TEXT_COLUMNS = ("model_name", "build_name", "script", "invocation_hash", "cache", "device", "runtime", "precision",
+                "quantize", "scenario", "status", "failed_stage", "error", "samples_file", "benchmarked_at", "log")
+# what makes a file a report at all (``benchit compare`` matches on these)
+REQUIRED_COLUMNS = ("script", "invocation_hash", "device", "runtime", "median_ms")
 LATENCY_FIELDS = [*metric_names(), "load_time_s", "peak_memory_mib", "load_average", "threads", "device_name",
                   "samples_file", "workers", "node"]
+
 
 
 def entry_rows(entry: BuildEntry, cache_root: Path) -> list[dict[str, Any]]:
@@ -180,12 +189,107 @@ def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.Data
     return csv_path, json_path, frame
 
 
+def read_report(path) -> "pandas.DataFrame":  # noqa: F821
+    """A report file (``.json``/``.csv`` as ``benchit cache report`` writes it), validated.
+
+    Raises ``UsageError`` (one line: the file, what is wrong, how to get a report) for a file that
+    is not a regular file, is too large, empty, not UTF-8, not JSON/CSV, not a list of rows, lacks
+    the report's columns, or has a wrongly typed cell (text where a number belongs, a list where a
+    name belongs). ``[]`` / a CSV header alone is a report of nothing (0 rows).
+    """
+    import pandas as pd
+
+    from mlagility.common.exceptions import UsageError
+
+    path = Path(path)
+
+    def refuse(reason: str) -> UsageError:
+        return UsageError(f"{path}: not a benchit report: {reason} (write one with: benchit cache report -r DIR)")
+
+    if path.suffix not in (".json", ".csv"):
+        raise refuse("a report file is .json or .csv")
+    from mlagility.common.filesystem import UnreadableFile, read_regular
+
+    try:
+        data = read_regular(path, "report")  # a regular file within its limit: never a FIFO
+    except UnreadableFile as error:
+        raise refuse(str(error).removeprefix(f"cannot read {path}: "))
+    if not data.strip():
+        raise refuse("the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise refuse(f"not UTF-8 text (byte {error.start})")
+    if path.suffix == ".json":
+        import json
+
+        try:
+            records = json.loads(text)
+        except RecursionError:
+            raise refuse("JSON nested too deeply")
+        except ValueError as error:  # json.JSONDecodeError: one line with the position
+            raise refuse(f"invalid JSON ({str(error).splitlines()[0]})")
+        if not isinstance(records, list):
+            raise refuse(f"JSON {type(records).__name__} where a list of rows belongs")
+        for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise refuse(f"row {number} is {_shown(record)}, not an object")
+        columns = list(dict.fromkeys(name for record in records for name in record))
+    else:
+        import io
+
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype={name: str for name in TEXT_COLUMNS},
+                                keep_default_na=False, na_values=[""])  # only an empty cell is empty
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise refuse(f"invalid CSV ({str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__})")
+        columns = [str(name) for name in frame.columns]
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing and (records or columns):
+        raise refuse(f"no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}")
+    for number, record in enumerate(records, 1):
+        for name, value in record.items():
+            if isinstance(value, float) and value != value:
+                record[name] = None  # NaN: an empty cell
+                continue
+            problem = _cell_problem(name, value)
+            if problem:
+                raise refuse(f"row {number}: {name} is {_shown(value)}, {problem}")
+            if name in TEXT_COLUMNS and value is not None and not isinstance(value, str):
+                record[name] = str(value)  # an all-digit hash written as a number stays its text
+    frame = pd.DataFrame(records, columns=list(dict.fromkeys([*COLUMNS, *columns])))
+    for name in NUMBER_COLUMNS:  # numbers (validated above) as numbers, empty as NaN, also in an empty column
+        frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    return frame
+
+
+def _cell_problem(name: str, value) -> str | None:
+    """Why a report cell cannot be what its column holds, or None (unknown columns are carried as they are)."""
+    import numbers
+
+    if value is None:
+        return None
+    if name in NUMBER_COLUMNS and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        return "not a number"
+    if name in TEXT_COLUMNS and (isinstance(value, (list, dict, bool))):
+        return "not text"
+    return None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def summarize(frame) -> list[tuple[str, int]]:
     is_script = frame["failed_stage"].eq("script")
     rows = frame[~is_script]
-    succeeded = rows.groupby("build_name")["status"].agg(lambda statuses: bool(statuses.eq("built").all()))
+    # counted in Python: an empty group-by (a cache whose only entries are failed scripts) is an
+    # object Series whose sum() is '' (no int)
+    succeeded = sum(1 for _name, statuses in rows.groupby("build_name")["status"] if statuses.eq("built").all())
     lines = [("builds", int(rows["build_name"].nunique())), ("rows (build x runtime)", len(rows)),
-             ("succeeded", int(succeeded.sum())),
+             ("succeeded", succeeded),
              ("failed", int(rows["status"].eq("failed").sum())),
              ("incomplete (process died)", int(rows["status"].eq("incomplete").sum())),
              ("unreadable", int(rows["status"].eq("unreadable").sum())),
