@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/runtimes.py
 	$(BIN)/python bench/precision.py
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/generation.py
 
 # Not in CI: every corpus script through `benchit --analyze-only --process-isolation` (~2 h).
 corpus-analyze: $(STAMP)
