@@ -137,15 +137,6 @@ def machines(rows: list[dict]) -> list[dict]:
     return sorted(seen.values(), key=lambda e: -e["results"])
 
 
-# Columns that hold numbers: the page formats, sorts and charts them as numbers. A report file
-# whose row holds anything else there (text, a bool) is refused with one line naming the row.
-NUMERIC_COLUMNS = (
-    "params", "flops", "opset", "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "std_ms",
-    "timed_iterations", "throughput_ips", "load_time_s", "first_inference_ms", "peak_memory_mib", "cv",
-    "load_average", "threads", "workers", "cores", "max_abs_error", "max_rel_error", "gflops_per_s",
-    "onnx_size_bytes",
-)
-
 # What the data island must never contain raw: "</script>" or "<!--" would end or confuse the
 # element; U+2028/2029 end a line in older JavaScript parsers. JSON's \\uXXXX escapes keep the value.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
@@ -168,57 +159,6 @@ def script_json(data) -> str:
     of it can end the element or be read as markup (``<``, ``>``, ``&``, U+2028/2029 escaped)."""
     text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False, ensure_ascii=False, default=str)
     return text.translate(_SCRIPT_ESCAPES)
-
-
-def _number(value):
-    """A report cell of a numeric column as a number (or None); ``ValueError`` for anything else."""
-    import numbers
-
-    import pandas as pd
-
-    if value is None or (not isinstance(value, (list, tuple, dict, set)) and pd.isna(value) is True):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, numbers.Real):
-        value = float(value) if not isinstance(value, numbers.Integral) else int(value)
-        return value if not isinstance(value, float) or math.isfinite(value) else None
-    if isinstance(value, str):  # a CSV column with one bad cell is read as text throughout
-        if not value.strip():
-            return None
-        number = float(value)  # ValueError for text
-        return number if math.isfinite(number) else None
-    raise ValueError(value)
-
-
-def checked_frame(frame, source):
-    """``frame`` (report rows read from ``source``) with its numeric columns as numbers; a row
-    holding text or anything else there raises ``UsageError`` naming the file, row and column."""
-    from mlagility.common.exceptions import UsageError
-    from mlagility.common.records import _preview
-
-    for column in NUMERIC_COLUMNS:
-        if column not in frame.columns:
-            continue
-        values = []
-        for index, value in enumerate(frame[column].tolist()):
-            try:
-                values.append(_number(value))
-            except (ValueError, OverflowError):
-                name = frame["build_name"].iloc[index] if "build_name" in frame.columns else None
-                build = f" (build {_preview(name)})" if isinstance(name, str) else ""
-                raise UsageError(f"{source}: row {index + 1}{build}: column {column!r} must be a number, not "
-                                 f"{type(value).__name__} {_preview(value)}: fix or remove that row "
-                                 "(benchit cache report writes numbers there)") from None
-        frame[column] = pd_object(values)
-    return frame
-
-
-def pd_object(values: list):
-    """A column of Python numbers and None (no NaN), as the page's rows expect."""
-    import pandas as pd
-
-    return pd.Series(values, dtype=object)
 
 
 def _plotly_js() -> str:
@@ -297,8 +237,7 @@ def write_dashboard(sources: list, path, title: str | None = None) -> Path:
         if source is None:
             frames.append(report_frame([None]))
         else:
-            frames.append(load_results(source))
-        frames[-1] = checked_frame(frames[-1].reset_index(drop=True), source or "the default cache")
+            frames.append(load_results(source))  # a report file is validated by type as it is read
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     for column in COLUMNS:
         if column not in frame.columns:

@@ -253,6 +253,11 @@ def read_report(path) -> "pandas.DataFrame":  # noqa: F821
             if isinstance(value, float) and value != value:
                 record[name] = None  # NaN: an empty cell
                 continue
+            if name in NUMBER_COLUMNS and isinstance(value, str):  # a CSV column with a text cell is text throughout
+                try:
+                    value = record[name] = float(value) if value.strip() else None
+                except ValueError:
+                    pass
             problem = _cell_problem(name, value)
             if problem:
                 raise refuse(f"row {number}: {name} is {_shown(value)}, {problem}")
