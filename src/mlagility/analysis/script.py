@@ -2,8 +2,8 @@
 
 Several scripts run in one process one after the other; each starts with the process state the
 first one had (``script_environment``): ``sys.argv``, ``sys.path``, the working directory, the
-``sys.modules`` entries that existed before it (a script that replaces ``sys.modules["onnx"]``
-or deletes an entry), and the functions and classes of the libraries benchit itself uses
+``sys.modules`` entries that existed before it (a script that replaces ``sys.modules["json"]``
+or deletes an entry; also while benchit works inside the script), and the functions and classes of the libraries benchit itself uses
 (``GUARDED``: torch's, ``torch.nn``'s and their classes' methods, ``torch.onnx``, ``torch.jit``,
 numpy, onnx, onnxruntime) as they were when first imported. While benchit builds and benchmarks
 a model the script called (``as_imported``), those are the originals too, so a script that
@@ -39,6 +39,7 @@ def script_environment(script: str | os.PathLike, args: list[str]):
     path = Path(script).resolve()
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     saved_modules = dict(sys.modules)
+    _modules_before.append(saved_modules)
     cwd = _WorkingDirectory()
     sys.argv = [str(script), *args]
     sys.path.insert(0, str(path.parent))
@@ -51,6 +52,7 @@ def script_environment(script: str | os.PathLike, args: list[str]):
         finally:
             sys.argv[:] = saved_argv
             sys.path[:] = saved_path
+            _modules_before.remove(saved_modules)
             _restore_modules(saved_modules)
             restore_guarded()
 
@@ -76,12 +78,19 @@ class _WorkingDirectory:
                 os.close(self.fd)
 
 
-def _restore_modules(saved: dict) -> None:
+_modules_before: list[dict] = []  # sys.modules before each script now running
+
+
+def _restore_modules(saved: dict) -> dict:
     """``sys.modules`` entries that existed before the script, put back where it replaced or
-    deleted them (``__main__`` is run_script's); the modules it imported stay imported."""
+    deleted them (``__main__`` is run_script's); the modules it imported stay imported. Returns
+    the entries it had put there instead (to undo)."""
+    changed = {}
     for name, module in saved.items():
         if name not in _MAIN_NAMES and sys.modules.get(name, _MISSING) is not module:
+            changed[name] = sys.modules.get(name, _MISSING)
             sys.modules[name] = module
+    return changed
 
 
 # -- the libraries benchit uses, as they were imported --------------------------------------------
@@ -162,6 +171,7 @@ def restore_guarded() -> None:
 def as_imported():
     """While benchit works inside a script (building a model it called): the guarded libraries
     as imported; the script's own patches put back after."""
+    modules = _restore_modules(_modules_before[0]) if _modules_before else {}
     patched = [(target, _apply(target, wanted, is_class), is_class)
                for target, wanted, is_class in list(_baseline.values())]
     try:
@@ -169,6 +179,11 @@ def as_imported():
     finally:
         for target, current, is_class in patched:
             _apply(target, current, is_class)
+        for name, module in modules.items():
+            if module is _MISSING:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 # -- processes the script forks -------------------------------------------------------------------
