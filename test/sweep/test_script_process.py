@@ -130,3 +130,27 @@ def test_hung_script_does_not_time_out_a_healthy_one(tmp_path):
     assert "hang.py: timeout after 40s" in result.stdout and "ok.py: timeout" not in result.stdout
     again = run_benchit(*args, "--resume", cwd=tmp_path, timeout=400)
     assert "attempted before (ok)" in again.stdout and "attempted before (timeout after 40s)" in again.stdout
+
+
+@pytest.mark.slow
+def test_torch_compiled_leaves_the_scripts_compilations(tmp_path):
+    script = tmp_path / "counting.py"
+    script.write_text(textwrap.dedent("""
+        import torch
+        from torch._dynamo.testing import CompileCounter
+        from torch._dynamo.utils import counters
+        count = CompileCounter()
+        m = torch.nn.Linear(4, 2)
+        c = torch.compile(m, backend=count)
+        x = torch.rand(1, 4)
+        c(x)
+        c(x)
+        print("compiled", count.frame_count, "graphs", counters["stats"]["unique_graphs"])
+    """))
+    expected = _python(script, tmp_path).strip()
+    assert expected == "compiled 1 graphs 1"
+    result = run_benchit(script, "-d", tmp_path / "cache", *FAST, "--runtime", "torch-compiled", cwd=tmp_path,
+                         timeout=500)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 found, 1 built, 1 benchmarked, 0 failed" in result.stdout, result.stdout
+    assert expected in result.stdout, result.stdout  # benchit's compile neither reset nor counted
