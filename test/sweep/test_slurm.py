@@ -139,6 +139,7 @@ def test_unknown_partition_is_one_line(slurm_cluster, sweep_scripts, tmp_path):
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("benchit: error: sbatch refused the job array:") and "partition" in line.lower()
+    assert "'nope'" in line  # sbatch does not say which partition; benchit does
 
 
 def test_no_slurm_installed_is_one_line(sweep_scripts, tmp_path):
@@ -308,3 +309,11 @@ def test_node_failure_requeues_the_task_its_rerun_is_the_result(slurm_cluster, t
 
     (attempt,) = [yaml.safe_load(p.read_text()) for p in (cache / "_attempts").glob("*.yaml")]
     assert attempt["outcome"] == "ok" and attempt["slurm_restarts"] == 1, attempt
+
+
+def test_partition_error_names_the_partition():
+    from mlagility.sweep.slurm import _sbatch_message
+
+    refused = RuntimeError("sbatch: error: Batch job submission failed: Invalid partition name specified")
+    assert "'gpux'" in _sbatch_message(refused, "gpux") and "--slurm-partition" in _sbatch_message(refused, "gpux")
+    assert "default partition" in _sbatch_message(refused, None)

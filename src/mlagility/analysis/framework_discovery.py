@@ -227,6 +227,21 @@ class FrameworkDiscovery:
                 if self.torch_discovery is not None:  # runs the builds still pending, then unhooks
                     self.torch_discovery.__exit__(*exc)
 
+    def go_inert(self) -> None:
+        """In a process the script forked (a ``DataLoader`` worker, a ``multiprocessing`` fork):
+        every hook out, nothing pending, so its model calls run as under ``python`` and nothing is
+        built there (the parent discovers and builds)."""
+        self._hook.__exit__(None, None, None)
+        self._torch_hook.__exit__(None, None, None)
+        for discovery in self.discoveries.values():
+            discovery.suspended = True
+            discovery.uninstall()
+        self.discoveries = {}
+        if self.torch_discovery is not None:
+            self.torch_discovery._pending.clear()
+            self.torch_discovery._remove()
+            self.torch_discovery = None
+
     @contextlib.contextmanager
     def suspended(self):
         saved = {kind: d.suspended for kind, d in self.discoveries.items()}

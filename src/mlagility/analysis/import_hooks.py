@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.abc
 import sys
+import threading
 from typing import Callable, Iterable
 
 
@@ -47,6 +48,7 @@ class AfterImport(importlib.abc.MetaPathFinder):
         self.callback = callback
         self.submodules = submodules
         self._active = False
+        self._resolving = threading.local()  # names this thread is finding (two hooks on one name)
 
     def _wanted(self, name: str) -> bool:
         return _matches(name, self.roots) if self.submodules else name in self.roots
@@ -67,6 +69,16 @@ class AfterImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if not self._active or not self._wanted(fullname):
             return None
+        resolving = self._resolving.__dict__.setdefault("names", set())
+        if fullname in resolving:  # asked again by another hook that asks every finder: not us
+            return None
+        resolving.add(fullname)
+        try:
+            return self._find(fullname, path, target)
+        finally:
+            resolving.discard(fullname)
+
+    def _find(self, fullname, path, target):
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
                 continue

@@ -1,4 +1,22 @@
-"""Run a user's script exactly as ``python script.py`` would."""
+"""Run a user's script exactly as ``python script.py`` would.
+
+Several scripts run in one process one after the other; each starts with the process state the
+first one had (``script_environment``): ``sys.argv``, ``sys.path``, the working directory, the
+``sys.modules`` entries that existed before it (a script that replaces ``sys.modules["json"]``
+or deletes an entry; also while benchit works inside the script), and the functions and classes of the libraries benchit itself uses
+(``GUARDED``: torch's, ``torch.nn``'s and their classes' methods, ``torch.onnx``, ``torch.jit``,
+numpy, onnx, onnxruntime) as they were when first imported. While benchit builds and benchmarks
+a model the script called (``as_imported``), those are the originals too, so a script that
+patches ``torch.onnx.export`` or ``nn.Module.__call__`` neither breaks benchit's export nor sees
+benchit's calls. Anything else a script changes in the process (a library's own settings, new
+modules it plants in ``sys.modules``) stays for the next script: ``--process-isolation`` runs
+each script in a fresh process.
+
+A process the script forks (``os.fork``, ``multiprocessing``'s fork, ``DataLoader`` workers) is
+the script's: the callbacks given to ``dropped_in_forked_children`` (discovery's hooks) are
+undone in it, and if it runs on to the end of the script it ends as the interpreter would, never
+returning into benchit.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +34,217 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def script_environment(script: str | os.PathLike, args: list[str]):
-    """``sys.argv`` and ``sys.path[0]`` as the interpreter sets them; restored in ``finally``."""
+    """``sys.argv`` and ``sys.path[0]`` as the interpreter sets them; these, the working
+    directory, ``sys.modules`` and the guarded libraries restored in ``finally``."""
     path = Path(script).resolve()
     saved_argv, saved_path = sys.argv[:], sys.path[:]
+    saved_modules = dict(sys.modules)
+    _modules_before.append(saved_modules)
+    cwd = _WorkingDirectory()
     sys.argv = [str(script), *args]
     sys.path.insert(0, str(path.parent))
     try:
-        yield path
+        with _guard_imports():
+            yield path
     finally:
-        sys.argv[:] = saved_argv
-        sys.path[:] = saved_path
+        try:
+            cwd.restore()
+        finally:
+            sys.argv[:] = saved_argv
+            sys.path[:] = saved_path
+            _modules_before.remove(saved_modules)
+            _restore_modules(saved_modules)
+            restore_guarded()
+
+
+class _WorkingDirectory:
+    """The working directory, kept open (restored even if the script renamed it)."""
+
+    def __init__(self):
+        self.path = os.getcwd()
+        try:
+            self.fd = os.open(".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            self.fd = None
+
+    def restore(self) -> None:
+        try:
+            if self.fd is not None:
+                os.fchdir(self.fd)
+            else:
+                os.chdir(self.path)
+        finally:
+            if self.fd is not None:
+                os.close(self.fd)
+
+
+_modules_before: list[dict] = []  # sys.modules before each script now running
+
+
+def _restore_modules(saved: dict) -> dict:
+    """``sys.modules`` entries that existed before the script, put back where it replaced or
+    deleted them (``__main__`` is run_script's); the modules it imported stay imported. Returns
+    the entries it had put there instead (to undo)."""
+    changed = {}
+    for name, module in saved.items():
+        if name not in _MAIN_NAMES and sys.modules.get(name, _MISSING) is not module:
+            changed[name] = sys.modules.get(name, _MISSING)
+            sys.modules[name] = module
+    return changed
+
+
+# -- the libraries benchit uses, as they were imported --------------------------------------------
+GUARDED = ("torch", "torch.nn", "torch.nn.functional", "torch.onnx", "torch.jit", "torch.export",
+           "torch.fx", "numpy", "onnx", "onnxruntime")
+_GUARDED_CLASS_MODULES = ("torch", "torch.nn", "torch.onnx")  # their classes' methods too
+_baseline: dict[int, tuple[object, dict, bool]] = {}  # id -> (module or class, its dict, is a class)
+
+
+def _remember(module) -> None:
+    """Record a guarded module (and its classes) the first time it is seen."""
+    name = getattr(module, "__name__", None)
+    if name not in GUARDED or id(module) in _baseline:
+        return
+    _baseline[id(module)] = (module, dict(vars(module)), False)
+    if name in _GUARDED_CLASS_MODULES:
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and str(getattr(value, "__module__", "")).startswith(name) \
+                    and id(value) not in _baseline:
+                try:
+                    _baseline[id(value)] = (value, dict(vars(value)), True)
+                except TypeError:
+                    continue
+
+
+@contextlib.contextmanager
+def _guard_imports():
+    """Remember the guarded modules already imported, and those the script imports, as they
+    are when their import ends (before the script's next line can patch them)."""
+    from mlagility.analysis.import_hooks import AfterImport
+
+    roots = {name.partition(".")[0] for name in GUARDED}
+    with AfterImport(roots, _remember):
+        yield
+
+
+def _library_change(target, value) -> bool:
+    """A value the library itself put there after its import (torch._dynamo wraps a few torch
+    functions when it is imported): part of the library, kept."""
+    root = str(getattr(target, "__module__", None) if isinstance(target, type) else target.__name__).partition(".")[0]
+    return str(getattr(value, "__module__", None) or "").partition(".")[0] == root
+
+
+def _apply(target, wanted: dict, is_class: bool) -> dict:
+    """Make ``target``'s dict hold ``wanted``'s values; returns what it held (to undo). A change
+    made by the library itself is adopted into ``wanted`` instead."""
+    current = dict(vars(target))
+    for key, value in list(wanted.items()):
+        now = current.get(key, _MISSING)
+        if now is value:
+            continue
+        if now is not _MISSING and _library_change(target, now):
+            wanted[key] = now
+            continue
+        try:
+            setattr(target, key, value)
+        except (AttributeError, TypeError):
+            pass
+    if is_class:  # attributes the script added to a class
+        for key in current.keys() - wanted.keys():
+            if _library_change(target, current[key]):
+                wanted[key] = current[key]
+                continue
+            try:
+                delattr(target, key)
+            except (AttributeError, TypeError):
+                pass
+    return current
+
+
+def restore_guarded() -> None:
+    """The guarded modules and classes as they were imported (a script's patches undone)."""
+    for target, wanted, is_class in list(_baseline.values()):
+        _apply(target, wanted, is_class)
+
+
+@contextlib.contextmanager
+def as_imported():
+    """While benchit works inside a script (building a model it called): the guarded libraries
+    as imported; the script's own patches put back after."""
+    modules = _restore_modules(_modules_before[0]) if _modules_before else {}
+    patched = [(target, _apply(target, wanted, is_class), is_class)
+               for target, wanted, is_class in list(_baseline.values())]
+    try:
+        yield
+    finally:
+        for target, current, is_class in patched:
+            _apply(target, current, is_class)
+        for name, module in modules.items():
+            if module is _MISSING:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+# -- processes the script forks -------------------------------------------------------------------
+_forked_child_callbacks: list = []
+
+
+def _in_forked_child() -> None:
+    for callback in list(_forked_child_callbacks):
+        try:
+            callback()
+        except Exception:  # never let benchit's cleanup break the script's child
+            pass
+    _forked_child_callbacks.clear()
+
+
+os.register_at_fork(after_in_child=_in_forked_child)
+
+
+@contextlib.contextmanager
+def dropped_in_forked_children(callback):
+    """While the body runs, ``callback()`` runs in every process this one forks (after the fork,
+    in the child): what benchit installed for the script (discovery) is undone there."""
+    _forked_child_callbacks.append(callback)
+    try:
+        yield
+    finally:
+        if callback in _forked_child_callbacks:
+            _forked_child_callbacks.remove(callback)
+
+
+def _end_forked_child(exc: BaseException | None) -> None:
+    """A process the script forked reached the end of the script: it ends as ``python`` ends
+    (exit status, traceback, atexit handlers), never going on into benchit's sweep."""
+    import traceback
+
+    code = 0
+    if isinstance(exc, SystemExit):
+        if exc.code is None:
+            code = 0
+        elif isinstance(exc.code, int):
+            code = exc.code
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    elif exc is not None:
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]  # joins non-daemon threads, as at exit
+    except BaseException:
+        pass
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code & 0xFF)
 
 
 def run_script(script: str | os.PathLike, args: list[str] | None = None) -> None:
@@ -48,11 +267,17 @@ def run_script(script: str | os.PathLike, args: list[str] | None = None) -> None
         sys.modules["__main__"] = module
         saved_register = atexit.register
         atexit.register = _noting_registrations(saved_register, namespace, ended.registered)
+        pid = os.getpid()
         try:
             exec(code, namespace)
-        except SystemExit as exit_:
-            if exit_.code not in (None, 0):
+        except BaseException as exc:
+            if os.getpid() != pid:  # a child the script forked ran on to the script's end
+                _end_forked_child(exc)
+            if not isinstance(exc, SystemExit) or exc.code not in (None, 0):
                 raise
+        else:
+            if os.getpid() != pid:
+                _end_forked_child(None)
         finally:
             atexit.register = saved_register
             ended.deferred = bool(ended.registered or _exit_threads() - ended.threads)

@@ -159,7 +159,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
     """Run one script with discovery, its results appended to ``found`` as models are called;
     returns its error line and traceback (or None)."""
     from mlagility.analysis.framework_discovery import FrameworkDiscovery
-    from mlagility.analysis.script import end_scripts, run_script
+    from mlagility.analysis.script import as_imported, dropped_in_forked_children, end_scripts, run_script
 
     author = target.author or ""
 
@@ -179,7 +179,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
                 result.status = "analyzed" if request.analyze_only else "skipped"
                 reporter.changed(result)
                 return
-            _build_invocation(result, module, target, request, reporter)
+            with as_imported():  # benchit's export and calls see torch as imported, not the script's patches
+                _build_invocation(result, module, target, request, reporter)
         except Exception as error:  # benchit's own fault: this invocation's failure, not the script's
             raise_if_stopped()  # unless a Ctrl-C/SIGTERM caused it: then the stop goes on
             result.fail("mlagility", one_line(error))
@@ -189,8 +190,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
     try:
         from mlagility.sweep.locks import building
 
-        with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth), \
-                building(request.cache.root):
+        with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth) as discovery, \
+                dropped_in_forked_children(discovery.go_inert), building(request.cache.root):
             run_script(target.path, request.script_args)
     except KeyboardInterrupt:
         raise

@@ -7,8 +7,14 @@ inductor compiles) and calls again until a call compiles no new graph (at most
 into the latencies (whatever inductor's on-disk caches hold makes it shorter on a second run).
 ``first_inference_ms`` is then the first call *after* compilation. If dynamo compiles a new graph
 during timing (a guard failed: the model recompiled), the benchmark fails ("recompiled during
-timing (N new graphs): latency not trustworthy"). ``torch._dynamo.reset()`` runs afterwards, so
-nothing stays compiled.
+timing (N new graphs): latency not trustworthy").
+
+It runs in the script's process (the live model), so it leaves the script's own compilations
+alone: no ``torch._dynamo.reset()`` (which would throw away what the script compiled, and make it
+compile again). Afterwards (``DynamoState.restore``) only what benchit's compile added is dropped:
+the compiled code of functions that had none before, and dynamo's counters are put back, so a
+script counting its compilations counts its own. (A function the script had compiled before may
+keep benchit's entry beside its own; dynamo's backend guard keeps them apart.)
 """
 
 from __future__ import annotations
@@ -40,6 +46,50 @@ class CompileCounts:
         return max(self.graphs - before.graphs, self.frames - before.frames)
 
 
+@dataclass
+class DynamoState:
+    """What dynamo held before benchit compiled: the code objects with compiled entries, and
+    its counters (``torch._dynamo.utils.counters``)."""
+
+    compiled: list
+    counters: dict
+
+    @classmethod
+    def save(cls) -> "DynamoState":
+        import copy
+
+        from torch._dynamo.utils import counters
+
+        return cls([code for code in _seen_codes() if _has_entries(code)], copy.deepcopy(dict(counters)))
+
+    def restore(self) -> None:
+        from torch._C._dynamo.eval_frame import reset_code
+        from torch._dynamo.utils import counters
+
+        had = {id(code) for code in self.compiled}
+        for code in _seen_codes():
+            if id(code) not in had:
+                reset_code(code)  # compiled by benchit alone
+        counters.clear()
+        counters.update(self.counters)
+
+
+def _seen_codes() -> list:
+    from torch._dynamo import convert_frame
+
+    codes = (ref() for ref in convert_frame.input_codes.seen + convert_frame.output_codes.seen)
+    return [code for code in codes if code is not None]
+
+
+def _has_entries(code) -> bool:
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    try:
+        return bool(_debug_get_cache_entry_list(code))
+    except Exception:
+        return True  # unknown: keep it
+
+
 @dataclass(frozen=True)
 class TorchCompiledOptions(RuntimeOptions):
     """``mode``: ``torch.compile``'s mode (default, reduce-overhead, max-autotune)."""
@@ -60,9 +110,17 @@ class TorchCompiledRuntime(TorchEagerRuntime):
         import torch
 
         from mlagility.common.compat import guard_triton_after_tensorflow
-        from mlagility.runtimes.torch_eager import call_session, generation_session
 
         guard_triton_after_tensorflow()
+        dynamo_before = DynamoState.save()
+        try:
+            return self._compiled(torch, target, options, dynamo_before)
+        except BaseException:
+            dynamo_before.restore()
+            raise
+
+    def _compiled(self, torch, target: LoadTarget, options, dynamo_before: DynamoState) -> Session:
+        from mlagility.runtimes.torch_eager import call_session, generation_session
 
         model = target.model
         undo = None
@@ -86,17 +144,20 @@ class TorchCompiledRuntime(TorchEagerRuntime):
             else:
                 compiled = torch.compile(model, mode=options.mode)
                 session = call_session(compiled, target.args, target.kwargs)
-                run = session.run
-                if session.reset:
-                    inner_run = run
+                inner_run = session.run
 
-                    def run():
-                        session.reset()
-                        return inner_run()
+                def run():
+                    session.reset()
+                    return inner_run()
 
             start_counts = CompileCounts.now()
             start = time.perf_counter()
-            run()
+            try:
+                run()
+            except BaseException:
+                if undo is not None:
+                    undo()
+                raise
             compile_s = time.perf_counter() - start
             first_graphs = CompileCounts.now().new_since(start_counts)
             calls = 0
@@ -118,9 +179,10 @@ class TorchCompiledRuntime(TorchEagerRuntime):
         def close():
             if undo is not None:
                 undo()
-            torch._dynamo.reset()
+            dynamo_before.restore()
 
         session.details.update({"first_call_compile_s": round(compile_s, 4), "graphs_first_call": first_graphs,
                                 "stabilising_calls": calls, "graphs_total": stable.new_since(start_counts)})
         session.after_timing, session.close = after_timing, close
         return session
+

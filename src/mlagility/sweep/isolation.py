@@ -6,6 +6,11 @@ Ctrl-C, or SIGTERM to benchit) kills its whole process tree, also descendants th
 ``setsid()``; its output goes to a log file in the cache (never to a pipe, so megabytes of output
 are harmless, and never through a link planted there). A script stopped by Ctrl-C or SIGTERM is
 not recorded as attempted: ``--resume`` runs it again.
+
+``--timeout`` counts the script's own time: the child records how long it waits for the machine
+lock (``sweep/locks.py``: another script's benchmark, or builds and scripts holding the machine
+while this one's benchmark waits), and that time is added to its deadline. A hung script is
+stopped by its own timeout; the scripts waiting for it are not.
 """
 
 from __future__ import annotations
@@ -79,11 +84,11 @@ def run_isolated(target: Target, request: BenchmarkRequest, stopping=None) -> tu
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
         results_file = Path(tmp) / "results.json"
         command = [
-            sys.executable, "-m", "mlagility.cli.main", "benchmark", target.spec,
+            sys.executable, "-m", "mlagility.cli.main", "benchmark", target.argument,
             *request.to_cli_args(), "--results-file", str(results_file),
         ]
         try:
-            outcome = _run_child(command, log, request.timeout)
+            outcome = _run_child(command, log, request.timeout, Path(tmp) / "lock_waits.json")
             if stopping is not None and stopping.is_set():  # killed by the sweep's stop, not the script's end
                 raise KeyboardInterrupt
         except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: not an attempt; --resume runs it again
@@ -125,6 +130,27 @@ def _stop_in_order(child: subprocess.Popen) -> None:
         child.wait(timeout=STOP_GRACE_S)
 
 
+def _wait_own_time(child: subprocess.Popen, timeout: float, waits: Path) -> tuple[int, float]:
+    """Wait for the child's exit; ``TimeoutExpired`` (with ``waited_s``) once it has run
+    ``timeout`` seconds not counting its lock waits."""
+    import time
+
+    from mlagility.sweep.locks import waited_s
+
+    started = time.monotonic()
+    while True:
+        waited = waited_s(waits)
+        remaining = timeout - (time.monotonic() - started - waited)
+        if remaining <= 0:
+            expired = subprocess.TimeoutExpired(child.args, timeout)
+            expired.waited_s = waited
+            raise expired
+        try:
+            return child.wait(timeout=remaining), waited
+        except subprocess.TimeoutExpired:
+            continue  # the deadline moves by what it waited meanwhile
+
+
 def _cache_write_problem(root: Path) -> str | None:
     """Why the cache cannot be written (a child that died writing its log), or None."""
     try:
@@ -134,22 +160,26 @@ def _cache_write_problem(root: Path) -> str | None:
     return None
 
 
-def _run_child(command: list[str], log: Path, timeout: float) -> str | None:
-    """Run the child; None if it exited by itself with 0 or 1, else what happened to it."""
+def _run_child(command: list[str], log: Path, timeout: float, waits: Path) -> str | None:
+    """Run the child; None if it exited by itself with 0 or 1, else what happened to it. Its
+    ``timeout`` counts its own time, not the time it waited for the machine (``waits``)."""
     from mlagility.common.system_info import cpu_name
+    from mlagility.sweep.locks import WAITS_ENV
 
     cpu_name()  # probed once per sweep, handed down to the children
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", WAITS_ENV: str(waits)}
     processes.become_subreaper()  # descendants that leave the child's session come back to us
     ours_before = processes.own_children()
     with filesystem.open_for_writing(log, "w") as output:
         with processes.spawned(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True, env=env) as child:
             try:
-                code = child.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+                code, waited = _wait_own_time(child, timeout, waits)
+            except subprocess.TimeoutExpired as expired:
                 processes.kill_tree(child, ours_before)
-                return f"timeout after {timeout:g}s"
+                waited = getattr(expired, "waited_s", 0.0)
+                note = f" of its own time ({waited:.0f}s waiting for other scripts not counted)" if waited >= 1 else ""
+                return f"timeout after {timeout:g}s{note}"
             except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, stop it too,
                 _stop_in_order(child)  # first as benchit stops (it writes what finished)
                 processes.kill_tree(child, ours_before)

@@ -15,6 +15,18 @@ the main lock; a new build must pass through the turnstile, so a stream of build
 waiting benchmark. Each benchmark window (pid, label, start/end ``time.time()``, workers, load
 average) is appended to ``<cache>/_locks/<host>/windows.jsonl`` so that tests and users can check that
 no two windows overlapped. ``MLAGILITY_WORKERS`` (set by ``--workers``) is recorded with it.
+
+The locks are benchit's, never the script's: a process the script forks (a ``DataLoader`` worker,
+a ``multiprocessing`` fork) would otherwise share every lock benchit holds (``flock`` locks belong
+to the open file, which a fork shares, and are released only when its last copy is closed), so a
+benchmark would wait for the script's workers and the script for the benchmark: a deadlock. Every
+descriptor opened here is closed in a forked child (``os.register_at_fork``), and code that runs
+on in such a child (a plain ``os.fork()``) leaves benchit's holds alone. (Descriptors are also
+close-on-exec, Python's default, so a started program never gets them.)
+
+Time spent waiting for a lock is time another script holds the machine, not this script's own:
+``--process-isolation`` and ``--workers`` give each child a file (``WAITS_ENV``) where these
+waits are recorded, and its timeout counts only the rest (``waited_s``).
 """
 
 from __future__ import annotations
@@ -33,8 +45,31 @@ LOCKS_DIR = "_locks"
 WINDOWS_FILE = "windows.jsonl"  # benchmark windows
 BUILDS_FILE = "builds.jsonl"  # outermost shared holds (a script run, its builds)
 WORKERS_ENV = "MLAGILITY_WORKERS"
+WAITS_ENV = "MLAGILITY_LOCK_WAITS"  # where an isolated child records its lock waits
 
 _state = threading.local()  # per thread: {lock dir: [fd, depth]} of the shared holds
+_fds: set[int] = set()  # every descriptor this process opened here and has not closed
+_owner = os.getpid()  # the process whose holds these are (not a child the script forked)
+
+
+def _forget_after_fork() -> None:
+    """In a child the script forked: close the copies of benchit's lock descriptors (the parent's
+    locks stay the parent's) and leave benchit's holds alone from now on."""
+    global _owner, _state
+    for fd in list(_fds):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _fds.clear()
+    _owner = os.getpid()
+    _state = threading.local()
+    _waits.__init__()
+
+
+def _ours() -> bool:
+    """False in a process that inherited the holds of the one that took them (forked)."""
+    return os.getpid() == _owner
 
 
 def lock_dir(cache_root: str | os.PathLike) -> Path | None:
@@ -51,7 +86,7 @@ def lock_dir(cache_root: str | os.PathLike) -> Path | None:
     try:
         folder = cache_folder(root, LOCKS_DIR, socket.gethostname())  # marker first, no linked folder
         for name in ("turnstile.lock", "rw.lock"):
-            os.close(_open(folder / name))
+            _close(_open(folder / name))
     except (OSError, CacheError):
         return None
     return folder
@@ -65,7 +100,91 @@ def workers() -> int:
 
 
 def _open(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    _fds.add(fd)
+    return fd
+
+
+def _close(fd: int | None) -> None:
+    """Close a descriptor opened by ``_open`` (not one closed after a fork: its number may be
+    another file's now)."""
+    if fd is not None and fd in _fds:
+        _fds.discard(fd)
+        os.close(fd)
+
+
+def _lock(fd: int, operation: int) -> None:
+    """``flock``, the time it waits recorded as time spent waiting for the machine."""
+    try:
+        fcntl.flock(fd, operation | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    with _waits.waiting():
+        fcntl.flock(fd, operation)
+
+
+class _Waits:
+    """This process's lock waits, written to the file named by ``WAITS_ENV`` (when set) for the
+    parent that times it: total seconds waited, and since when it waits now (``time.monotonic``,
+    one clock for every process of the machine)."""
+
+    def __init__(self):
+        self.path = None
+        self.total = 0.0
+        self.since = None
+        self.depth = 0
+        self.guard = threading.Lock()
+
+    def _file(self) -> str | None:
+        if self.path is None:  # read once, and not passed on to the script's own processes
+            self.path = os.environ.pop(WAITS_ENV, "") or ""
+        return self.path or None
+
+    @contextlib.contextmanager
+    def waiting(self):
+        with self.guard:
+            self.depth += 1
+            if self.depth == 1:
+                self.since = time.monotonic()
+                self._write()
+        try:
+            yield
+        finally:
+            with self.guard:
+                self.depth -= 1
+                if self.depth == 0 and self.since is not None:
+                    self.total += time.monotonic() - self.since
+                    self.since = None
+                    self._write()
+
+    def _write(self) -> None:
+        path = self._file()
+        if path is None or not _ours():
+            return
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "w") as handle:
+                json.dump({"total_s": self.total, "since": self.since}, handle)
+            os.replace(temporary, path)
+        except OSError:  # best effort: the timeout then counts the wait too
+            pass
+
+
+_waits = _Waits()
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def waited_s(path: str | os.PathLike) -> float:
+    """Seconds the child writing ``path`` (its ``WAITS_ENV``) has spent waiting for a lock, so
+    far (0 when it has not written it)."""
+    try:
+        record = json.loads(Path(path).read_text())
+        total = float(record.get("total_s") or 0)
+        since = record.get("since")
+        return total + (max(0.0, time.monotonic() - float(since)) if since is not None else 0.0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def _holds() -> dict:
@@ -76,12 +195,16 @@ def _holds() -> dict:
 
 def _acquire_shared(folder: Path) -> int:
     turnstile = _open(folder / "turnstile.lock")
+    fd = None
     try:
-        fcntl.flock(turnstile, fcntl.LOCK_EX)  # waits behind a benchmark that waits
+        _lock(turnstile, fcntl.LOCK_EX)  # waits behind a benchmark that waits
         fd = _open(folder / "rw.lock")
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        _lock(fd, fcntl.LOCK_SH)
+    except BaseException:
+        _close(fd)
+        raise
     finally:
-        os.close(turnstile)  # closing releases the turnstile
+        _close(turnstile)  # closing releases the turnstile
     return fd
 
 
@@ -101,14 +224,18 @@ def building(cache_root: str | os.PathLike) -> Iterator[None]:
     try:
         yield
     finally:
-        hold = holds[key]
-        hold[1] -= 1
-        if hold[1] == 0:
-            del holds[key]
-            if hold[0] is not None:
-                os.close(hold[0])
-            _append(folder / BUILDS_FILE, {"pid": os.getpid(), "start": hold[2], "end": time.time(),
-                                           "workers": workers()})
+        if _ours():  # not in a forked child returning through benchit's frames
+            _release(folder, holds, key)
+
+
+def _release(folder: Path, holds: dict, key: str) -> None:
+    hold = holds[key]
+    hold[1] -= 1
+    if hold[1] == 0:
+        del holds[key]
+        _close(hold[0])
+        _append(folder / BUILDS_FILE, {"pid": os.getpid(), "start": hold[2], "end": time.time(),
+                                       "workers": workers()})
 
 
 @contextlib.contextmanager
@@ -127,15 +254,15 @@ def benchmarking(cache_root: str | os.PathLike, label: str = "") -> Iterator[dic
     key = str(folder)
     mine = holds.get(key)
     if mine is not None and mine[0] is not None:  # drop this process's shared hold for the window
-        os.close(mine[0])
+        _close(mine[0])
         mine[0] = None
     turnstile = _open(folder / "turnstile.lock")
     fd = None
     try:
-        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        _lock(turnstile, fcntl.LOCK_EX)
         fd = _open(folder / "rw.lock")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.close(turnstile)
+        _lock(fd, fcntl.LOCK_EX)
+        _close(turnstile)
         turnstile = None
         try:
             load = os.getloadavg()[0]
@@ -146,13 +273,12 @@ def benchmarking(cache_root: str | os.PathLike, label: str = "") -> Iterator[dic
             yield window
         finally:
             window["end"] = time.time()
-            _append(folder / WINDOWS_FILE, window)
+            if _ours():
+                _append(folder / WINDOWS_FILE, window)
     finally:
-        if turnstile is not None:
-            os.close(turnstile)
-        if fd is not None:
-            os.close(fd)
-        if mine is not None and key in holds:
+        _close(turnstile)
+        _close(fd)
+        if mine is not None and key in holds and _ours():
             mine[0] = _acquire_shared(folder)
 
 
@@ -167,10 +293,11 @@ def waiting_for(cache_root: str | os.PathLike, lock) -> Iterator[None]:
         with lock:
             yield
         return
-    os.close(mine[0])
+    _close(mine[0])
     mine[0] = None
     try:
-        lock.__enter__()
+        with _waits.waiting():
+            lock.__enter__()
     finally:
         mine[0] = _acquire_shared(folder)
     try:

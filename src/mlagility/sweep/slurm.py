@@ -162,7 +162,8 @@ class ScriptTask(_Checkpointable):
             "slurm_restarts": int(os.environ.get("SLURM_RESTART_COUNT") or 0),
         }
         write_json(task_file, record)
-        code = main(["benchmark", spec, *task_args, "--results-file", results_file])
+        argument = f"./{spec}" if spec.startswith("-") else spec  # a file name, never an option
+        code = main(["benchmark", argument, *task_args, "--results-file", results_file])
         record.update(finished=time.time(), exit_code=code)
         write_json(task_file, record)
         return record
@@ -244,18 +245,27 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
                 [str(sweep.results_file(i)) for i in range(n)], [str(sweep.task_file(i)) for i in range(n)],
             )
     except Exception as error:  # sbatch's own message, one line
-        raise SlurmError(f"sbatch refused the job array: {_sbatch_message(error)}") from None
+        raise SlurmError(f"sbatch refused the job array: "
+                         f"{_sbatch_message(error, sweep_options.slurm_partition)}") from None
     sweep.job_id = jobs[0].job_id.split("_")[0]
     sweep.task_ids = [job.job_id for job in jobs]  # one script: a plain job, not an array
     sweep.save()
     return sweep
 
 
-def _sbatch_message(error: BaseException) -> str:
+def _sbatch_message(error: BaseException, partition: str | None = None) -> str:
+    """sbatch's error line; one about a partition names the partition (sbatch does not):
+    ``Invalid partition name specified (partition 'gpux', from --slurm-partition; sinfo lists them)``."""
     text = str(error)
     lines = [line.strip() for line in text.splitlines() if "error" in line.lower() and line.strip()]
     sbatch = [line for line in lines if line.startswith("sbatch:")]
-    return one_line((sbatch or lines or [text])[-1])
+    message = one_line((sbatch or lines or [text])[-1])
+    if "partition" in message.lower():
+        if partition and partition not in message:
+            message += f" (partition {partition!r}, from --slurm-partition; `sinfo -s` lists the partitions)"
+        elif not partition:
+            message += " (the cluster's default partition: no --slurm-partition given; `sinfo -s` lists the partitions)"
+    return message
 
 
 # -- following and collecting ----------------------------------------------------------------

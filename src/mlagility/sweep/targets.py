@@ -26,6 +26,13 @@ class Target:
         return str(self.path) + (f"::{','.join(self.hashes)}" if self.hashes else "")
 
     @property
+    def argument(self) -> str:
+        """``spec`` as a command-line argument of a child ``benchit``: a relative name starting
+        with a dash (``-x.py``, also from a glob) gets ``./`` so that it is never read as an
+        option (``Path`` drops the ``./`` again: the child's spec is the same)."""
+        return f"./{self.spec}" if self.spec.startswith("-") else self.spec
+
+    @property
     def author(self) -> str | None:
         return (self.labels.get("author") or [None])[0]
 
