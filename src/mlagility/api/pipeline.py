@@ -206,12 +206,13 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             raise_if_stopped()  # a benchmark cut short by Ctrl-C/SIGTERM is not the runtime's failure
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
-            build.state.benchmarks[key] = {"status": "failed", "error": error.reason, "log": error.log_path}
+            build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": error.reason,
+                                            "log": error.log_path}
         except Exception as error:
             raise_if_stopped()
             result.runtime_errors[runtime.name] = one_line(error)
             result.fail("benchmark", f"benchmark on {runtime.name} failed: {one_line(error)}")
-            build.state.benchmarks[key] = {"status": "failed", "error": one_line(error)}
+            build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": one_line(error)}
         else:
             check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request,
                            scenario)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
+from mlagility.analysis.generation import GenerationInfo
 from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 from mlagility.api.performance import MeasuredPerformance
 
@@ -52,6 +53,7 @@ class InvocationResult:
             "hash": inv.hash, "inputs": [spec.to_dict() for spec in inv.inputs], "signature": inv.signature,
             "executions": inv.executions, "parent_invocation": inv.parent_invocation,
             "constants": [list(pair) for pair in inv.constants],
+            "generation": inv.generation.to_dict() if inv.generation is not None else None,
         }
         data["performance"] = {name: perf.to_dict() for name, perf in self.performance.items()}
         return data
@@ -65,6 +67,7 @@ class InvocationResult:
             inv["hash"], model, [InputSpec.from_dict(s) for s in inv["inputs"]], inv["signature"],
             inv["executions"], inv["parent_invocation"],
             constants=[tuple(pair) for pair in inv.get("constants", [])],
+            generation=GenerationInfo(**inv["generation"]) if inv.get("generation") else None,
         )
         data["performance"] = {k: MeasuredPerformance.from_dict(v) for k, v in data["performance"].items()}
         known = {f.name for f in fields(cls)}
