@@ -45,21 +45,23 @@ def compare(args: argparse.Namespace) -> int:
     result = run_compare(args.baseline, args.candidate, threshold=threshold)
     console = terminal_console()
     table = Table(title=f"{args.baseline} -> {args.candidate}", title_justify="left")
-    for name, justify in (("model", "left"), ("build", "left"), ("runtime", "left"), ("precision", "left"), ("baseline ms", "right"),
-                          ("candidate ms", "right"), ("ratio", "right"), (f"{result.confidence:.0%} CI", "right"),
+    for name, justify in (("model", "left"), ("build", "left"), ("runtime", "left"), ("precision", "left"),
+                          ("metric", "left"), ("baseline ms", "right"), ("candidate ms", "right"), ("ratio", "right"), (f"{result.confidence:.0%} CI", "right"),
                           ("MWU p", "right"), ("verdict", "left")):
         table.add_column(name, justify=justify)
     number = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
     for pair in result.pairs:
         style = VERDICT_STYLE.get(pair.verdict, "")
-        table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", number(pair.baseline_ms), number(pair.candidate_ms),
+        table.add_row(pair.name, pair.build_name or "", pair.runtime, pair.precision or "", pair.metric,
+                      number(pair.baseline_ms), number(pair.candidate_ms),
                       format_ratio(pair), format_ci(pair), "" if pair.p_value is None else f"{pair.p_value:.1e}",
                       Text(pair.verdict, style=style) + (
                           Text(f" ({_shorten(pair.note)})", style="dim") if pair.note else Text("")))
     console.print(table)
     counts = ", ".join(f"{count} {verdict}" for verdict, count in result.counts().items() if count)
     console.print(f"{len(result.pairs)} results: {counts or 'nothing to compare'} "
-                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median; "
+                  f"(threshold {threshold:.1%}; ratio = candidate / baseline median of the metric: each scenario's "
+                  "primary one, median_ms for inference, tpot_ms for a generation; "
                   f"{result.confidence:.0%} {result.method})")
     console.print("run-to-run noise across the pairs: " + (
         f"sd ±{math.expm1(result.noise_sigma):.1%}, {result.confidence:.0%} band ±{math.expm1(result.noise_band):.1%} "

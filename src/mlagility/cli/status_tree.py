@@ -238,7 +238,9 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
         if check.get("ok") is None:
             return Text(f"Tokens not compared with the script's own: {check.get('error')}", style="yellow")
         if check.get("ok"):
-            return Text(f"Tokens match the script's own ({check['tokens']} tokens)", style="green")
+            batch = check.get("batch_size", 1)
+            return Text(f"Tokens match the script's own ({check.get('new_tokens', check['tokens'])} new tokens"
+                        f"{f' x batch {batch}' if batch > 1 else ''})", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
     reference = REFERENCES.get(model_type, "PyTorch eager")
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]

@@ -294,7 +294,9 @@ def compare_tokens(reference, candidate) -> dict[str, Any]:
             reason = side.reason if isinstance(side, NotCompared) else "no tokens saved"
             return {"kind": "tokens", "ok": None, "tolerance": 0, "error": f"not compared: {reason}"}
     reference, candidate = np.asarray(reference[0]), np.asarray(candidate[0])
-    check: dict[str, Any] = {"kind": "tokens", "tokens": int(reference.size), "tolerance": 0}
+    check: dict[str, Any] = {"kind": "tokens", "tokens": int(reference.size), "tolerance": 0,
+                             "new_tokens": int(reference.shape[-1]) if reference.ndim else 0,
+                             "batch_size": int(reference.shape[0]) if reference.ndim > 1 else 1}
     if reference.shape != candidate.shape:
         check.update(ok=False, error=f"{candidate.shape[-1] if candidate.ndim else 0} new tokens generated, "
                      f"{reference.shape[-1] if reference.ndim else 0} expected")

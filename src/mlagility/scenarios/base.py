@@ -142,6 +142,19 @@ def metric_names() -> list[str]:
     return [m.name for m in all_metrics()]
 
 
+def scenario_of(row) -> type[Scenario]:
+    """The scenario of a result row or record (its ``scenario`` field; ``inference`` when it has
+    none, as results written before scenarios existed, or names one this version does not know)."""
+    name = row.get("scenario") if hasattr(row, "get") else None
+    known = scenarios()
+    return known.get(name) if isinstance(name, str) and name in known else known["inference"]
+
+
+def primary_value(row):
+    """The value of a row's primary metric (``median_ms``, ``tpot_ms``...): what is compared."""
+    return row.get(scenario_of(row).primary)
+
+
 def _load_builtins() -> None:
     if not _SCENARIOS:
         from mlagility.scenarios import generation, inference  # noqa: F401  (they register)

@@ -5,7 +5,9 @@ report``; its ``samples_file`` column is the absolute path of each result's raw 
 cache those files live in must still be there, or be copied along with the report).
 
 Matching key: ``(script, invocation_hash, device, runtime, precision, quantize)``. Only rows that
-were benchmarked (a median latency) take part; everything else is "only in baseline/candidate".
+were benchmarked (a value of their scenario's primary metric) take part; everything else is "only
+in baseline/candidate". The metric compared is the scenario's primary one (``scenarios/``:
+``median_ms`` for inference, ``tpot_ms`` for a generation), whose raw samples each benchmark keeps.
 
 Statistics, per pair (``ratio`` = candidate median / baseline median, > 1 is slower):
 
@@ -53,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from mlagility.common.exceptions import UsageError
+from mlagility.scenarios.base import primary_value, scenario_of
 
 KEY_FIELDS = ("script", "invocation_hash", "device", "runtime", "precision", "quantize")
 FASTER, SLOWER, SAME = "faster", "slower", "no significant change"
@@ -104,9 +107,10 @@ class Pair:
     device: str
     precision: str | None
     verdict: str
-    baseline_ms: float | None = None
+    baseline_ms: float | None = None  # the compared metric (the scenario's primary: median_ms, tpot_ms...)
     candidate_ms: float | None = None
     ratio: float | None = None  # candidate / baseline median latency; > 1 is slower
+    metric: str = "median_ms"  # which metric baseline_ms / candidate_ms are
     ci_low: float | None = None  # the interval the verdict uses (sampling + run-to-run noise)
     ci_high: float | None = None
     bootstrap_low: float | None = None  # the bootstrap interval alone (sampling error within the runs)
@@ -285,7 +289,7 @@ def _benchmarked(frame) -> dict[tuple, dict]:
     if frame is None or not len(frame):
         return rows
     for row in frame.to_dict("records"):
-        median = _number(row.get("median_ms"))
+        median = _number(primary_value(row))
         if median is None or _clean(row.get("runtime")) is None or str(row.get("status")) in ("failed", "incomplete", "unreadable"):
             continue
         key = _key(row)
@@ -300,7 +304,7 @@ def _failures(frame) -> list[dict]:
     if frame is None or not len(frame) or "status" not in frame.columns:
         return []
     return [row for row in frame.to_dict("records")
-            if str(row.get("status")) in ("failed", "incomplete", "unreadable") and _number(row.get("median_ms")) is None]
+            if str(row.get("status")) in ("failed", "incomplete", "unreadable") and _number(primary_value(row)) is None]
 
 
 def _failure_for(key: tuple, build_name, failures: list[dict]) -> dict | None:
@@ -525,8 +529,9 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
         pair = Pair(key=key, name=_name(row), build_name=_clean(row.get("build_name")),
                     script=_clean(row.get("script")), runtime=str(row.get("runtime")),
                     device=str(row.get("device")), precision=key[4], verdict=SAME)
-        pair.baseline_ms = _number(base.get("median_ms")) if base else None
-        pair.candidate_ms = _number(cand.get("median_ms")) if cand else None
+        pair.metric = scenario_of(row).primary
+        pair.baseline_ms = _number(primary_value(base)) if base else None
+        pair.candidate_ms = _number(primary_value(cand)) if cand else None
         if base is None or cand is None:
             pair.verdict = ONLY_CANDIDATE if base is None else ONLY_BASELINE
             failure = _failure_for(key, pair.build_name, cand_failures) if cand is None else None

@@ -519,7 +519,7 @@ _COMPARE_TEMPLATE = """<!DOCTYPE html>
 <section><h2>Summary</h2><div id="summary"></div><div class="muted" id="method"></div></section>
 <section><h2>Candidate / baseline median latency, with its confidence interval <span class="muted">(&gt;1 is slower)</span></h2><div id="chart-ratio" class="chart" style="height:auto;min-height:380px"></div></section>
 <section><h2>Pairs</h2><label>verdict <select id="f-verdict"><option value="">all</option></select></label> <span class="muted" id="row-count"></span>
-<div id="table-wrap"><table id="results"><thead><tr><th>model</th><th>build</th><th>runtime</th><th>precision</th><th class="num">baseline ms</th><th class="num">candidate ms</th><th class="num">ratio</th><th>CI</th><th class="num">Mann-Whitney p</th><th>verdict</th><th>script</th></tr></thead><tbody></tbody></table></div></section>
+<div id="table-wrap"><table id="results"><thead><tr><th>model</th><th>build</th><th>runtime</th><th>precision</th><th>metric</th><th class="num">baseline ms</th><th class="num">candidate ms</th><th class="num">ratio</th><th>CI</th><th class="num">Mann-Whitney p</th><th>verdict</th><th>script</th></tr></thead><tbody></tbody></table></div></section>
 </main>
 <script type="application/json" id="report-data">{{ data }}</script>
 <script>{{ common }}{{ app }}</script>
@@ -546,7 +546,7 @@ Object.keys(counts).forEach(v => $('f-verdict').appendChild(el('option', {value:
 function draw() {
   const want = $('f-verdict').value, shown = pairs.filter(p => !want || p.verdict === want);
   $('results').querySelector('tbody').replaceChildren(...shown.map(p => el('tr', {class: 'data-row'},
-    el('td', {}, clip(p.name)), el('td', {}, clip(p.build_name)), el('td', {}, clip(p.runtime)), el('td', {}, clip(p.precision)),
+    el('td', {}, clip(p.name)), el('td', {}, clip(p.build_name)), el('td', {}, clip(p.runtime)), el('td', {}, clip(p.precision)), el('td', {}, clip(p.metric)),
     el('td', {class: 'num'}, f(p.baseline_ms, 4)), el('td', {class: 'num'}, f(p.candidate_ms, 4)),
     el('td', {class: 'num'}, isNum(p.ratio) ? f(p.ratio, 3) + 'x' : ''),
     el('td', {}, isNum(p.ci_low) ? '[' + f(p.ci_low, 3) + ', ' + f(p.ci_high, 3) + ']' : ''),
