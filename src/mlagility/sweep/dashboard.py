@@ -9,6 +9,12 @@ significant digits). It stays responsive with thousands of rows because:
   (0, 5, ..., 100th percentiles) of its raw latencies, from which the box/violin is drawn for the
   selected rows only (the first 8 shown when nothing is ticked);
 * FLOPs vs latency uses WebGL (``scattergl``).
+
+Metrics come from the scenarios' declarations (``scenarios/``): the table's metric columns are
+each scenario's ``table`` metrics, labelled as declared; a row's latency (charts, speedup) is its
+scenario's primary metric (median for inference, TPOT for a generation); the speedup is over the
+framework's reference runtime (``Runtime.is_reference``: torch-eager, keras). Generations add two
+charts: output tokens/s by runtime and TPOT by past length.
 """
 
 from __future__ import annotations
@@ -19,15 +25,32 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
+from mlagility.scenarios.base import all_metrics, scenario_of, scenarios
+
 SKETCH_QUANTILES = [q / 20 for q in range(21)]  # 0, 0.05, ..., 1
-EAGER = "torch-eager"
 TOP = 40  # builds in the per-model charts
+
+
+def table_metrics() -> list[str]:
+    """The metric columns of the results table: every scenario's ``table`` metrics, each once."""
+    return list(dict.fromkeys(name for cls in scenarios().values() for name in cls.table))
+
+
+def metric_declarations() -> list[dict[str, Any]]:
+    return [{"name": m.name, "label": m.label, "unit": m.unit, "lower_is_better": m.lower_is_better}
+            for m in all_metrics()]
+
+
+def _reference_runtimes() -> set[str]:
+    from mlagility.runtimes.registry import reference_runtime_names
+
+    return set(reference_runtime_names())
 
 # (key in the page, report column or computed value)
 FIELDS = [
     "build_name", "script", "model_name", "model_class", "labels", "task", "author", "domain", "params", "flops",
-    "device", "runtime", "runtime_version", "precision", "median_ms", "p90_ms", "p99_ms", "throughput_ips",
-    "speedup", "gflops_per_s", "peak_memory_mib", "check_ok", "status", "failed_stage", "error", "outcome",
+    "device", "runtime", "runtime_version", "precision", "scenario", *table_metrics(), "latency_ms", "latency_metric",
+    "tpot_by_past", "speedup", "gflops_per_s", "peak_memory_mib", "check_ok", "status", "failed_stage", "error", "outcome",
     "log", "machine", "threads", "versions", "timed_iterations", "invocation_hash", "sketch",
 ]
 
@@ -67,7 +90,7 @@ def _labels(text) -> dict[str, str]:
 def outcome(row: dict) -> str:
     """One word for what happened to a build x runtime row (the outcome-by-stage chart)."""
     status, stage = row.get("status"), row.get("failed_stage")
-    if row.get("median_ms") is not None and status != "failed":
+    if row.get("latency_ms") is not None and status != "failed":
         return "check mismatch" if row.get("check_ok") is False else "benchmarked"
     if stage == "script":
         return "script failed"
@@ -93,18 +116,40 @@ def _sketch(samples_file) -> list | None:
     return [float(f"{v:.4g}") for v in np.quantile(data, SKETCH_QUANTILES)]
 
 
+def _by_past(text) -> list | None:
+    """``"8:1.2 9:1.3"`` (the report's TPOT by past length) as ``[[8, 1.2], [9, 1.3]]``; anything
+    that is not such pairs of finite numbers is left out."""
+    if not isinstance(text, str):
+        return None
+    pairs = []
+    for part in text.split()[:100_000]:
+        past, _, ms = part.partition(":")
+        try:
+            point = [int(past), float(ms)]
+        except ValueError:
+            continue
+        if math.isfinite(point[1]):
+            pairs.append(point)
+    return pairs or None
+
+
 def page_rows(frame) -> list[dict[str, Any]]:
     """The report rows with the computed columns of the dashboard (speedup, outcome, sketch...)."""
     records = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    eager = {}
+    references = _reference_runtimes()
+    for row in records:  # a row's latency: its scenario's primary metric
+        row["latency_metric"] = scenario_of(row).primary
+        value = row.get(row["latency_metric"])
+        row["latency_ms"] = value if _is_number(value) else None
+    reference = {}
     for row in records:
-        if row.get("runtime") == EAGER and _is_number(row.get("median_ms")) and row.get("median_ms") and row.get("status") != "failed":
-            eager[(row.get("cache"), row.get("build_name"), row.get("device"))] = row["median_ms"]
+        if row.get("runtime") in references and row["latency_ms"] and row.get("status") != "failed":
+            reference[(row.get("cache"), row.get("build_name"), row.get("device"))] = row["latency_ms"]
     rows = []
     for row in records:
         labels = _labels(row.get("labels"))
-        base = eager.get((row.get("cache"), row.get("build_name"), row.get("device")))
-        median = row.get("median_ms")
+        base = reference.get((row.get("cache"), row.get("build_name"), row.get("device")))
+        median = row["latency_ms"]
         machine = " ".join(str(x) for x in (row.get("device_name"), f"{int(row['cores'])} cores" if _is_number(row.get("cores")) and row["cores"] > 0 else None)
                            if x) or None
         versions = row.get("package_versions")
@@ -120,6 +165,7 @@ def page_rows(frame) -> list[dict[str, Any]]:
             "machine": machine,
             "versions": versions,
             "sketch": _sketch(row.get("samples_file")),
+            "tpot_by_past": _by_past(row.get("tpot_ms_by_past_length")),
             "script": row.get("script"),
         }
         rows.append({name: computed[name] if name in computed else row.get(name) for name in FIELDS})
@@ -197,6 +243,9 @@ def render_dashboard(frame, title: str = "mlagility dashboard", sources: Iterabl
         "sources": [str(s) for s in sources],
         "generated": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sketch_quantiles": SKETCH_QUANTILES,
+        "metrics": metric_declarations(),
+        "table_metrics": table_metrics(),
+        "references": sorted(_reference_runtimes()),
     }
     return _page("dashboard", str(title), data, _APP_JS)
 
@@ -293,8 +342,10 @@ _TEMPLATE = """<!DOCTYPE html>
 <span class="muted" id="row-count"></span>
 </section>
 <div class="grid">
-<section><h2>Median latency per model, by runtime <span class="muted">(first {{ top }} builds of the table order)</span></h2><div id="chart-latency" class="chart"></div></section>
-<section><h2>Speedup over torch-eager <span class="muted">(&gt;1 is faster)</span></h2><div id="chart-speedup" class="chart"></div></section>
+<section><h2>Latency per model, by runtime <span class="muted">(median; TPOT for a generation)</span> <span class="muted">(first {{ top }} builds of the table order)</span></h2><div id="chart-latency" class="chart"></div></section>
+<section><h2>Speedup over the reference runtime <span class="muted">(the framework's own: torch-eager, keras; &gt;1 is faster)</span></h2><div id="chart-speedup" class="chart"></div></section>
+<section><h2>Generations: output tokens/s by runtime</h2><div id="chart-tokens" class="chart"></div></section>
+<section><h2>Generations: TPOT by past length <span class="muted">(median per decode step)</span></h2><div id="chart-tpot" class="chart"></div></section>
 <section><h2>Latency distributions <span class="muted">(ticked rows, else the first 8; from 21 quantiles of the raw samples)</span></h2><div id="chart-dist" class="chart"></div></section>
 <section><h2>FLOPs vs median latency <span class="muted">(hover: achieved GFLOP/s)</span></h2><div id="chart-flops" class="chart"></div></section>
 <section><h2>Outcome by stage</h2><div id="chart-outcome" class="chart"></div></section>
@@ -358,11 +409,11 @@ const TABLE = [
   ['flops', 'FLOPs', r => si(r.flops), 1],
   ['runtime', 'runtime', r => clip(r.runtime)],
   ['precision', 'precision', r => clip(r.precision)],
-  ['median_ms', 'median ms', r => fmt(r.median_ms), 1],
-  ['p90_ms', 'p90 ms', r => fmt(r.p90_ms), 1],
-  ['p99_ms', 'p99 ms', r => fmt(r.p99_ms), 1],
-  ['throughput_ips', 'inf/s', r => fmt(r.throughput_ips, 1), 1],
-  ['speedup', 'speedup vs eager', r => isNum(r.speedup) ? fmt(r.speedup, 2) + 'x' : '', 1],
+  ['scenario', 'scenario', r => clip(r.scenario)],
+  // the metric columns, as the scenarios declare them (scenarios/)
+  ...DATA.table_metrics.map(name => { const m = DATA.metrics.find(d => d.name === name) || {label: name};
+    return [name, str(m.label), r => fmt(r[name], /_per_s$|_ips$/.test(name) ? 1 : undefined), 1]; }),
+  ['speedup', 'speedup vs reference', r => isNum(r.speedup) ? fmt(r.speedup, 2) + 'x' : '', 1],
   ['gflops_per_s', 'GFLOP/s', r => fmt(r.gflops_per_s, 2), 1],
   ['peak_memory_mib', 'peak MiB', r => fmt(r.peak_memory_mib, 0), 1],
   ['check_ok', 'check', r => r.check_ok === true ? el('span', {class: 'ok'}, 'ok') : r.check_ok === false ? el('span', {class: 'bad'}, 'mismatch') : ''],
@@ -439,7 +490,7 @@ const CONFIG = {responsive: true, displaylogo: false};
 function empty(id, text) { Plotly.react(id, [], LAYOUT({xaxis: {visible: false}, yaxis: {visible: false}, annotations: [{text: pe(text), showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5}]}), CONFIG); }
 function topBuilds(rows) {
   const order = [], seen = new Set();
-  for (const r of rows) { if (!isNum(r.median_ms)) continue; const b = pl(buildLabel(r)); if (!seen.has(b)) { seen.add(b); order.push(b); if (order.length >= TOP) break; } }
+  for (const r of rows) { if (!isNum(r.latency_ms)) continue; const b = pl(buildLabel(r)); if (!seen.has(b)) { seen.add(b); order.push(b); if (order.length >= TOP) break; } }
   return order;
 }
 function byRuntime(rows, builds, value) {
@@ -448,12 +499,19 @@ function byRuntime(rows, builds, value) {
   return Object.keys(traces).sort().map(rt => ({type: 'bar', name: rt, x: traces[rt].x, y: traces[rt].y}));
 }
 function drawLatency(rows) {
-  const builds = topBuilds(rows); const traces = byRuntime(rows, builds, r => r.median_ms);
-  traces.length ? Plotly.react('chart-latency', traces, LAYOUT({barmode: 'group', yaxis: {title: 'median ms', type: 'log'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}}), CONFIG) : empty('chart-latency', 'no benchmark results');
+  const builds = topBuilds(rows); const traces = byRuntime(rows, builds, r => r.latency_ms);
+  traces.length ? Plotly.react('chart-latency', traces, LAYOUT({barmode: 'group', yaxis: {title: 'ms (median; TPOT for a generation)', type: 'log'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}}), CONFIG) : empty('chart-latency', 'no benchmark results');
 }
 function drawSpeedup(rows) {
-  const builds = topBuilds(rows); const traces = byRuntime(rows.filter(r => r.runtime !== 'torch-eager'), builds, r => r.speedup);
-  traces.length ? Plotly.react('chart-speedup', traces, LAYOUT({barmode: 'group', yaxis: {title: 'speedup over torch-eager'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}, shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 1, y1: 1, line: {dash: 'dot', color: '#888'}}]}), CONFIG) : empty('chart-speedup', 'no runtime compared with torch-eager (benchmark with --runtime ... torch-eager)');
+  const builds = topBuilds(rows); const traces = byRuntime(rows.filter(r => !DATA.references.includes(str(r.runtime))), builds, r => r.speedup);
+  traces.length ? Plotly.react('chart-speedup', traces, LAYOUT({barmode: 'group', yaxis: {title: 'speedup over the reference runtime'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}, shapes: [{type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 1, y1: 1, line: {dash: 'dot', color: '#888'}}]}), CONFIG) : empty('chart-speedup', 'no runtime compared with the reference runtime (benchmark with --runtime ... torch-eager, or keras)');
+}
+function drawGeneration(rows) {
+  const gen = rows.filter(r => r.scenario === 'generation');
+  const builds = topBuilds(gen); const traces = byRuntime(gen, builds, r => r.output_tokens_per_s);
+  traces.length ? Plotly.react('chart-tokens', traces, LAYOUT({barmode: 'group', yaxis: {title: 'output tokens/s'}, xaxis: {type: 'category', categoryorder: 'array', categoryarray: builds}}), CONFIG) : empty('chart-tokens', 'no generation in these results');
+  const lines = gen.filter(r => Array.isArray(r.tpot_by_past) && r.tpot_by_past.length).slice(0, 12).map(r => ({type: 'scatter', mode: 'lines+markers', name: pl(buildLabel(r) + ' · ' + str(r.runtime)), x: r.tpot_by_past.map(p => p[0]), y: r.tpot_by_past.map(p => p[1])}));
+  lines.length ? Plotly.react('chart-tpot', lines, LAYOUT({margin: {l: 60, r: 10, t: 10, b: 50}, xaxis: {title: 'past length (tokens)'}, yaxis: {title: 'TPOT ms (median)'}}), CONFIG) : empty('chart-tpot', 'no generation in these results');
 }
 const sketchOk = r => Array.isArray(r.sketch) && r.sketch.length && r.sketch.every(isNum);
 function drawDistributions(rows) {
@@ -464,7 +522,7 @@ function drawDistributions(rows) {
 }
 function drawFlops(rows) {
   const traces = {};
-  rows.forEach(r => { if (!isNum(r.flops) || !isNum(r.median_ms) || !r.flops || !r.median_ms) return; const rt = pl(r.runtime, 40); const t = traces[rt] = traces[rt] || {x: [], y: [], text: []}; t.x.push(r.flops); t.y.push(r.median_ms); t.text.push(`${pl(buildLabel(r))}<br>${rt}: ${fmt(r.gflops_per_s, 2)} GFLOP/s`); });
+  rows.forEach(r => { if (r.scenario === 'generation' || !isNum(r.flops) || !isNum(r.median_ms) || !r.flops || !r.median_ms) return; const rt = pl(r.runtime, 40); const t = traces[rt] = traces[rt] || {x: [], y: [], text: []}; t.x.push(r.flops); t.y.push(r.median_ms); t.text.push(`${pl(buildLabel(r))}<br>${rt}: ${fmt(r.gflops_per_s, 2)} GFLOP/s`); });
   const data = Object.keys(traces).sort().map(rt => ({type: 'scattergl', mode: 'markers', name: rt, x: traces[rt].x, y: traces[rt].y, text: traces[rt].text, hoverinfo: 'text', marker: {size: 6, opacity: 0.7}}));
   data.length ? Plotly.react('chart-flops', data, LAYOUT({margin: {l: 60, r: 10, t: 10, b: 50}, xaxis: {title: 'FLOPs', type: 'log'}, yaxis: {title: 'median ms', type: 'log'}}), CONFIG) : empty('chart-flops', 'no FLOPs counted for these results');
 }
@@ -480,7 +538,7 @@ function drawOutcome(rows) {
 }
 function update() {
   current = filtered(); state.page = 0; drawTable(current);
-  drawLatency(current); drawSpeedup(current); drawDistributions(current); drawFlops(current); drawOutcome(current);
+  drawLatency(current); drawSpeedup(current); drawGeneration(current); drawDistributions(current); drawFlops(current); drawOutcome(current);
   window.dashboardRendered = (window.dashboardRendered || 0) + 1;
 }
 setup(); update(); window.dashboardReady = true;

@@ -28,6 +28,7 @@ COLUMNS = [
     "build_name", "script", "invocation_hash", "labels", "cache", "device", "runtime", "runtime_version",
     "precision", "quantize", "exporter", "opset", "status", "failed_stage", "error", "scenario",
     *metric_names(),  # every scenario's declared metrics (scenarios/), each once
+    "tpot_ms_by_past_length",  # a generation's median TPOT per past length: "past:ms past:ms ..."
     "load_time_s", "peak_memory_mib", "load_average", "threads", "workers", "node",
     "device_name", "artifact", "artifact_sha256", "ran_precision", "runtime_options", "samples_file",
     "check_ok", "max_abs_error", "max_rel_error", "flops", "gflops_per_s",
@@ -39,7 +40,8 @@ NUMBER_COLUMNS = ("params", "opset", *metric_names(), "load_time_s", "peak_memor
                   "workers", "max_abs_error", "max_rel_error", "flops", "gflops_per_s", "onnx_size_bytes", "cores")
 # columns holding text (identity, names, paths): a number is taken as its text, a list or object is refused
 TEXT_COLUMNS = ("model_name", "build_name", "script", "invocation_hash", "cache", "device", "runtime", "precision",
-                "quantize", "scenario", "status", "failed_stage", "error", "samples_file", "benchmarked_at", "log")
+                "quantize", "scenario", "status", "failed_stage", "error", "samples_file", "benchmarked_at", "log",
+                "tpot_ms_by_past_length")
 # what makes a file a report at all (``benchit compare`` matches on these)
 REQUIRED_COLUMNS = ("script", "invocation_hash", "device", "runtime", "median_ms")
 LATENCY_FIELDS = [*metric_names(), "load_time_s", "peak_memory_mib", "load_average", "threads", "device_name",
@@ -112,6 +114,10 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
                "benchmarked_at": bench.get("timestamp"), "scenario": bench.get("scenario") or "inference"}
         row.update({name: bench.get(name) for name in LATENCY_FIELDS})
         row["cores"] = bench.get("cores")
+        by_past = (bench.get("details") or {}).get("tpot_ms_by_past_length")
+        if isinstance(by_past, dict) and by_past:
+            row["tpot_ms_by_past_length"] = " ".join(f"{past}:{ms:.6g}" for past, ms in by_past.items()
+                                                     if isinstance(ms, (int, float)))
         if row.get("samples_file") and bench.get("status") != "failed":  # absolute: compare can read a report
             row["samples_file"] = str(Path(cache_root) / state.build_name / row["samples_file"])
         else:
