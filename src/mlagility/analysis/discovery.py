@@ -536,19 +536,21 @@ class ModelDiscovery:
         """The script's name for the model: a variable holding it (``lm``), else the attribute
         path to it from a variable of the script's frame (``pipe.vae.decoder``: a part of a
         pipeline or of a larger model the script called a method of), else its class name."""
-        user_frame = None
         for frame in self._user_frames():
             for scope in (frame.f_locals, frame.f_globals):
                 for name, value in scope.items():
                     if (value is called or value is module) and not name.startswith("_") and name != "self":
                         return name
             if not is_library_file(frame.f_code.co_filename):
-                user_frame = frame
                 break
-        if user_frame is not None:
-            for scope in (user_frame.f_locals, user_frame.f_globals):
+        for index, frame in enumerate(self._user_frames()):  # the script's frames, innermost first
+            if index >= 8:
+                break
+            if is_library_file(frame.f_code.co_filename):
+                continue
+            for scope in (frame.f_locals, frame.f_globals):
                 for name, value in list(scope.items()):
-                    if name.startswith("_"):
+                    if name.startswith("_") or name in ("self", "cls"):
                         continue
                     path = _attribute_path(value, module)
                     if path:
