@@ -18,12 +18,16 @@ from mlagility.builds.stage import Sequence
 def build_plan(model_type: str, request, scenario: str = "inference") -> tuple[Sequence, dict]:
     """The sequence to run for an invocation of ``model_type`` and the options identity to record.
 
-    A ``generation`` (a ``generate()`` call) is run by the runtimes that support that scenario on
-    the live model: no ONNX stage yet (KV-cache export is not built)."""
+    A ``generation`` (a ``generate()`` call): its prefill and decode graphs with the KV cache
+    (``builds/generation_export.py``) when an ONNX runtime is requested, else nothing to build
+    (the PyTorch runtimes run the live model)."""
     from mlagility.builds.framework_stages import sequence_for, stage_names
 
     if scenario == "generation":
-        return Sequence("generation", []), {**request.options.identity(), "scenario": "generation"}
+        from mlagility.builds.generation_export import generation_sequence
+
+        stages = generation_sequence(request.options) if request.needs_onnx else Sequence("generation", [])
+        return stages, {**request.options.identity(), "scenario": "generation"}
     if model_type == "pytorch":
         return request.pytorch_stages(), request.options.identity()
     options = dataclasses.replace(request.options, sequence=stage_names(model_type, request.options))

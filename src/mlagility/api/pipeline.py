@@ -76,7 +76,8 @@ def run_invocation(
     if model is not None:  # the build's calls (export trace...) never touch the recorded call
         args, kwargs = fresh_copy((args, kwargs or {}))
     context = BuildContext(dir=request.cache.build_dir(result.build_name), state=wanted, options=request.options,
-                           model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source)
+                           model=model, args=args, kwargs=kwargs or {}, onnx_source=onnx_source,
+                           generation=invocation.call if invocation.generation is not None else None)
     build_and_benchmark(result, wanted, context, stages, request, reporter)
 
 

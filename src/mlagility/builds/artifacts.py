@@ -14,6 +14,13 @@
    (``ort_cpu_optimized``) and the optimized file was made from that very file
    (``state.derived_from["optimized"]``).
 
+5. A **generation** build (``options["scenario"] == "generation"``, ``builds/generation_export.py``)
+   gives an ONNX runtime the manifest of its two graphs (prefill and decode) of the build's
+   precision: ``generation-converted.json`` (fp16/int8, both graphs converted) else
+   ``generation.json``, with the saved prompt ``generation.npz`` as its inputs; never an optimized
+   file. A generation the stage could not export (encoder-decoder, sampling, no exporter worked)
+   is each ONNX runtime's "not supported" failure with the stage's reason.
+
 The returned ``Artifact`` describes what runs: path, sha256 of the file, bytes (with its
 external data) and the precision read from the file itself (``onnx_tools.onnx_precision``).
 """
@@ -65,6 +72,8 @@ def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) 
         if model_type not in needs.model_types:
             raise ArtifactError(runtime, f"{runtime} runs {', '.join(needs.model_types)} models, not {model_type}")
         return Artifact(MODEL, None, None, {"file": None, "kind": "model", "precision": _model_precision(context.model)})
+    if (state.options or {}).get("scenario") == "generation":
+        return _generation_artifact(context, precision, runtime)
     key = CONVERTED if precision != "fp32" else EXPORTED
     base = context.path(key)
     if base is None:
@@ -81,6 +90,39 @@ def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) 
         if not needed.is_file():
             raise ArtifactError(runtime, f"artifact missing: {needed.name} (cleaned?); rebuild with --rebuild always")
     return Artifact(chosen, path, inputs, describe(path, context.dir, chosen))
+
+
+def _generation_artifact(context: "BuildContext", precision: str, runtime: str) -> Artifact:
+    """The manifest of a generation build's graphs at ``precision`` (rule 5)."""
+    import json
+
+    from mlagility.builds.generation_export import GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS
+
+    state = context.state
+    unsupported = (state.generation or {}).get("unsupported")
+    if unsupported:
+        raise ArtifactError(runtime, f"not supported on {runtime}: {unsupported}")
+    key = GENERATION_CONVERTED if precision != "fp32" else GENERATION
+    path, inputs = context.path(key), context.path(GENERATION_INPUTS)
+    if path is None or inputs is None:
+        if context.path(GENERATION) is not None and key == GENERATION_CONVERTED:
+            raise ArtifactError(runtime, f"the generation build has no {precision} graphs (no conversion stage ran)")
+        raise ArtifactError(runtime, f"{runtime} needs the generation's ONNX graphs; the build has none "
+                                     "(rebuild with --rebuild always)")
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    graphs = manifest.get("graphs", {})
+    files = [path, inputs, *(path.parent / graph["file"] for graph in graphs.values())]
+    for needed in files:
+        if not needed.is_file():
+            raise ArtifactError(runtime, f"artifact missing: {needed.name} (cleaned?); rebuild with --rebuild always")
+    decode = graphs["decode"]
+    from mlagility.builds.onnx_tools import onnx_precision
+
+    facts = onnx_precision(path.parent / decode["file"])
+    record = {"inputs": facts["inputs"], "outputs": facts["outputs"], "file": str(path.relative_to(context.dir)), "kind": key, "sha256": _sha256(path),
+              "bytes": sum(graph["bytes"] for graph in graphs.values()), "precision": decode["precision"],
+              "graphs": {name: graph["file"] for name, graph in graphs.items()}}
+    return Artifact(key, path, inputs, record)
 
 
 def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class BuildContext:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     onnx_source: Path | None = None
+    # a generation's call (analysis/generation.py: GenerationCall or DecodeLoopCall), for its export
+    generation: Any = None
 
     def path(self, key: str) -> Path | None:
         relative = self.state.artifacts.get(key)

@@ -63,6 +63,9 @@ class BuildState(Record):
     onnx_inputs: list[str] = field(default_factory=list)
     call_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. use_cache: false for export
     onnx_stats: dict[str, Any] = field(default_factory=dict)  # ops, sizes, inputs/outputs, flops
+    # a generation build for the ONNX runtimes (builds/generation_export.py): exporter, and per graph
+    # (prefill, decode) its file, exporter, opset, cache input/output names, bytes; or "unsupported"
+    generation: dict[str, Any] = field(default_factory=dict)
     cleaned: str | None = None  # when heavy artifacts were removed (clean, --lean-cache)
     failed_stage: str | None = None
     error: str | None = None

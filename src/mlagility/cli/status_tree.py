@@ -199,7 +199,10 @@ def _artifact_text(artifact: dict) -> str:
     if not artifact or artifact.get("kind") == "model":
         return f"the live model in-process ({(artifact or {}).get('precision', 'fp32')})"
     io = sorted(set(artifact.get("inputs", []) + artifact.get("outputs", [])))
-    return (f"{artifact.get('file')} ({artifact.get('precision')} weights, {'/'.join(io) or '?'} I/O, "
+    graphs = artifact.get("graphs")  # a generation build: its graphs, named by their manifest
+    shown = f"{' + '.join(map(str, graphs.values()))} ({artifact.get('file')})" if isinstance(graphs, dict) \
+        else artifact.get("file")
+    return (f"{shown} ({artifact.get('precision')} weights, {'/'.join(io) or '?'} I/O, "
             f"{format_bytes(artifact.get('bytes') or 0)}, sha256 {str(artifact.get('sha256', ''))[:8]})")
 
 

@@ -3,6 +3,11 @@
 Runs the ORT-CPU-optimized file where the build has one (made from the file of the build's
 precision), else that file itself; sequential execution, full graph optimization, one intra-op
 thread per physical core (``session_options``, also used by ``bench/fidelity.py``).
+
+The ``generation`` scenario runs the build's prefill and decode graphs (``generation_session``):
+greedy decoding with I/O binding, each step's present outputs (OrtValues that ORT allocated)
+bound as the next step's past inputs, so the KV cache never leaves ORT's memory; only the next
+token's logits are read back to pick the token.
 """
 
 from __future__ import annotations
@@ -36,9 +41,13 @@ class OrtRuntime(Runtime):
     imports = ("onnxruntime",)
     options_class = OrtOptions
 
+    scenarios = ("inference", "generation")
+
     def load(self, target: LoadTarget, options: OrtOptions) -> Session:
         import onnxruntime as ort
 
+        if target.generation is not None or _is_generation(target):
+            return generation_session(target, options)
         threads = options.threads
         session = ort.InferenceSession(
             str(target.model_path), session_options(threads, options.graph_optimization),
@@ -47,3 +56,59 @@ class OrtRuntime(Runtime):
         feeds = target.feeds()
         return Session(run=lambda: session.run(None, feeds), threads=threads,
                        details={"providers": session.get_providers()})
+
+
+def _is_generation(target: LoadTarget) -> bool:
+    """A generation build's artifact (the worker knows it by the manifest the artifact rule named)."""
+    return target.model_path is not None and target.model_path.suffix == ".json"
+
+
+def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
+    """Greedy decoding on the prefill and decode graphs, the cache kept as OrtValues."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from mlagility.runtimes.generation_graphs import GenerationGraphs
+
+    graphs = GenerationGraphs.read(target.model_path, target.inputs_path, "ort")
+    settings = session_options(options.threads, options.graph_optimization)
+    providers = ["CPUExecutionProvider"]
+    prefill = ort.InferenceSession(str(graphs.prefill), settings, providers=providers)
+    decode = ort.InferenceSession(str(graphs.decode), settings, providers=providers)
+    prefill_outputs = [o.name for o in prefill.get_outputs()]
+    decode_outputs = [o.name for o in decode.get_outputs()]
+    prefill_cache = [prefill_outputs.index(n) for n in graphs.prefill_cache_outputs]
+    decode_cache = [decode_outputs.index(n) for n in graphs.decode_cache_outputs]
+    prefill_logits, decode_logits = prefill_outputs.index("logits"), decode_outputs.index("logits")
+    value = ort.OrtValue.ortvalue_from_numpy
+
+    def step(session, binding, feeds: dict, past: list, logits_index: int, cache_index: list, outputs: list):
+        for name, array in feeds.items():
+            binding.bind_ortvalue_input(name, value(np.ascontiguousarray(array)))
+        for name, cached in zip(graphs.decode_cache_inputs, past):
+            binding.bind_ortvalue_input(name, cached)
+        for name in outputs:
+            binding.bind_output(name, "cpu")
+        session.run_with_iobinding(binding)
+        results = binding.get_outputs()
+        token = results[logits_index].numpy()[:, -1].argmax(-1)
+        return token, [results[i] for i in cache_index]
+
+    def generate(on_token):
+        tokens = []
+        token, past = step(prefill, prefill.io_binding(), graphs.prefill_feeds(), [], prefill_logits, prefill_cache,
+                           prefill_outputs)
+        on_token()
+        tokens.append(token)
+        mask = graphs.attention_mask
+        for index in range(1, graphs.new_tokens):
+            feeds, mask = graphs.decode_feeds(token, mask, index)
+            token, past = step(decode, decode.io_binding(), feeds, past, decode_logits, decode_cache, decode_outputs)
+            on_token()
+            tokens.append(token)
+        details["kv_cache_mib"] = sum(int(np.prod(v.shape())) * (2 if "16" in v.data_type() else 4)
+                                      for v in past) / 2**20
+        return np.stack(tokens, axis=-1)
+
+    details = {"providers": prefill.get_providers(), **graphs.details()}
+    return Session(run=None, threads=options.threads, generate=generate, details=details)

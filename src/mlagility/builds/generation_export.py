@@ -1,0 +1,359 @@
+"""Generation builds for the ONNX runtimes: the model exported with its KV cache as a prefill and a
+decode graph, the prompt saved, and (``--precision fp16`` / ``--quantize int8``) both graphs
+converted.
+
+``ExportGeneration`` uses the field's exporters, in order, each failure noted and the next one
+tried (never a tracer of our own):
+
+1. ``transformers.exporters``: ``OnnxExporter().export_for_generation(model, prompt,
+   OnnxConfig(dynamic=True))``, which runs ``generate()`` for two tokens to capture the prefill
+   and decode calls and exports each with dynamic sequence and past lengths;
+2. ``torch.onnx.export(dynamo=True)`` of the prefill call and of one decode call (cache given as a
+   ``DynamicCache``), after ``transformers.integrations.executorch.
+   register_dynamic_cache_export_support()``.
+
+Both register cache classes as torch pytree nodes; those registrations are undone when the stage
+ends (``pytree_registrations``), so the script that goes on runs with torch as it found it.
+
+What it writes (build directory):
+
+* ``prefill.onnx`` / ``decode.onnx`` (+ ``.data``): the graphs;
+* ``generation.json``: the manifest a runtime reads (``GenerationGraphs``): the graphs' files and
+  each graph's input/output names, its cache names paired (prefill's present outputs, decode's
+  past inputs and present outputs, layer by layer), new tokens and decoding mode;
+* ``generation.npz``: the prompt (``input_ids``, ``attention_mask``) the script passed;
+* ``ConvertGeneration`` (fp16 / int8): ``prefill-converted.onnx`` / ``decode-converted.onnx`` and
+  ``generation-converted.json``.
+
+The state records it in ``state.generation`` (exporter, opset, cache names and bytes of each
+graph) and ``state.exporter``/``state.opset``. A generation the ONNX runtimes cannot run
+(an encoder-decoder, sampling or beam search, a model no exporter can export) does not fail the
+build: the stage records why in ``state.generation["unsupported"]`` and the build's artifact rule
+(``builds/artifacts.py``) turns it into each ONNX runtime's "not supported" outcome, while the
+PyTorch runtimes still measure the generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+from mlagility.builds.onnx_tools import onnx_opset, remove_onnx, save_onnx
+from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.common.exceptions import StageError, one_line, root_cause
+
+MANIFEST_FILE = "generation.json"
+CONVERTED_MANIFEST_FILE = "generation-converted.json"
+PROMPT_FILE = "generation.npz"
+GRAPHS = ("prefill", "decode")
+# artifact keys
+GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS = "generation", "generation_converted", "generation_inputs"
+# graph inputs that are not the cache: the loop feeds them itself
+STEP_INPUTS = ("input_ids", "attention_mask", "position_ids", "cache_position")
+LOGITS = "logits"
+HF_EXPORTER, DYNAMO_EXPORTER = "transformers.exporters", "torch.onnx dynamo (DynamicCache)"
+
+
+class ExportGeneration(Stage):
+    """Export a ``generate()``'s model as a prefill and a decode graph with the KV cache."""
+
+    name = "export_generation"
+    description = "Exporting prefill and decode graphs with the KV cache"
+    produces = (GENERATION, GENERATION_INPUTS)
+
+    def run(self, ctx: BuildContext) -> None:
+        ctx.state.generation = {}
+        reason = unsupported_reason(ctx)
+        if reason:
+            print(f"--- not exported: {reason}")
+            ctx.state.generation = {"unsupported": reason}
+            return
+        prompt = prompt_of(ctx.generation)
+        failures: dict[str, str] = {}
+        for exporter, export in ((HF_EXPORTER, _export_transformers), (DYNAMO_EXPORTER, _export_dynamo)):
+            _remove_graphs(ctx.dir, "")
+            try:
+                print(f"--- exporting prefill and decode graphs with {exporter}", flush=True)
+                with _clean(ctx.model), pytree_registrations():
+                    export(ctx.model, prompt, ctx.dir, ctx.options.onnx_opset)
+                manifest = describe_graphs(ctx.dir, "", ctx.generation.info)
+            except Exception as error:  # any exporter failure: note it and try the next one
+                traceback.print_exc()
+                failures[exporter] = one_line(root_cause(error))
+                continue
+            _save_prompt(ctx.dir / PROMPT_FILE, prompt)
+            from mlagility.common.filesystem import write_json
+
+            write_json(ctx.dir / MANIFEST_FILE, manifest)
+            ctx.state.exporter = exporter
+            ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
+            ctx.state.opset = manifest["graphs"]["decode"]["opset"]
+            ctx.state.artifacts[GENERATION] = MANIFEST_FILE
+            ctx.state.artifacts[GENERATION_INPUTS] = PROMPT_FILE
+            ctx.state.generation = {"exporter": exporter, "graphs": {
+                name: {**graph, "exporter": exporter} for name, graph in manifest["graphs"].items()}}
+            return
+        _remove_graphs(ctx.dir, "")
+        ctx.state.exporter_notes = {k: f"failed: {v}" for k, v in failures.items()}
+        ctx.state.generation = {"unsupported": "no exporter could export the model with its KV cache: " + "; ".join(
+            f"{k}: {v}" for k, v in failures.items())}
+
+
+class ConvertGeneration(Stage):
+    """Both graphs of a generation build at the requested precision: fp16 weights and compute
+    (fp32 inputs, outputs and cache kept), or ONNX Runtime's dynamic int8 quantization."""
+
+    name = "convert_generation"
+    description = "Converting the generation graphs"
+    needs = (GENERATION,)
+    produces = (GENERATION_CONVERTED,)
+
+    def run(self, ctx: BuildContext) -> None:
+        if ctx.path(GENERATION) is None:  # nothing exported: the reason is in state.generation
+            return
+        precision = ctx.options.quantize or ctx.options.precision
+        for name in GRAPHS:
+            source, target = ctx.dir / f"{name}.onnx", ctx.dir / f"{name}-converted.onnx"
+            remove_onnx(target)
+            if precision == "fp16":
+                import onnx
+                from onnxruntime.transformers.float16 import convert_float_to_float16
+
+                model = onnx.load(str(source))
+                save_onnx(convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True), target)
+            elif precision == "int8":
+                from onnxruntime.quantization import QuantType, quantize_dynamic
+
+                quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, use_external_data_format=True)
+            else:
+                raise StageError(self.name, f"generation builds convert to fp16 or int8, not {precision}")
+        manifest = describe_graphs(ctx.dir, "-converted", ctx.generation.info if ctx.generation else None,
+                                   base=json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8")))
+        from mlagility.common.filesystem import write_json
+
+        write_json(ctx.dir / CONVERTED_MANIFEST_FILE, manifest)
+        ctx.state.artifacts[GENERATION_CONVERTED] = CONVERTED_MANIFEST_FILE
+        ctx.state.derived_from[GENERATION_CONVERTED] = GENERATION
+        ctx.state.generation["converted"] = {
+            name: {"file": graph["file"], "bytes": graph["bytes"], "precision": graph["precision"]}
+            for name, graph in manifest["graphs"].items()}
+
+
+def generation_sequence(options) -> Sequence:
+    """The build of a generation for the ONNX runtimes: export [-> fp16 | int8]."""
+    stages: list[Stage] = [ExportGeneration()]
+    if not options.export_only and (options.precision == "fp16" or options.quantize == "int8"):
+        stages.append(ConvertGeneration())
+    return Sequence("generation", stages)
+
+
+def unsupported_reason(ctx: BuildContext) -> str | None:
+    """Why the ONNX runtimes cannot run this generation, or None."""
+    call = ctx.generation
+    info = getattr(call, "info", None)
+    if call is None or info is None or ctx.model is None:
+        return "the generate() call is not available to the build (a provided .onnx file?)"
+    if info.encoder_decoder:
+        return "encoder-decoder generation on ONNX runtimes is not built yet"
+    if info.mode != "greedy":
+        return f"greedy only (this generation is {info.mode})"
+    if not info.use_cache:
+        return "the generation runs without a KV cache (use_cache=False)"
+    if info.cache not in ("DynamicCache", "none"):
+        return f"the ONNX graphs carry a DynamicCache; this generation uses a {info.cache}"
+    if prompt_of(call) is None:
+        return "the generation's prompt is not token ids (input_ids)"
+    return None
+
+
+def prompt_of(call) -> dict | None:
+    """``{"input_ids", "attention_mask"}`` of the script's call (a copy), or None."""
+    import torch
+
+    from mlagility.analysis.generation import DecodeLoopCall, main_input
+
+    if isinstance(call, DecodeLoopCall):
+        args, kwargs = call.prefill_args, call.prefill_kwargs
+    else:
+        args, kwargs = call.args, call.kwargs
+    ids = main_input(args, kwargs)
+    if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or ids.dim() != 2:
+        return None
+    mask = kwargs.get("attention_mask")
+    mask = torch.ones_like(ids) if mask is None else mask
+    return {"input_ids": ids.detach().clone().long(), "attention_mask": mask.detach().clone().long()}
+
+
+def _save_prompt(path: Path, prompt: dict) -> None:
+    import io
+
+    import numpy as np
+
+    from mlagility.common.filesystem import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: tensor.numpy() for name, tensor in prompt.items()})
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+@contextlib.contextmanager
+def _clean(model):
+    """The script's autocast, inference mode or default dtype never reach the exporter; the model's
+    parameters, buffers and flags are left as they were."""
+    import torch
+
+    from mlagility.analysis.torch_state import clean_context, preserved_state
+
+    with preserved_state(model, clone_parameters=False), clean_context(), torch.no_grad():
+        yield
+
+
+@contextlib.contextmanager
+def pytree_registrations():
+    """Undo, on exit, the pytree node registrations made inside (the exporters register transformers'
+    cache classes globally)."""
+    import torch.fx._pytree as fx_pytree
+    import torch.utils._pytree as pytree
+
+    before = set(pytree.SUPPORTED_NODES)
+    fx_before = set(getattr(fx_pytree, "SUPPORTED_NODES", {}))
+    try:
+        yield
+    finally:
+        import sys
+
+        optree = sys.modules.get("optree")  # torch's C++ pytree registers the same classes
+        for cls in set(pytree.SUPPORTED_NODES) - before:
+            with contextlib.suppress(Exception):
+                pytree._deregister_pytree_node(cls)
+            if optree is not None:
+                with contextlib.suppress(Exception):
+                    optree.unregister_pytree_node(cls, namespace="torch")
+        fx_nodes = getattr(fx_pytree, "SUPPORTED_NODES", None)
+        if isinstance(fx_nodes, dict):
+            for cls in set(fx_nodes) - fx_before:
+                fx_nodes.pop(cls, None)
+
+
+def _export_transformers(model, prompt: dict, folder: Path, opset: int | None) -> None:
+    """transformers' own exporter: prefill and decode graphs, every axis dynamic."""
+    from transformers.exporters import OnnxConfig, OnnxExporter
+
+    exporter = OnnxExporter()
+    config = OnnxConfig(dynamic=True, **({"opset_version": opset} if opset else {}))
+    exported = exporter.export_for_generation(model, {k: v.clone() for k, v in prompt.items()}, config)
+    missing = set(GRAPHS) - set(exported.components)
+    if missing:
+        raise ValueError(f"the exporter made {sorted(exported.components)}, not a prefill and a decode graph")
+    for name in GRAPHS:
+        exporter.save_program(exported.components[name].program, folder / f"{name}.onnx")
+
+
+def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None:
+    """``torch.onnx.export(dynamo=True)`` of the prefill call and of one decode call, the cache a
+    ``DynamicCache`` made exportable by transformers' ``register_dynamic_cache_export_support``."""
+    import torch
+    from transformers import DynamicCache
+    from transformers.integrations.executorch import register_dynamic_cache_export_support
+
+    register_dynamic_cache_export_support()
+    ids, mask = prompt["input_ids"], prompt["attention_mask"]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    layers = int(getattr(model.config, "num_hidden_layers", 0) or getattr(model.config, "n_layer", 0))
+    if not layers:
+        raise ValueError("the model's config names no number of layers")
+    present = [name for i in range(layers) for name in (f"present.{i}.key", f"present.{i}.value")]
+    past = [name.replace("present", "past") for name in present]
+
+    class Prefill(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, position_ids):
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             past_key_values=DynamicCache(config=self.model.config), use_cache=True)
+            cache = out.past_key_values
+            return (out.logits, *[t for layer in cache.layers for t in (layer.keys, layer.values)])
+
+    class Decode(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, position_ids, *past_tensors):
+            cache = DynamicCache(config=self.model.config)
+            for i in range(len(past_tensors) // 2):
+                cache.update(past_tensors[2 * i], past_tensors[2 * i + 1], i)
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             past_key_values=cache, use_cache=True)
+            return (out.logits, *[t for layer in out.past_key_values.layers for t in (layer.keys, layer.values)])
+
+    seq, past_len = torch.export.Dim("sequence"), torch.export.Dim("past")
+    out = Prefill()(ids, mask, positions)
+    torch.onnx.export(Prefill(), (ids, mask, positions), str(folder / "prefill.onnx"), dynamo=True,
+                      opset_version=opset, external_data=True, verbose=False,
+                      input_names=["input_ids", "attention_mask", "position_ids"], output_names=[LOGITS, *present],
+                      dynamic_shapes=({1: seq}, {1: seq}, {1: seq}))
+    token = out[0][:, -1:].argmax(-1)
+    step_mask = torch.cat([mask, torch.ones_like(token)], dim=-1)
+    step_positions = positions[:, -1:] + 1
+    total = torch.export.Dim("total")
+    torch.onnx.export(Decode(), (token, step_mask, step_positions, *out[1:]), str(folder / "decode.onnx"),
+                      dynamo=True, opset_version=opset, external_data=True, verbose=False,
+                      input_names=["input_ids", "attention_mask", "position_ids", *past],
+                      output_names=[LOGITS, *present],
+                      dynamic_shapes=(None, {1: total}, None, *[{2: past_len}] * len(past)))
+
+
+def _remove_graphs(folder: Path, suffix: str) -> None:
+    for name in GRAPHS:
+        remove_onnx(folder / f"{name}{suffix}.onnx")
+
+
+def _io(path: Path) -> tuple[list[str], list[str]]:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    initializers = {init.name for init in model.graph.initializer}
+    return ([v.name for v in model.graph.input if v.name not in initializers], [v.name for v in model.graph.output])
+
+
+def describe_graphs(folder: Path, suffix: str, info, base: dict | None = None) -> dict[str, Any]:
+    """The manifest of the graphs ``<prefill|decode><suffix>.onnx`` in ``folder``: files, names,
+    the cache names paired layer by layer, opset, bytes and precision of each; checked: the
+    decode graph's past inputs match the prefill's present outputs one to one."""
+    from mlagility.builds.artifacts import _sha256
+    from mlagility.builds.onnx_tools import onnx_precision
+
+    graphs: dict[str, Any] = {}
+    for name in GRAPHS:
+        path = folder / f"{name}{suffix}.onnx"
+        inputs, outputs = _io(path)
+        if LOGITS not in outputs:
+            raise ValueError(f"the {name} graph has no {LOGITS!r} output (outputs: {outputs})")
+        data = path.with_name(path.name + ".data")
+        graphs[name] = {
+            "file": path.name, "opset": onnx_opset(path), "inputs": inputs, "outputs": outputs,
+            "cache_inputs": [n for n in inputs if n not in STEP_INPUTS],
+            "cache_outputs": [n for n in outputs if n != LOGITS],
+            "bytes": path.stat().st_size + (data.stat().st_size if data.is_file() else 0),
+            "sha256": _sha256(path), "precision": onnx_precision(path)["precision"],
+        }
+    prefill, decode = graphs["prefill"], graphs["decode"]
+    if "input_ids" not in prefill["inputs"] or "input_ids" not in decode["inputs"]:
+        raise ValueError("the graphs take no input_ids")
+    if prefill["cache_inputs"]:
+        raise ValueError(f"the prefill graph takes a cache ({prefill['cache_inputs']}); a prefill starts from none")
+    if not (len(prefill["cache_outputs"]) == len(decode["cache_inputs"]) == len(decode["cache_outputs"]) > 0):
+        raise ValueError(f"the cache names do not pair: prefill returns {prefill['cache_outputs']}, decode takes "
+                         f"{decode['cache_inputs']} and returns {decode['cache_outputs']}")
+    manifest = dict(base or {})
+    manifest["graphs"] = graphs
+    if info is not None:
+        manifest.update(new_tokens=int(info.new_tokens), mode=info.mode, batch_size=int(info.batch_size),
+                        prompt_tokens=int(info.prompt_tokens))
+    return manifest

@@ -1,0 +1,95 @@
+"""What an ONNX runtime needs to run a generation, read from the build's files (the worker
+process has no live model): the manifest the artifact rule named (``generation.json`` or
+``generation-converted.json``, written by ``builds/generation_export.py``) and the saved prompt
+(``generation.npz``).
+
+``GenerationGraphs`` gives the two graphs' paths, their input and cache names (paired layer by
+layer: prefill's present outputs -> decode's past inputs -> decode's present outputs), and the
+step inputs of greedy decoding (``prefill_feeds``, ``decode_feeds``): ``input_ids``, the attention
+mask grown by one column per token, and position ids as ``generate()`` computes them (the
+mask's running sum minus one, padding at 1). A runtime keeps the cache in its own memory between
+steps; only token ids and the mask go through numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class GenerationGraphs:
+    prefill: Path
+    decode: Path
+    prefill_inputs: list[str]
+    decode_inputs: list[str]
+    prefill_cache_outputs: list[str]
+    decode_cache_inputs: list[str]
+    decode_cache_outputs: list[str]
+    input_ids: Any  # numpy int64 (batch x prompt)
+    attention_mask: Any
+    new_tokens: int
+    mode: str
+
+    @classmethod
+    def read(cls, manifest_path: Path, prompt_path: Path, runtime: str) -> "GenerationGraphs":
+        import numpy as np
+
+        from mlagility.common.filesystem import read_regular
+
+        manifest = json.loads(read_regular(manifest_path, "record").decode("utf-8"))
+        mode = manifest.get("mode", "greedy")
+        if mode != "greedy":
+            raise NotSupported(f"not supported on {runtime}: greedy only (this generation is {mode})")
+        graphs = manifest["graphs"]
+        folder = Path(manifest_path).parent
+        with np.load(prompt_path, allow_pickle=False) as saved:
+            ids, mask = saved["input_ids"].astype(np.int64), saved["attention_mask"].astype(np.int64)
+        return cls(
+            prefill=folder / graphs["prefill"]["file"], decode=folder / graphs["decode"]["file"],
+            prefill_inputs=graphs["prefill"]["inputs"], decode_inputs=graphs["decode"]["inputs"],
+            prefill_cache_outputs=graphs["prefill"]["cache_outputs"],
+            decode_cache_inputs=graphs["decode"]["cache_inputs"],
+            decode_cache_outputs=graphs["decode"]["cache_outputs"],
+            input_ids=ids, attention_mask=mask, new_tokens=int(manifest["new_tokens"]), mode=mode,
+        )
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.input_ids.shape[0])
+
+    @property
+    def prompt_tokens(self) -> int:
+        return int(self.input_ids.shape[-1])
+
+    def details(self) -> dict:
+        return {"batch_size": self.batch_size, "prompt_tokens": self.prompt_tokens, "new_tokens": self.new_tokens,
+                "graphs": f"{self.prefill.name}, {self.decode.name}"}
+
+    def prefill_feeds(self) -> dict:
+        """The prefill's non-cache inputs (those its graph takes)."""
+        import numpy as np
+
+        mask = self.attention_mask
+        positions = np.where(mask == 0, 1, np.cumsum(mask, axis=-1) - 1).astype(np.int64)
+        values = {"input_ids": self.input_ids, "attention_mask": mask, "position_ids": positions,
+                  "cache_position": np.arange(self.prompt_tokens, dtype=np.int64)}
+        return {name: values[name] for name in self.prefill_inputs if name in values}
+
+    def decode_feeds(self, token, mask, step: int) -> tuple[dict, Any]:
+        """The decode step's non-cache inputs for ``token`` (batch,) after ``step`` tokens (1-based),
+        and the grown attention mask (batch x prompt + step)."""
+        import numpy as np
+
+        mask = np.concatenate([mask, np.ones((mask.shape[0], 1), dtype=np.int64)], axis=-1)
+        position = (mask.sum(axis=-1, keepdims=True) - 1).astype(np.int64)
+        values = {"input_ids": token.reshape(-1, 1).astype(np.int64), "attention_mask": mask,
+                  "position_ids": position,
+                  "cache_position": np.array([self.prompt_tokens + step - 1], dtype=np.int64)}
+        return {name: values[name] for name in self.decode_inputs if name in values}, mask
+
+
+class NotSupported(RuntimeError):
+    """A generation this runtime's loop does not run (the harness reports the reason)."""
