@@ -93,6 +93,8 @@ class ExportGeneration(Stage):
             ctx.state.opset = manifest["graphs"]["decode"]["opset"]
             ctx.state.artifacts[GENERATION] = MANIFEST_FILE
             ctx.state.artifacts[GENERATION_INPUTS] = PROMPT_FILE
+            for name in GRAPHS:  # listed, so that staleness checks them too
+                ctx.state.artifacts[f"generation_{name}"] = f"{name}.onnx"
             ctx.state.generation = {"exporter": exporter, "graphs": {
                 name: {**graph, "exporter": exporter} for name, graph in manifest["graphs"].items()}}
             return
@@ -136,6 +138,8 @@ class ConvertGeneration(Stage):
 
         write_json(ctx.dir / CONVERTED_MANIFEST_FILE, manifest)
         ctx.state.artifacts[GENERATION_CONVERTED] = CONVERTED_MANIFEST_FILE
+        for name in GRAPHS:
+            ctx.state.artifacts[f"generation_{name}_converted"] = f"{name}-converted.onnx"
         ctx.state.derived_from[GENERATION_CONVERTED] = GENERATION
         ctx.state.generation["converted"] = {
             name: {"file": graph["file"], "bytes": graph["bytes"], "precision": graph["precision"]}
@@ -156,6 +160,10 @@ def unsupported_reason(ctx: BuildContext) -> str | None:
     info = getattr(call, "info", None)
     if call is None or info is None or ctx.model is None:
         return "the generate() call is not available to the build (a provided .onnx file?)"
+    from mlagility.analysis.generation import DecodeLoopCall
+
+    if isinstance(call, DecodeLoopCall):
+        return "a hand-written decode loop is not run on ONNX runtimes yet (generate() calls are)"
     if info.encoder_decoder:
         return "encoder-decoder generation on ONNX runtimes is not built yet"
     if info.mode != "greedy":
@@ -275,7 +283,7 @@ def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None
 
         def forward(self, input_ids, attention_mask, position_ids):
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                             past_key_values=DynamicCache(config=self.model.config), use_cache=True)
+                             cache=DynamicCache(config=self.model.config), use_cache=True)
             cache = out.past_key_values
             return (out.logits, *[t for layer in cache.layers for t in (layer.keys, layer.values)])
 
@@ -289,10 +297,10 @@ def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None
             for i in range(len(past_tensors) // 2):
                 cache.update(past_tensors[2 * i], past_tensors[2 * i + 1], i)
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                             past_key_values=cache, use_cache=True)
+                             cache=cache, use_cache=True)
             return (out.logits, *[t for layer in out.past_key_values.layers for t in (layer.keys, layer.values)])
 
-    seq, past_len = torch.export.Dim("sequence"), torch.export.Dim("past")
+    seq = past_len = torch.export.Dim.AUTO  # torch.export infers how they relate (total = past + 1)
     out = Prefill()(ids, mask, positions)
     torch.onnx.export(Prefill(), (ids, mask, positions), str(folder / "prefill.onnx"), dynamo=True,
                       opset_version=opset, external_data=True, verbose=False,
@@ -301,12 +309,12 @@ def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None
     token = out[0][:, -1:].argmax(-1)
     step_mask = torch.cat([mask, torch.ones_like(token)], dim=-1)
     step_positions = positions[:, -1:] + 1
-    total = torch.export.Dim("total")
+    total = torch.export.Dim.AUTO
     torch.onnx.export(Decode(), (token, step_mask, step_positions, *out[1:]), str(folder / "decode.onnx"),
                       dynamo=True, opset_version=opset, external_data=True, verbose=False,
                       input_names=["input_ids", "attention_mask", "position_ids", *past],
                       output_names=[LOGITS, *present],
-                      dynamic_shapes=(None, {1: total}, None, *[{2: past_len}] * len(past)))
+                      dynamic_shapes=(None, {1: total}, None, tuple({2: past_len} for _ in past)))
 
 
 def _remove_graphs(folder: Path, suffix: str) -> None:

@@ -1,0 +1,174 @@
+"""Generation on the ONNX runtimes (issue 21 §1, §2): a generate() exported with its KV cache as a
+prefill and a decode graph, run by ort and openvino with greedy decoding, tokens checked against
+the script's own.
+
+Real tiny transformers models built from configs (offline); one benchit run shared by the tests
+(module-scoped fixture). Exports take ~20 s a model: the run is slow-marked.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from conftest import FAST, run_benchit
+
+SCRIPT = """
+import torch
+from transformers import (GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, T5Config,
+                          T5ForConditionalGeneration)
+
+torch.manual_seed(0)
+gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=2, n_head=2, n_embd=64, vocab_size=512, n_positions=128)).eval()
+prompt = torch.randint(0, 512, (1, 8))
+out = gpt2.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=6, do_sample=False, pad_token_id=0)
+print("OUT: gpt2", out.tolist())
+
+llama = LlamaForCausalLM(LlamaConfig(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                     num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128)).eval()
+ids = torch.randint(0, 256, (1, 10))
+out = llama.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=8, do_sample=False, pad_token_id=0)
+print("OUT: llama", out.tolist())
+
+torch.manual_seed(7)
+sampled = llama.generate(torch.randint(0, 256, (1, 4)), max_new_tokens=5, do_sample=True, pad_token_id=0)
+print("OUT: sampled", sampled.tolist())
+
+t5 = T5ForConditionalGeneration(T5Config(vocab_size=128, d_model=32, d_kv=8, d_ff=64, num_layers=1,
+                                         num_decoder_layers=1, num_heads=2, decoder_start_token_id=0)).eval()
+out = t5.generate(torch.randint(0, 128, (1, 7)), max_new_tokens=5, do_sample=False)
+print("OUT: t5", out.tolist())
+"""
+
+RUNTIMES = ("ort", "openvino", "torch-eager")
+
+
+def script_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("OUT:")]
+
+
+@pytest.fixture(scope="module")
+def onnx_generation(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generation_onnx")
+    script = folder / "gen_onnx.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert python.returncode == 0, python.stdout + python.stderr
+    done = run_benchit(script, "-d", folder / "cache", "--runtime", *RUNTIMES, *FAST)
+    states = {}
+    for path in (folder / "cache").glob("*/mlagility_build.yaml"):
+        state = yaml.safe_load(path.read_text())
+        states[state["source"]["model_name"] + ("-sampled" if "sampling" in str(state["source"]) else "")] = state
+    return script_lines(python.stdout), done, states
+
+
+def benchmarks(states, model) -> dict:
+    return states[model]["benchmarks"]
+
+
+@pytest.mark.slow
+def test_script_output_is_identical_under_benchit(onnx_generation):
+    expected, done, _ = onnx_generation
+    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    assert [line.split()[1] for line in expected] == ["gpt2", "llama", "sampled", "t5"]
+    assert script_lines(done.stdout) == expected, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["gpt2", "llama"])
+def test_greedy_tokens_match_on_ort_and_openvino_with_ttft_and_tpot(onnx_generation, model):
+    _, done, states = onnx_generation
+    results = benchmarks(states, model)
+    for runtime in RUNTIMES:
+        entry = results[f"x86/{runtime}"]
+        assert entry["status"] == "benchmarked", (runtime, entry)
+        assert entry["scenario"] == "generation"
+        assert entry["check"]["kind"] == "tokens" and entry["check"]["ok"] is True, (runtime, entry["check"])
+        assert entry["ttft_ms"] > 0 and entry["tpot_ms"] > 0, entry
+        assert entry["new_tokens"] == {"gpt2": 6, "llama": 8}[model]
+    for runtime in ("ort", "openvino"):  # what ran: the two graphs of the build's precision
+        artifact = results[f"x86/{runtime}"]["artifact"]
+        assert artifact["file"] == "generation.json" and artifact["precision"] == "fp32"
+        assert artifact["graphs"] == {"prefill": "prefill.onnx", "decode": "decode.onnx"}
+    assert done.stdout.count("prefill.onnx + decode.onnx (generation.json)") >= 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["gpt2", "llama"])
+def test_the_build_records_exporter_opset_cache_names_and_sizes(onnx_generation, model):
+    _, _, states = onnx_generation
+    state = states[model]
+    assert state["exporter"] == "transformers.exporters" and state["opset"] >= 18
+    generation = state["generation"]
+    assert generation["exporter"] == "transformers.exporters"
+    prefill, decode = generation["graphs"]["prefill"], generation["graphs"]["decode"]
+    for graph in (prefill, decode):
+        assert graph["exporter"] == "transformers.exporters" and graph["opset"] == state["opset"]
+        assert graph["bytes"] > 10_000 and graph["precision"] == "fp32"
+    layers = 2
+    assert prefill["cache_inputs"] == [] and len(prefill["cache_outputs"]) == 2 * layers
+    assert len(decode["cache_inputs"]) == len(decode["cache_outputs"]) == 2 * layers
+    assert "input_ids" in decode["inputs"] and decode["outputs"][0] == "logits"
+    assert state["artifacts"]["generation"] == "generation.json"
+    assert state["artifacts"]["generation_inputs"] == "generation.npz"
+
+
+@pytest.mark.slow
+def test_generations_the_onnx_runtimes_do_not_run_are_clear_outcomes(onnx_generation):
+    _, done, states = onnx_generation
+    for model, reason in (("t5", "encoder-decoder generation on ONNX runtimes is not built yet"),
+                          ("llama-sampled", "greedy only (this generation is sampling)")):
+        results = benchmarks(states, model)
+        for runtime in ("ort", "openvino"):
+            entry = results[f"x86/{runtime}"]
+            assert entry["status"] == "failed" and entry["error"] == f"not supported on {runtime}: {reason}", entry
+        # the PyTorch runtime still measures it
+        assert results["x86/torch-eager"]["status"] == "benchmarked"
+        assert states[model]["generation"] == {"unsupported": reason}
+    assert "not supported on ort: encoder-decoder generation on ONNX runtimes is not built yet" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_dynamo_fallback_exports_graphs_that_decode_the_same_tokens(tmp_path):
+    """The second exporter (torch.onnx dynamo with transformers' DynamicCache support) on its own:
+    its graphs, run by ort's generation loop, give the model's own greedy tokens."""
+    import json
+
+    import numpy as np
+    import torch
+    import torch.utils._pytree as pytree
+    from transformers import DynamicCache, LlamaConfig, LlamaForCausalLM
+
+    from mlagility.analysis.generation import GenerationInfo
+    from mlagility.builds import generation_export as ge
+    from mlagility.runtimes.base import LoadTarget
+    from mlagility.runtimes.ort import OrtOptions, generation_session
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=128, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=2, num_key_value_heads=1,
+                                         max_position_embeddings=64)).eval()
+    ids = torch.randint(0, 128, (1, 6))
+    prompt = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    registered = DynamicCache in pytree.SUPPORTED_NODES
+    with ge._clean(model), ge.pytree_registrations():
+        ge._export_dynamo(model, prompt, tmp_path, None)
+    assert (DynamicCache in pytree.SUPPORTED_NODES) == registered  # torch left as it was found
+    info = GenerationInfo(1, 6, 5, "greedy", "DynamicCache", True, 5)
+    manifest = ge.describe_graphs(tmp_path, "", info)
+    assert manifest["graphs"]["decode"]["cache_inputs"] == ["past.0.key", "past.0.value", "past.1.key", "past.1.value"]
+    (tmp_path / ge.MANIFEST_FILE).write_text(json.dumps(manifest))
+    np.savez(tmp_path / ge.PROMPT_FILE, **{k: v.numpy() for k, v in prompt.items()})
+    session = generation_session(LoadTarget(model_path=tmp_path / ge.MANIFEST_FILE,
+                                            inputs_path=tmp_path / ge.PROMPT_FILE), OrtOptions(threads=1))
+    stamps = []
+    tokens = session.generate(lambda: stamps.append(1))
+    expected = model.generate(ids, attention_mask=prompt["attention_mask"], max_new_tokens=5, do_sample=False,
+                              pad_token_id=0)[:, 6:]
+    assert tokens.tolist() == expected.tolist() and len(stamps) == 5
