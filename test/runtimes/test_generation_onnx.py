@@ -131,7 +131,7 @@ def test_generations_the_onnx_runtimes_do_not_run_are_clear_outcomes(onnx_genera
         # the PyTorch runtime still measures it
         assert results["x86/torch-eager"]["status"] == "benchmarked"
         assert states[model]["generation"] == {"unsupported": reason}
-    assert "not supported on ort: encoder-decoder generation on ONNX runtimes is not built yet" in done.stdout
+    assert "benchmark on ort failed: not supported on ort: encoder-decoder" in done.stdout, done.stdout
 
 
 @pytest.mark.slow
@@ -172,3 +172,51 @@ def test_the_dynamo_fallback_exports_graphs_that_decode_the_same_tokens(tmp_path
     expected = model.generate(ids, attention_mask=prompt["attention_mask"], max_new_tokens=5, do_sample=False,
                               pad_token_id=0)[:, 6:]
     assert tokens.tolist() == expected.tolist() and len(stamps) == 5
+
+
+def test_the_artifact_rule_gives_a_generation_build_its_graphs_or_the_reason(tmp_path):
+    """Fast: a generation build names its manifest of the precision asked; one that could not be
+    exported is each ONNX runtime's "not supported" outcome with the stage's reason."""
+    import json
+
+    from mlagility.builds.artifacts import ArtifactError, artifact_for
+    from mlagility.builds.options import BuildOptions
+    from mlagility.builds.stage import BuildContext
+    from mlagility.builds.state import BuildState
+    from mlagility.runtimes.base import ArtifactNeeds
+
+    state = BuildState("gen_0123abcd", options={"scenario": "generation"},
+                       generation={"unsupported": "greedy only (this generation is sampling)"})
+    context = BuildContext(dir=tmp_path, state=state, options=BuildOptions())
+    with pytest.raises(ArtifactError) as raised:
+        artifact_for(context, ArtifactNeeds(kind="onnx", ort_cpu_optimized=True), "ort")
+    assert raised.value.reason == "not supported on ort: greedy only (this generation is sampling)"
+
+    state.generation = {}
+    state.options["precision"] = "fp16"
+    with pytest.raises(ArtifactError):
+        artifact_for(context, ArtifactNeeds(kind="onnx"), "openvino")  # no graphs at all
+    state.options["precision"] = "fp32"
+    state.artifacts.update(generation="generation.json", generation_inputs="generation.npz")
+    (tmp_path / "generation.npz").write_bytes(b"")
+    graph = {"file": "decode.onnx", "bytes": 3, "precision": "fp32"}
+    (tmp_path / "generation.json").write_text(json.dumps({"graphs": {"prefill": {**graph, "file": "prefill.onnx"},
+                                                                     "decode": graph}}))
+    with pytest.raises(ArtifactError) as raised:
+        artifact_for(context, ArtifactNeeds(kind="onnx"), "openvino")
+    assert raised.value.reason.startswith("artifact missing: prefill.onnx")
+
+
+def test_pytree_registrations_made_by_an_exporter_are_undone():
+    import torch.utils._pytree as pytree
+    from transformers import DynamicCache
+    from transformers.integrations.executorch import register_dynamic_cache_export_support
+
+    from mlagility.builds.generation_export import pytree_registrations
+
+    before = DynamicCache in pytree.SUPPORTED_NODES
+    for _ in range(2):  # and registering again later works
+        with pytree_registrations():
+            register_dynamic_cache_export_support()
+            assert DynamicCache in pytree.SUPPORTED_NODES
+        assert (DynamicCache in pytree.SUPPORTED_NODES) == before

@@ -302,7 +302,7 @@ def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None
 
     seq = past_len = torch.export.Dim.AUTO  # torch.export infers how they relate (total = past + 1)
     out = Prefill()(ids, mask, positions)
-    torch.onnx.export(Prefill(), (ids, mask, positions), str(folder / "prefill.onnx"), dynamo=True,
+    torch.onnx.export(Prefill().eval(), (ids, mask, positions), str(folder / "prefill.onnx"), dynamo=True,
                       opset_version=opset, external_data=True, verbose=False,
                       input_names=["input_ids", "attention_mask", "position_ids"], output_names=[LOGITS, *present],
                       dynamic_shapes=({1: seq}, {1: seq}, {1: seq}))
@@ -310,7 +310,7 @@ def _export_dynamo(model, prompt: dict, folder: Path, opset: int | None) -> None
     step_mask = torch.cat([mask, torch.ones_like(token)], dim=-1)
     step_positions = positions[:, -1:] + 1
     total = torch.export.Dim.AUTO
-    torch.onnx.export(Decode(), (token, step_mask, step_positions, *out[1:]), str(folder / "decode.onnx"),
+    torch.onnx.export(Decode().eval(), (token, step_mask, step_positions, *out[1:]), str(folder / "decode.onnx"),
                       dynamo=True, opset_version=opset, external_data=True, verbose=False,
                       input_names=["input_ids", "attention_mask", "position_ids", *past],
                       output_names=[LOGITS, *present],
