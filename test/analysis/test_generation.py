@@ -165,7 +165,10 @@ def test_benchit_never_changes_what_the_script_computes(same_script, mode, tmp_p
         # 4 on torch-eager, and gpt2's greedy generate() on ort (issue 21); the StaticCache, T5 and
         # decode-loop generations are ort's "not supported" outcomes
         assert done.stdout.count("Tokens match the script's own") == 5, done.stdout
-        assert done.stdout.count("benchmark on ort failed: not supported on ort: ") == 3, done.stdout
+        for reason in ("the ONNX graphs carry a DynamicCache; this generation uses a StaticCache",
+                       "encoder-decoder generation on ONNX runtimes is not built yet",
+                       "a hand-written decode loop is not run on ONNX runtimes yet"):
+            assert f"benchmark on ort failed: not supported on ort: {reason}" in done.stdout, done.stdout
         assert "StaticCache" in done.stdout and "EncoderDecoderCache" in done.stdout
 
 
@@ -247,7 +250,7 @@ def test_generation_columns_in_the_cache_report(generation_run):
     assert len(ort) == 2
     for row in ort:
         assert row["status"] == "failed" and row["failed_stage"] == "benchmark"
-        assert row["error"].startswith("not supported:") and row["scenario"] == "generation"
+        assert row["error"].startswith("not supported on ort:") and row["scenario"] == "generation"
     # every TPOT sample at a known past length: prompt 8, decode steps 1..6 -> past 8..13
     [lm_build] = [name for name, row in eager.items() if float(row["batch_size"]) == 2]
     state = yaml.safe_load((cache / lm_build / "mlagility_build.yaml").read_text())

@@ -9,6 +9,7 @@ Real tiny transformers models built from configs (offline); one benchit run shar
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -131,7 +132,8 @@ def test_generations_the_onnx_runtimes_do_not_run_are_clear_outcomes(onnx_genera
         # the PyTorch runtime still measures it
         assert results["x86/torch-eager"]["status"] == "benchmarked"
         assert states[model]["generation"] == {"unsupported": reason}
-    assert "benchmark on ort failed: not supported on ort: encoder-decoder" in done.stdout, done.stdout
+    # the tree shows a model's last failure; each is in the state above
+    assert re.search(r"not supported on (ort|openvino): encoder-decoder generation", done.stdout), done.stdout
 
 
 @pytest.mark.slow
