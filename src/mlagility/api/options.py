@@ -18,6 +18,7 @@ choice, unparsable environment variable) is one ``UsageError`` line naming the o
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import os
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from mlagility.common.exceptions import UsageError
+from mlagility.runtimes.base import type_text
 from mlagility.runtimes.registry import load_registry
 
 API_SCRIPT, API_MODEL = "benchmark_script", "benchmark_model"
@@ -411,6 +413,8 @@ def resume_identity(values: dict[str, Any]) -> dict[str, Any]:
                 value = getattr(value, "names", None) or [getattr(s, "name", str(s)) for s in value]
             if option.name == "script_args" and isinstance(value, list):
                 value = shlex.join(value)
+            if option.type is dict and not value:
+                continue  # none set: absent, so that attempts recorded before the option existed match
             identity[option.name] = value
     return identity
 
@@ -487,5 +491,25 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def runtime_options_table() -> str:
+    """The "Runtime options" table of docs/user-guide.md: each built-in runtime's settable
+    options, from its ``options_class`` (a test keeps the guide equal to this)."""
+    rows = ["| runtime | option | values | default |", "|---|---|---|---|"]
+    registry = load_registry()
+    for (device, name), runtime in sorted(registry.runtimes.items()):
+        if not runtime.__module__.startswith("mlagility."):
+            continue  # a plugin's
+        defaults = {f.name: f.default for f in dataclasses.fields(runtime.options_class)}
+        settable = runtime.options_class.settable()
+        if not settable:
+            rows.append(f"| `{device}/{name}` | none | | |")
+        for key, hint in settable.items():
+            default = "auto" if defaults[key] is None else _value_text(defaults[key])
+            rows.append(f"| `{device}/{name}` | `{key}` | {type_text(hint).replace('|', ', ')} | {default} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    import sys
+
+    print(runtime_options_table() if sys.argv[1:] == ["runtime-options"] else markdown_table())

@@ -68,7 +68,7 @@ class RuntimeOptions:
         defaults = {f.name: f.default for f in dataclasses.fields(cls)}
         described = []
         for name, hint in cls.settable().items():
-            default = "the runtime's" if defaults[name] is None else defaults[name]
+            default = "auto" if defaults[name] is None else defaults[name]
             described.append(f"{name} ({type_text(hint)}, default {default})")
         return described
 
