@@ -331,7 +331,8 @@ class Runtime(ABC):
     @classmethod
     def non_default_options(cls, recorded: dict[str, Any]) -> dict[str, Any]:
         """The settable options of a recorded result (``Measurement.runtime_options``) that differ
-        from this runtime's defaults (``threads``: from ``default_threads``), for display."""
+        from this runtime's defaults (``threads``: from ``default_threads`` on this machine, so a
+        result timed on another machine may show its thread count), for display."""
         defaults = {f.name: f.default for f in dataclasses.fields(cls.options_class)}
         changed = {}
         for name in cls.options_class.settable():
