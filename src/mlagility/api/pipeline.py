@@ -198,8 +198,9 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                                 generation=invocation.call if scenario == "generation" else None)
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
+            runtime_options = runtime.options(precision, **(request.runtime_options or {}).get(runtime.name, {}))
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
-                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime_options,
                                                             build.dir, artifact.record, scenario))  # alone on the machine
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
