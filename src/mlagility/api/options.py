@@ -37,7 +37,7 @@ API_SCRIPT, API_MODEL = "benchmark_script", "benchmark_model"
 class Option:
     """One benchmark option.
 
-    ``type``: ``bool`` (a flag), ``int``, ``float``, ``str``, ``list`` (of ``str``, ``nargs``), or
+    ``type``: ``bool`` (a flag), ``int``, ``float``, ``str``, ``list`` (of ``item_type``, ``nargs``), or
     ``dict`` (``runtime_options``: ``{runtime: {key: value}}``, a repeatable ``RUNTIME.KEY=VALUE`` flag).
     ``minimum``/``maximum`` bound numbers (``exclusive_minimum`` for > instead of >=); NaN and
     infinity are always refused. ``env``: an environment variable read when the value is not
@@ -66,6 +66,7 @@ class Option:
     metavar: str | None = None
     forward: bool = True  # False: not passed to a script's child process or Slurm task (sweep-level)
     default_text: str | None = None  # how to show a default that is computed (e.g. a path)
+    item_type: type = str  # a list's items: str, or int (each checked against minimum/maximum)
 
     @property
     def cli_flag(self) -> str:
@@ -88,6 +89,8 @@ class Option:
             items = [value] if isinstance(value, str) else list(value)
             if not items:
                 raise UsageError(f"{self.cli_flag} needs at least one value")
+            if self.item_type is int:
+                return [int(self._number(item, int)) for item in items]
             items = [str(item) for item in items]
             for item in items:
                 self._check_choice(item)
@@ -99,16 +102,18 @@ class Option:
         self._check_choice(value)
         return value
 
-    def _number(self, value: Any) -> float | int:
+    def _number(self, value: Any, kind_type: type | None = None) -> float | int:
+        number_type = kind_type or self.type
         unit = {"s": "seconds"}.get(self.unit or "", self.unit)
-        kind = "a whole number" if self.type is int else "a number" + (f" of {unit}" if unit else "")
+        kind = "a whole number" if number_type is int else "a number" + (f" of {unit}" if unit else "")
         try:
             if isinstance(value, bool):
                 raise ValueError
-            number = self.type(value) if self.type is float else int(str(value)) if isinstance(value, str) else value
-            if self.type is int and (not isinstance(number, int) and not float(number).is_integer()):
+            number = (number_type(value) if number_type is float else int(str(value)) if isinstance(value, str)
+                      else value)
+            if number_type is int and (not isinstance(number, int) and not float(number).is_integer()):
                 raise ValueError
-            number = self.type(number)
+            number = number_type(number)
         except (TypeError, ValueError, OverflowError):
             raise UsageError(f"{self.cli_flag} {value!r} is not {kind}")
         if isinstance(number, float) and not math.isfinite(number):
@@ -267,6 +272,15 @@ OPTIONS: list[Option] = [
          resume=True, metavar="FILE"),
     _opt("script_args", str, "", "arguments passed to the scripts' sys.argv, as one shell-quoted string",
          api=SCRIPT, resume=True, metavar='"ARGS"'),
+    # -- generations (scenarios/generation.py): other sizes than the script's, llama-bench style
+    _opt("prompt_lengths", list, None, "also measure each generation with synthetic prompts of these lengths "
+         "(token ids drawn with a fixed seed; the script's own generation is measured too)", item_type=int,
+         minimum=1, api=SCRIPT, resume=True, metavar="N", default_text="the script's"),
+    _opt("new_tokens", list, None, "also measure each generation with exactly these numbers of new tokens "
+         "(the end-of-sequence token does not stop it)", item_type=int, minimum=1, api=SCRIPT, resume=True,
+         metavar="N", default_text="the script's"),
+    _opt("batch_sizes", list, None, "also measure each generation with these batch sizes (synthetic prompts)",
+         item_type=int, minimum=1, api=SCRIPT, resume=True, metavar="N", default_text="the script's"),
     _opt("max_depth", int, 0, "also benchmark the sub-models down to this depth (0: the models the "
          "script calls)", minimum=0, api=SCRIPT, resume=True),
     _opt("labels", list, None, "only scripts whose '# labels:' line has every KEY with one of its values",
@@ -413,7 +427,7 @@ def resume_identity(values: dict[str, Any]) -> dict[str, Any]:
                 value = getattr(value, "names", None) or [getattr(s, "name", str(s)) for s in value]
             if option.name == "script_args" and isinstance(value, list):
                 value = shlex.join(value)
-            if option.type is dict and not value:
+            if (option.type is dict or option.item_type is not str) and not value:
                 continue  # none set: absent, so that attempts recorded before the option existed match
             identity[option.name] = value
     return identity

@@ -238,16 +238,19 @@ def _measurement_warnings(perf) -> list:
     return warnings
 
 
+SCRIPT_TOKENS = "the script's own"  # what a generation's tokens are checked against, by default
 REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
 
 
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     if check.get("kind") == "tokens":
         if check.get("ok") is None:
-            return Text(f"Tokens not compared with the script's own: {check.get('error')}", style="yellow")
+            return Text(f"Tokens not compared with {check.get('reference', SCRIPT_TOKENS)}: {check.get('error')}",
+                        style="yellow")
         if check.get("ok"):
             batch = check.get("batch_size", 1)
-            return Text(f"Tokens match the script's own ({check.get('new_tokens', check['tokens'])} new tokens"
+            return Text(f"Tokens match {check.get('reference', SCRIPT_TOKENS)} "
+                        f"({check.get('new_tokens', check['tokens'])} new tokens"
                         f"{f' x batch {batch}' if batch > 1 else ''})", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
     reference = REFERENCES.get(model_type, "PyTorch eager")
