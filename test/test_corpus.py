@@ -79,6 +79,7 @@ def test_generative_scripts_print_their_result():
         assert re.search(r"^print\(", script.read_text(), re.M), script
 
 
+@pytest.mark.slow
 def test_verify_counts_a_generation_as_one_call_and_a_loop_as_one_model(tmp_path):
     """models/verify.py: generate() is one call of its model; a decode loop declares one model."""
     scripts = [MODELS / "generative" / "gpt2_generate.py", MODELS / "generative" / "llama_decode_loop.py"]
