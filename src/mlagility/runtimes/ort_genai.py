@@ -73,7 +73,7 @@ class OrtGenaiRuntime(Runtime):
         config.overlay(json.dumps({"model": {"decoder": {"session_options": {
             "intra_op_num_threads": int(options.threads or 1)}}}}))
         model = og.Model(config)
-        search = search_options(call, target.model, prompt.shape[-1], info.new_tokens)
+        search = search_options(call, target.model, prompt.shape[0], prompt.shape[-1], info.new_tokens)
         genai = json.loads((folder / "genai_config.json").read_text())
         details = {"batch_size": info.batch_size, "prompt_tokens": info.prompt_tokens, "decoding": info.mode,
                    "cache": "onnxruntime-genai KV cache",
@@ -81,6 +81,8 @@ class OrtGenaiRuntime(Runtime):
                    "model_builder": (f"built in {built_s:.1f} s" if built_s is not None
                                      else "reused (built by an earlier run)"),
                    "genai_folder": str(folder)}
+
+        new_tokens = search["max_length"] - prompt.shape[-1]
 
         def generate(on_token):
             import numpy as np
@@ -90,7 +92,7 @@ class OrtGenaiRuntime(Runtime):
             generator = og.Generator(model, params)
             generator.append_tokens(prompt)
             tokens = []
-            while not generator.is_done():
+            while not generator.is_done() and len(tokens) < new_tokens:
                 generator.generate_next_token()
                 on_token()
                 tokens.append(np.array(generator.get_next_tokens(), dtype=np.int64))
@@ -122,13 +124,16 @@ def prompt_ids(call):
     return np.ascontiguousarray(prompt.detach().cpu().numpy().astype(np.int32))
 
 
-def search_options(call, model, prompt_tokens: int, new_tokens: int) -> dict:
-    """Greedy search to ``prompt + new tokens``, with the script's minimum length."""
+def search_options(call, model, batch_size: int, prompt_tokens: int, new_tokens: int) -> dict:
+    """Greedy search of ``batch_size`` sequences to ``prompt + new tokens``, with the script's
+    minimum length (onnxruntime-genai needs the batch size: without it a batch of 2 is read as one
+    sequence of twice the length)."""
     kwargs = getattr(call, "kwargs", None) or {}
     config = kwargs.get("generation_config") or getattr(model, "generation_config", None)
     min_new = kwargs.get("min_new_tokens", getattr(config, "min_new_tokens", None))
     min_length = prompt_tokens + min_new if min_new else kwargs.get("min_length", getattr(config, "min_length", 0))
-    return {"max_length": prompt_tokens + new_tokens, "min_length": int(min_length or 0), "do_sample": False}
+    return {"max_length": prompt_tokens + new_tokens, "min_length": int(min_length or 0), "do_sample": False,
+            "batch_size": int(batch_size)}
 
 
 def kv_cache_mib(genai: dict, batch: int, max_length: int) -> float | None:
