@@ -199,7 +199,8 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs(),
-                                generation=invocation.call if scenario == "generation" else None)
+                                generation=invocation.call if scenario == "generation" else None,
+                                build_dir=build.dir)
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
             runtime_options = runtime.options(precision, **(request.runtime_options or {}).get(runtime.name, {}))

@@ -206,7 +206,8 @@ class LoadTarget:
 
     ``model_path``/``inputs_path``: the ONNX file chosen by the artifact rule and the saved inputs
     (``kind="onnx"``). ``model``/``args``/``kwargs``: the live model and its call (``kind="model"``,
-    in-process only).
+    in-process only). ``build_dir``: the build's directory, where a runtime that converts the
+    model itself (``ort-genai``'s model builder) keeps what it made, reused by later runs.
     """
 
     model_path: Path | None = None
@@ -216,6 +217,7 @@ class LoadTarget:
     kwargs: dict = field(default_factory=dict)
     # the script's generate() call (analysis/generation.py: GenerationCall), for the generation scenario
     generation: Any = None
+    build_dir: Path | None = None
 
     _feeds: dict | None = field(default=None, repr=False)
 
