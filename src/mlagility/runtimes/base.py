@@ -255,6 +255,10 @@ class Session:
     close: Callable[[], None] | None = None
     generate: Callable[[Callable[[], None]], Any] | None = None
     reset: Callable[[], None] | None = None
+    # what the session runs, where that is not the build's artifact (e.g. a model converted by the
+    # runtime's own tool): {"file": path relative to the build, "kind", "precision"}; the harness
+    # records it (with its size and sha256) as the artifact that ran
+    artifact: dict | None = None
 
     def synchronized(self, sync: Callable[[], None]) -> "Session":
         """This session with the device synchronized after every run (and every token)."""

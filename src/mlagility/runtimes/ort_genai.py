@@ -104,6 +104,7 @@ class OrtGenaiRuntime(Runtime):
             state.clear()
 
         return Session(run=None, generate=generate, threads=int(options.threads or 1), details=details,
+                       artifact={"file": f"{FOLDER}/model.onnx", "kind": "onnxruntime-genai model builder"},
                        close=close)
 
 
