@@ -185,8 +185,8 @@ def prompt_of(call) -> dict | None:
 
     if isinstance(call, DecodeLoopCall):
         args, kwargs = call.prefill_args, call.prefill_kwargs
-    else:
-        args, kwargs = call.args, call.kwargs
+    else:  # a synthetic size (--prompt-lengths...) gives its prompt in overrides
+        args, kwargs = call.args, {**call.kwargs, **(getattr(call, "overrides", None) or {})}
     ids = main_input(args, kwargs)
     if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or ids.dim() != 2:
         return None

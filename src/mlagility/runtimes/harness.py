@@ -169,6 +169,12 @@ def run_in_process(job: Job) -> Measurement:
         raise BenchmarkError(runtime.name, "the runtime returned no outputs, so they cannot be checked",
                              str(job.log))
     save_outputs_for_check(outputs_path(build_dir, runtime.device, runtime.name), outputs)  # never raises
+    if session.artifact:  # the runtime ran a file of its own making: the label says so
+        from mlagility.builds.artifacts import describe
+
+        ran = Path(build_dir) / session.artifact["file"]
+        artifact = {**describe(ran, Path(build_dir), session.artifact.get("kind", runtime.name)),
+                    **{k: v for k, v in session.artifact.items() if k != "file"}}
     samples = samples_path(build_dir, runtime.device, runtime.name)
     save_samples(samples, result.samples_ms)
     return Measurement(
