@@ -56,7 +56,7 @@ def _export_tf2onnx(ctx: BuildContext, path) -> None:
 
 
 def _input_names(model, count: int) -> list[str]:
-    from mlagility.analysis.keras_discovery import model_input_names
+    from mlagility.frameworks.keras.discovery import model_input_names
 
     names = model_input_names(model)
     return names if len(names) == count else [f"input_{i}" for i in range(count)]
@@ -64,7 +64,7 @@ def _input_names(model, count: int) -> list[str]:
 
 class KerasSaveInputs(SaveInputsAndReference):
     def named_arrays(self, ctx: BuildContext):
-        from mlagility.analysis.keras_discovery import named_inputs
+        from mlagility.frameworks.keras.discovery import named_inputs
 
         return named_inputs(ctx.model, tuple(ctx.args), ctx.call_kwargs())
 
