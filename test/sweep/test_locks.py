@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
-from mlagility.sweep import locks
+from mlagility.common import locks
 
 
 class _Log:

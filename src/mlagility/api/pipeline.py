@@ -21,7 +21,7 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
-from mlagility.sweep.locks import benchmarking, building, waiting_for
+from mlagility.common.locks import benchmarking, building, waiting_for
 from mlagility.common.signals import raise_if_stopped
 from mlagility.frameworks.registry import frameworks
 from mlagility.runtimes.outputs import read_outputs

@@ -41,7 +41,7 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
     request.cache.ensure()  # also for --analyze-only: attempt records and script logs live there
     tree = None
     if reporter is None and not quiet:
-        from mlagility.cli.status_tree import StatusTree
+        from mlagility.reporting.status_tree import StatusTree
 
         reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
@@ -69,7 +69,7 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
         results.interrupted = interruption_name(interrupt)
     results.elapsed_s = time.perf_counter() - started
     if tree is not None:
-        from mlagility.cli.status_tree import sweep_summary
+        from mlagility.reporting.status_tree import sweep_summary
 
         tree.console.print(sweep_summary(results))
     return results
@@ -188,7 +188,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
     error = traceback_text = None
     try:
-        from mlagility.sweep.locks import building
+        from mlagility.common.locks import building
 
         with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth) as discovery, \
                 dropped_in_forked_children(discovery.go_inert), building(request.cache.root):

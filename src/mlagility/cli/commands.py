@@ -18,7 +18,7 @@ def version(args: argparse.Namespace) -> int:
 def benchmark(args: argparse.Namespace) -> int:
     from mlagility.api import options
     from mlagility.api.script import benchmark_script
-    from mlagility.cli.status_tree import StatusTree, sweep_summary
+    from mlagility.reporting.status_tree import StatusTree, sweep_summary
 
     tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
@@ -32,7 +32,7 @@ def benchmark(args: argparse.Namespace) -> int:
     tree.console.print(sweep_summary(results))
     if getattr(args, "traceback", False):
         for script, text in tree.tracebacks.items():
-            from mlagility.cli.printing import clean_text
+            from mlagility.reporting.printing import clean_text
 
             print(clean_text(f"\n{script}:\n{text}"), file=sys.stderr)
     if results.interrupted:
@@ -87,7 +87,7 @@ def cache_list(args: argparse.Namespace) -> int:
     from mlagility.builds.cache import Cache
     from mlagility.builds.state import BuildState
     from mlagility.common.filesystem import directory_size
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
 
     cache = Cache(args.cache_dir)
     console = terminal_console()
@@ -117,7 +117,7 @@ def cache_stats(args: argparse.Namespace) -> int:
     from rich.syntax import Syntax
 
     from mlagility.builds.cache import Cache
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
 
     state = Cache(args.cache_dir).existing().state(args.build)
     console = terminal_console()
@@ -181,8 +181,8 @@ def cache_clean(args: argparse.Namespace) -> int:
 def cache_report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.sweep.report import summarize, write_report
-    from mlagility.cli.printing import terminal_console
+    from mlagility.results.report import summarize, write_report
+    from mlagility.reporting.printing import terminal_console
 
     csv_path, json_path, frame = write_report(args.cache_dirs or [None], args.report_dir)
     console = terminal_console()
@@ -216,7 +216,7 @@ def models_location(args: argparse.Namespace) -> int:
 def list_runtimes(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
     from mlagility.runtimes.registry import load_registry
 
     registry = load_registry()

@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         except MLAgilityError as error:
             if args.traceback:
                 raise
-            from mlagility.cli.printing import clean_text
+            from mlagility.reporting.printing import clean_text
 
             print(clean_text(f"benchit: error: {error}"), file=sys.stderr)
             return EXIT_USAGE

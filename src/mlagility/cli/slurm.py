@@ -31,7 +31,7 @@ def _sweep(args: argparse.Namespace):
 def status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
     from mlagility.sweep.slurm import counts, progress_line, status_rows
 
     sweep = _sweep(args)
@@ -51,7 +51,7 @@ def status(args: argparse.Namespace) -> int:
 
 def wait(args: argparse.Namespace) -> int:
     from mlagility.api.results import BenchmarkResults
-    from mlagility.cli.status_tree import StatusTree, sweep_summary
+    from mlagility.reporting.status_tree import StatusTree, sweep_summary
     from mlagility.common.signals import interruption_name
     from mlagility.sweep.slurm import _ask_cancel, follow
 

@@ -135,7 +135,7 @@ def _wait_own_time(child: subprocess.Popen, timeout: float, waits: Path) -> tupl
     ``timeout`` seconds not counting its lock waits."""
     import time
 
-    from mlagility.sweep.locks import waited_s
+    from mlagility.common.locks import waited_s
 
     started = time.monotonic()
     while True:
@@ -164,7 +164,7 @@ def _run_child(command: list[str], log: Path, timeout: float, waits: Path) -> st
     """Run the child; None if it exited by itself with 0 or 1, else what happened to it. Its
     ``timeout`` counts its own time, not the time it waited for the machine (``waits``)."""
     from mlagility.common.system_info import cpu_name
-    from mlagility.sweep.locks import WAITS_ENV
+    from mlagility.common.locks import WAITS_ENV
 
     cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1", WAITS_ENV: str(waits)}

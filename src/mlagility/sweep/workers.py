@@ -11,7 +11,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from mlagility.sweep.locks import WORKERS_ENV
+from mlagility.common.locks import WORKERS_ENV
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.cli.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
+from mlagility.reporting.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
 from mlagility.frameworks.registry import label_of, reference_label_of
 
 SUCCESS = {
