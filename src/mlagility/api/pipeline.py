@@ -21,7 +21,7 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
-from mlagility.common.locks import benchmarking, building, waiting_for
+from mlagility.machine.locks import benchmarking, building, waiting_for
 from mlagility.common.signals import raise_if_stopped
 from mlagility.frameworks.registry import frameworks
 from mlagility.runtimes.outputs import read_outputs
@@ -102,7 +102,7 @@ def build_and_benchmark(
     try:
         with waiting_for(request.cache.root, lock_for(context.dir)), preserved_state(context.model), \
                 clean_context(), eval_mode(context.model):
-            with building(request.cache.root):  # builds share the machine (sweep/locks.py)
+            with building(request.cache.root):  # builds share the machine (machine/locks.py)
                 if not request.stops_after_build:  # benchmark workers start while the build runs
                     harness.start_workers(request.runtimes)
                 try:

@@ -188,7 +188,7 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
     error = traceback_text = None
     try:
-        from mlagility.common.locks import building
+        from mlagility.machine.locks import building
 
         with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth) as discovery, \
                 dropped_in_forked_children(discovery.go_inert), building(request.cache.root):

@@ -7,7 +7,7 @@ import datetime
 import math
 from pathlib import Path
 
-from mlagility.cli.main import EXIT_FAILED, EXIT_OK
+from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
 
 VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
                  "failed in candidate": "red", "insufficient data": "yellow",

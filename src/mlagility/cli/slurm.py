@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from mlagility.common.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 def add_slurm_command(commands) -> None:
@@ -77,15 +77,4 @@ def cancel(args: argparse.Namespace) -> int:
     sweep = _sweep(args)
     cancel_sweep(sweep)
     print(f"cancelled Slurm job {sweep.job_id} (scancel); what finished is in {sweep.cache_root}")
-    return EXIT_OK
-
-
-def print_detached(results, console) -> int:
-    job = results.slurm_job
-    if job is None:
-        console.print("Nothing to submit.")
-        return EXIT_OK
-    console.print(f"Submitted Slurm job {job} ({len(results.scripts_run)} scripts).")
-    console.print(f"Follow it with: benchit slurm status {job}   or   benchit slurm wait {job}")
-    print(job)
     return EXIT_OK

@@ -1,14 +1,14 @@
 """Running one script in its own child process (``--process-isolation``).
 
-The child is ``benchit benchmark`` itself with every flag forwarded; it writes its results as
-JSON. The child runs in its own session, and benchit is its subreaper, so that a timeout (or
+The child is ``benchit benchmark`` itself (the API's entry point, ``python -m mlagility.api.command``)
+with every flag forwarded; it writes its results as JSON. The child runs in its own session, and benchit is its subreaper, so that a timeout (or
 Ctrl-C, or SIGTERM to benchit) kills its whole process tree, also descendants that called
 ``setsid()``; its output goes to a log file in the cache (never to a pipe, so megabytes of output
 are harmless, and never through a link planted there). A script stopped by Ctrl-C or SIGTERM is
 not recorded as attempted: ``--resume`` runs it again.
 
 ``--timeout`` counts the script's own time: the child records how long it waits for the machine
-lock (``sweep/locks.py``: another script's benchmark, or builds and scripts holding the machine
+lock (``machine/locks.py``: another script's benchmark, or builds and scripts holding the machine
 while this one's benchmark waits), and that time is added to its deadline. A hung script is
 stopped by its own timeout; the scripts waiting for it are not.
 """
@@ -84,7 +84,7 @@ def run_isolated(target: Target, request: BenchmarkRequest, stopping=None) -> tu
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
         results_file = Path(tmp) / "results.json"
         command = [
-            sys.executable, "-m", "mlagility.cli.main", "benchmark", target.argument,
+            sys.executable, "-m", "mlagility.api.command", target.argument,
             *request.to_cli_args(), "--results-file", str(results_file),
         ]
         try:
@@ -135,7 +135,7 @@ def _wait_own_time(child: subprocess.Popen, timeout: float, waits: Path) -> tupl
     ``timeout`` seconds not counting its lock waits."""
     import time
 
-    from mlagility.common.locks import waited_s
+    from mlagility.machine.locks import waited_s
 
     started = time.monotonic()
     while True:
@@ -164,7 +164,7 @@ def _run_child(command: list[str], log: Path, timeout: float, waits: Path) -> st
     """Run the child; None if it exited by itself with 0 or 1, else what happened to it. Its
     ``timeout`` counts its own time, not the time it waited for the machine (``waits``)."""
     from mlagility.common.system_info import cpu_name
-    from mlagility.common.locks import WAITS_ENV
+    from mlagility.machine.locks import WAITS_ENV
 
     cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1", WAITS_ENV: str(waits)}

@@ -29,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mlagility.common.exceptions import SlurmError, one_line
+from mlagility.common.exit_codes import INTERRUPTED_EXIT_CODES  # benchit stopped by SIGINT / SIGTERM
 
 SLURM_DIR = "_slurm"
 QUEUED = {"PENDING", "REQUEUED", "CONFIGURING", "UNKNOWN", "RESIZING", "SUSPENDED", "REQUEUE_HOLD",
           "REQUEUE_FED", "SPECIAL_EXIT", "STAGE_OUT"}
 RUNNING = {"RUNNING", "COMPLETING", "SIGNALING", "STOPPED"}
 POLL_S = 2.0
-INTERRUPTED_EXIT_CODES = (130, 143)  # benchit stopped by SIGINT / SIGTERM (common/signals.py)
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -151,7 +151,6 @@ class ScriptTask(_Checkpointable):
         self.requeued = 0
 
     def __call__(self, spec: str, task_args: list[str], results_file: str, task_file: str) -> dict:
-        from mlagility.cli.main import main
         from mlagility.common.filesystem import write_json
         from mlagility.common.system_info import cpu_name
 
@@ -163,7 +162,7 @@ class ScriptTask(_Checkpointable):
         }
         write_json(task_file, record)
         argument = f"./{spec}" if spec.startswith("-") else spec  # a file name, never an option
-        code = main(["benchmark", argument, *task_args, "--results-file", results_file])
+        code = _entry_point()([argument, *task_args, "--results-file", results_file])
         record.update(finished=time.time(), exit_code=code)
         write_json(task_file, record)
         return record
@@ -176,6 +175,18 @@ class ScriptTask(_Checkpointable):
 
         self.requeued += 1
         return DelayedSubmission(self, *args, **kwargs)
+
+
+# What a task runs on its node, named as an isolated child's command line names it (a process
+# boundary: this module never imports the API that drives the sweep): ``benchit benchmark ARGS``.
+TASK_ENTRY_POINT = "mlagility.api.command:run_benchmark"
+
+
+def _entry_point():
+    import importlib
+
+    module, _, function = TASK_ENTRY_POINT.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def _slurm_job_id() -> str | None:
