@@ -32,13 +32,15 @@ from mlagility.common.records import check_value
 from mlagility.sweep import processes
 from mlagility.sweep.attempts import AttemptLog
 from mlagility.sweep.targets import Target
+from mlagility.common.exceptions import one_line
+from mlagility.common.filesystem import write_json
+from mlagility.common.system_info import cpu_name
+from mlagility.machine.locks import waited_s, WAITS_ENV
 
 LOGS_DIR = "_logs"
 
 
 def write_results_file(path: str | os.PathLike, results: list[InvocationResult], errors: dict[str, str]) -> None:
-    from mlagility.common.filesystem import write_json
-
     write_json(path, {"results": [r.to_dict() for r in results], "script_errors": errors})
 
 
@@ -56,8 +58,6 @@ def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str
         check_value(data.get("script_errors", {}), dict[str, str], "'script_errors'")
         return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
     except (ValueError, KeyError, TypeError, AttributeError) as error:  # InvalidRecord included
-        from mlagility.common.exceptions import one_line
-
         return [], {"*": f"could not read the child's results file ({one_line(error)})"}
 
 
@@ -135,7 +135,6 @@ def _wait_own_time(child: subprocess.Popen, timeout: float, waits: Path) -> tupl
     ``timeout`` seconds not counting its lock waits."""
     import time
 
-    from mlagility.machine.locks import waited_s
 
     started = time.monotonic()
     while True:
@@ -163,9 +162,6 @@ def _cache_write_problem(root: Path) -> str | None:
 def _run_child(command: list[str], log: Path, timeout: float, waits: Path) -> str | None:
     """Run the child; None if it exited by itself with 0 or 1, else what happened to it. Its
     ``timeout`` counts its own time, not the time it waited for the machine (``waits``)."""
-    from mlagility.common.system_info import cpu_name
-    from mlagility.machine.locks import WAITS_ENV
-
     cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1", WAITS_ENV: str(waits)}
     processes.become_subreaper()  # descendants that leave the child's session come back to us

@@ -30,6 +30,13 @@ from pathlib import Path
 
 from mlagility.common.exceptions import SlurmError, one_line
 from mlagility.common.exit_codes import INTERRUPTED_EXIT_CODES  # benchit stopped by SIGINT / SIGTERM
+from mlagility.api import options as declared
+from mlagility.builds.cache import cache_folder
+from mlagility.common.filesystem import write_json
+from mlagility.common.system_info import cpu_name
+from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.isolation import read_results_file
+from mlagility.sweep.workers import report_script
 
 SLURM_DIR = "_slurm"
 QUEUED = {"PENDING", "REQUEUED", "CONFIGURING", "UNKNOWN", "RESIZING", "SUSPENDED", "REQUEUE_HOLD",
@@ -106,8 +113,6 @@ class SlurmSweep:
             return {}
 
     def save(self) -> None:
-        from mlagility.common.filesystem import write_json
-
         write_json(self.dir / "sweep.json", asdict(self))
 
     @classmethod
@@ -151,9 +156,6 @@ class ScriptTask(_Checkpointable):
         self.requeued = 0
 
     def __call__(self, spec: str, task_args: list[str], results_file: str, task_file: str) -> dict:
-        from mlagility.common.filesystem import write_json
-        from mlagility.common.system_info import cpu_name
-
         record = {
             "script": spec, "node": socket.gethostname(), "cpu": cpu_name(), "started": time.time(),
             "slurm_job": _slurm_job_id(), "requeued": self.requeued, "pid": os.getpid(),
@@ -198,8 +200,6 @@ def _slurm_job_id() -> str | None:
 def task_arguments(request) -> list[str]:
     """The flags of each task: the request's own (as an isolated child gets them), run isolated,
     with the isolation timeout (both derived from the option declarations)."""
-    from mlagility.api import options as declared
-
     args = list(request.to_cli_args())
     given = {word.split("=")[0] for word in args}
     extra = declared.to_flags({"process_isolation": True, "timeout": request.timeout})
@@ -222,8 +222,6 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
         attempt_arguments=request.attempt_arguments(),
         options=asdict(sweep_options),
     )
-    from mlagility.builds.cache import cache_folder
-
     for sub in ("results", "tasks"):
         cache_folder(request.cache.root, SLURM_DIR, sweep.sweep_id, sub)  # marker first, no linked folder
     executor = submitit.AutoExecutor(folder=sweep.submitit_dir / "%j", cluster="slurm",
@@ -387,9 +385,6 @@ def interrupted(sweep: SlurmSweep, index: int) -> bool:
 
 def collect(sweep: SlurmSweep, index: int, state: str, job):
     """The results and error of one finished task; records a Slurm-side outcome in ``_attempts``."""
-    from mlagility.sweep.attempts import AttemptLog
-    from mlagility.sweep.isolation import read_results_file
-
     record = sweep.task_record(index)
     results, errors = read_results_file(sweep.results_file(index))
     path = sweep.paths[index]
@@ -459,8 +454,6 @@ def _duration(seconds: float) -> str:
 def follow(sweep: SlurmSweep, reporter, results, console=None, ask=None) -> None:
     """Wait for every task, showing live progress, and hand each finished script to ``reporter``
     (in the order they finish). Ctrl-C: ask (``ask``) whether to cancel the job, or cancel it."""
-    from mlagility.sweep.workers import report_script
-
     import threading
 
     jobs = sweep.jobs()
@@ -508,8 +501,6 @@ def follow(sweep: SlurmSweep, reporter, results, console=None, ask=None) -> None
 
 
 def _from_files(sweep: SlurmSweep, index: int):
-    from mlagility.sweep.isolation import read_results_file
-
     results, errors = read_results_file(sweep.results_file(index))
     return results, errors.get(sweep.paths[index]) or errors.get("*")
 
@@ -556,8 +547,6 @@ def _ask_cancel(sweep: SlurmSweep) -> bool:
 
 def status_rows(sweep: SlurmSweep) -> list[dict]:
     """One row per task: script, state, node, elapsed (for ``benchit slurm status``)."""
-    from mlagility.sweep.attempts import AttemptLog
-
     jobs = sweep.jobs()
     states = poll_states(sweep, jobs)
     attempts = AttemptLog(Path(sweep.cache_root))
