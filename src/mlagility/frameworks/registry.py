@@ -58,8 +58,14 @@ class FrameworkRegistry:
 
 @functools.lru_cache(maxsize=1)
 def frameworks() -> FrameworkRegistry:
-    """The registry of this process (loaded once)."""
-    return load_registry()
+    """The registry of this process (loaded once); a one-line error if it is empty (mlagility's
+    own entry points missing: an install older than the registry)."""
+    registry = load_registry()
+    if not registry.frameworks:
+        broken = "; ".join(f"{name}: {why}" for name, why in registry.broken.items())
+        raise UsageError(f"no framework is registered in the {ENTRY_POINT_GROUP} entry points"
+                         f"{f' ({broken})' if broken else ''}: reinstall mlagility (pip install -e .)")
+    return registry
 
 
 def load_registry() -> FrameworkRegistry:
