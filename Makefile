@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(CONSTRAINTS) models/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,keras,sklearn]' -r models/requirements.txt
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,keras,sklearn,genai]' -r models/requirements.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -6,14 +6,17 @@ script, each script is executed with ``runpy.run_path(path, run_name="__main__")
 *top-level* calls of ``torch.nn.Module`` objects that have parameters (a call made while no
 other parameterized module is running). A corpus script must run without error and make
 exactly one such call (a script may declare another count with a ``# expected-calls: N``
-line; only ``selftest/two_models.py`` does).
+line; only ``selftest/two_models.py`` does). A transformers ``generate()`` is one call of its model
+(the forward calls it makes inside are not counted). A script that calls its model in a loop (a
+hand-written decode loop, a diffusion loop, a pipeline) declares ``# expected-models: N`` instead:
+it is checked for N distinct top-level models, whatever their number of calls (``models/generative/``).
 
 Usage::
 
     python models/verify.py models/timm --out /tmp/verify_timm.csv [--limit N] [--timeout 60]
     python models/verify.py models/selftest/*.py models/diffusers
 
-Output: a CSV with ``script,status,calls,expected,seconds,maxrss_mb,error`` (status is ``ok``,
+Output: a CSV with ``script,status,calls,models,expected,seconds,maxrss_mb,error`` (status is ``ok``,
 ``error``, ``timeout`` or ``crashed``), written row by row so a long run can be polled, and a
 summary. ``--resume`` skips scripts already in ``--out`` (a script that killed the process,
 e.g. by running out of memory, is recorded as ``crashed``). Exit status is 0 only when every
@@ -47,18 +50,27 @@ import torch  # noqa: E402
 
 from mlagility.analysis.discovery import inside_module_init  # noqa: E402  (benchit's own rule)
 
-FIELDS = ["script", "status", "calls", "expected", "seconds", "maxrss_mb", "error"]
+FIELDS = ["script", "status", "calls", "models", "expected", "seconds", "maxrss_mb", "error"]
 EXPECTED = re.compile(r"^# expected-calls: (\d+)\s*$", re.M)
+EXPECTED_MODELS = re.compile(r"^# expected-models: (\d+)\s*$", re.M)
 
 
-def expected_calls(path: Path) -> int:
-    """1, or the N of a ``# expected-calls: N`` line (only selftest/two_models.py has one)."""
-    match = EXPECTED.search(path.read_text())
-    return int(match.group(1)) if match else 1
+def expected_calls(path: Path) -> str:
+    """"1", or the N of a ``# expected-calls: N`` line (only selftest/two_models.py has one), or
+    "N models" for a ``# expected-models: N`` line (a model called in a loop)."""
+    text = path.read_text()
+    models = EXPECTED_MODELS.search(text)
+    if models:
+        return f"{models.group(1)} models"
+    match = EXPECTED.search(text)
+    return match.group(1) if match else "1"
 
 
 def passed(row: dict) -> bool:
-    return row["status"] == "ok" and int(row["calls"]) == int(row.get("expected") or 1)
+    expected = str(row.get("expected") or "1")
+    if expected.endswith(" models"):
+        return row["status"] == "ok" and int(row.get("models") or 0) == int(expected.split()[0])
+    return row["status"] == "ok" and int(row["calls"]) == int(expected)
 
 
 class ScriptTimeout(Exception):
@@ -70,11 +82,15 @@ def _on_alarm(signum, frame):
 
 
 class CallCounter:
-    """Counts top-level calls of parameterized modules via global forward hooks."""
+    """Counts top-level calls of parameterized modules via global forward hooks, and the distinct
+    modules so called; a transformers ``generate()`` counts as one call of its model."""
 
-    def __init__(self) -> None:
+    def __init__(self, transformers: bool = False) -> None:
+        self.transformers = transformers  # wrap GenerationMixin.generate (imports transformers)
         self.calls = 0
+        self.models: set[int] = set()
         self.names: list[str] = []
+        self._generate = None
         self._stack: list[bool] = []
         self._active = 0
         self._has_params: dict[int, bool] = {}
@@ -89,11 +105,37 @@ class CallCounter:
     def _pre(self, module, args):
         has = self._params(module)
         if has and self._active == 0 and not inside_module_init():
-            self.calls += 1
-            self.names.append(type(module).__name__)
+            self._count(module)
         self._stack.append(has)
         if has:
             self._active += 1
+
+    def _count(self, module) -> None:
+        self.calls += 1
+        self.models.add(id(module))
+        self.names.append(type(module).__name__)
+
+    def _patch_generate(self) -> None:
+        """``GenerationMixin.generate`` wrapped so that a generation is one call (transformers is
+        imported here only when the scripts will need it anyway)."""
+        try:
+            from transformers.generation.utils import GenerationMixin
+        except ImportError:
+            return
+        original = GenerationMixin.generate
+        counter = self
+
+        def generate(model, *args, **kwargs):
+            if counter._active == 0:
+                counter._count(model)
+            counter._active += 1
+            try:
+                return original(model, *args, **kwargs)
+            finally:
+                counter._active -= 1
+
+        GenerationMixin.generate = generate
+        self._generate = (GenerationMixin, original)
 
     def _post(self, module, args, output):
         if self._stack:
@@ -102,6 +144,7 @@ class CallCounter:
 
     def reset(self) -> None:
         self.calls = 0
+        self.models = set()
         self.names = []
         self._stack = []
         self._active = 0
@@ -113,12 +156,18 @@ class CallCounter:
             mm.register_module_forward_pre_hook(self._pre),
             mm.register_module_forward_hook(self._post, always_call=True),
         ]
+        if self.transformers:
+            self._patch_generate()
         return self
 
     def __exit__(self, *exc):
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        if self._generate:
+            owner, original = self._generate
+            owner.generate = original
+            self._generate = None
         return False
 
 
@@ -166,6 +215,7 @@ def run_one(path: Path, counter: CallCounter, timeout: int, grad: bool) -> dict:
         "script": str(path),
         "status": status,
         "calls": counter.calls,
+        "models": len(counter.models),
         "expected": expected_calls(path),
         "seconds": f"{seconds:.2f}",
         "maxrss_mb": f"{rss_mb:.0f}",
@@ -196,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         if progress and progress.exists():
             crashed = progress.read_text().strip()
             if crashed and crashed not in done:
-                row = dict(script=crashed, status="crashed", calls=0, expected=1, seconds="", maxrss_mb="",
+                row = dict(script=crashed, status="crashed", calls=0, models=0, expected=1, seconds="", maxrss_mb="",
                            error="process died (out of memory?)")
                 rows.append(row)
                 done.add(crashed)
@@ -211,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None:
         todo = todo[: args.limit]
 
-    counter = CallCounter()
+    counter = CallCounter(transformers=any("transformers" in s.read_text() for s in todo))
     with counter:
         for i, script in enumerate(todo, 1):
             if progress:
@@ -219,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             row = run_one(script, counter, args.timeout, args.grad)
             rows.append(row)
             flag = "" if passed(row) else "  <--"
-            print(f"[{i}/{len(todo)}] {row['status']:7s} calls={row['calls']} "
+            print(f"[{i}/{len(todo)}] {row['status']:7s} calls={row['calls']} models={row['models']} "
                   f"{row['seconds']:>7s}s {script}{flag} {row['error'][:160]}", flush=True)
             if args.out:
                 with open(args.out, "a", newline="") as f:
@@ -229,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = [r for r in rows if passed(r)]
     bad = [r for r in rows if not passed(r)]
-    print(f"\n{len(ok)}/{len(rows)} scripts ok with the expected number (1) of top-level model calls")
+    print(f"\n{len(ok)}/{len(rows)} scripts ok with the expected number of top-level model calls (or models)")
     for r in bad:
         print(f"  {r['status']:7s} calls={r['calls']} {r['script']}: {r['error'][:200]}")
     return 0 if not bad else 1

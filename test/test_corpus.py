@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ SAMPLE = {
     "diffusers": ["unet_2d.py", "autoencoder_kl.py"],
     "graph_convolutions": ["gcn.py", "gat.py"],
     "llm_layer": ["llama_mlp.py", "gpt2_attention.py"],
+    "generative": ["gpt2_generate.py", "t5_generate.py", "ddpm_pipeline.py"],
     "keras": ["functional_mlp.py", "mobilenetv3small.py"],
     "sklearn": ["pipeline_scaler_logistic_regression.py", "xgboost_classifier.py", "lightgbm_regressor.py"],
 }
@@ -67,3 +69,28 @@ def test_corpus_sample_runs_offline_and_finds_its_models(corpus, tmp_path):
     trees = re.split(r"^(\S+\.py):$", result.stdout, flags=re.M)
     found = {trees[i]: trees[i + 1].count("Hash:") for i in range(1, len(trees) - 1, 2)}
     assert found == {script.name: expected_models(script) for script in scripts}
+
+
+def test_generative_scripts_print_their_result():
+    """Each generative script prints one result line, so python and benchit output can be compared."""
+    scripts = sorted((MODELS / "generative").glob("*.py"))
+    assert len(scripts) >= 40
+    for script in scripts:
+        assert re.search(r"^print\(", script.read_text(), re.M), script
+
+
+@pytest.mark.slow
+def test_verify_counts_a_generation_as_one_call_and_a_loop_as_one_model(tmp_path):
+    """models/verify.py: generate() is one call of its model; a decode loop declares one model."""
+    scripts = [MODELS / "generative" / "gpt2_generate.py", MODELS / "generative" / "llama_decode_loop.py"]
+    out = tmp_path / "verify.csv"
+    result = subprocess.run([sys.executable, str(MODELS / "verify.py"), *map(str, scripts), "--out", str(out)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    import csv
+
+    rows = {Path(r["script"]).name: r for r in csv.DictReader(out.open())}
+    assert (rows["gpt2_generate.py"]["calls"], rows["gpt2_generate.py"]["models"]) == ("1", "1")
+    assert rows["llama_decode_loop.py"]["calls"] == "8" and rows["llama_decode_loop.py"]["models"] == "1"
+    assert rows["llama_decode_loop.py"]["expected"] == "1 models"
+    assert "new tokens: [[" in result.stdout

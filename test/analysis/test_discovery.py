@@ -160,3 +160,24 @@ def test_weights_hash_covers_scalar_buffers_and_changes_with_weights():
     with torch.no_grad():
         model[0].weight[0, 0, 0, 0] += 1
     assert weights_hash(model) != before
+
+
+def test_parts_called_through_a_method_are_named_by_their_attribute_path(write_script):
+    """A diffusers VAE's ``decode()`` calls its parts (a Conv2d, a Decoder): they are named
+    ``vae.post_quant_conv`` and ``vae.decoder``, not ``Conv2d`` / ``Decoder``; a pipeline-like
+    object holding the model as an attribute gives the same kind of path."""
+    script = write_script("parts.py", TINY_MODEL + """
+class Pipe:
+    def __init__(self):
+        self.net = torch.nn.Sequential(Tiny(), torch.nn.Linear(4, 2))
+
+    def __call__(self, x):
+        return self.net[1](self.net[0](x))
+
+
+pipe = Pipe()
+with torch.no_grad():
+    pipe(torch.ones(1, 8))
+""")
+    found, _ = discover(script)
+    assert sorted(invocation.model.name for invocation, _ in found) == ["pipe.net.0", "pipe.net.1"]

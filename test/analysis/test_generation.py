@@ -309,3 +309,29 @@ def test_register_rejects_clashing_or_duplicate_metrics_and_unknown_scenarios():
     assert not {"probe-header", "probe-twice", "probe-primary"} & set(scenarios())  # nothing half-registered
     with pytest.raises(UsageError, match=r"unknown scenario 'nope' \(known: .*generation.*inference"):
         scenario("nope")
+
+
+@pytest.mark.slow
+def test_generation_at_other_sizes_llama_bench_style(tmp_path):
+    """--prompt-lengths / --new-tokens / --batch-sizes: the same model at synthetic sizes, each a
+    result of its own with exactly N new tokens, checked against eager generate(); a bad size is
+    one line, exit 2."""
+    script = tmp_path / "sizes.py"
+    script.write_text(
+        "import torch\nfrom transformers import GPT2Config, GPT2LMHeadModel\n"
+        "torch.manual_seed(0)\n"
+        "lm = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=32, vocab_size=128, n_positions=64)).eval()\n"
+        "out = lm.generate(torch.randint(0, 128, (1, 6)), max_new_tokens=3, do_sample=False, pad_token_id=0)\n"
+        "print('OUT:', out[0].tolist())\n")
+    cache = tmp_path / "cache"
+    done = run_benchit(script, "--runtime", "torch-eager", *FAST, "-d", cache, "--prompt-lengths", "10",
+                       "--new-tokens", "5", "--batch-sizes", "1", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    for batch in (1, 2):
+        assert f"Generation:   batch {batch}, prompt 10 tokens, 5 new tokens" in out, out
+    assert "Tokens match the script's own (3 new tokens)" in out
+    assert "Tokens match PyTorch eager's generate() (5 new tokens x batch 2)" in out and "MISMATCH" not in out
+    assert "3 invocations" in out
+    bad = run_benchit(script, "--runtime", "torch-eager", "-d", cache, "--new-tokens", "0")
+    assert bad.returncode == 2 and "--new-tokens must be at least 1" in bad.stderr and "Traceback" not in bad.stderr

@@ -15,7 +15,8 @@ from mlagility.common.exceptions import UsageError
 NON_DEFAULT = {
     "cache_dir": "/tmp/some cache",
     "device": "nvidia",
-    "runtime": ["ort", "torch-eager"],
+    "runtime": ["trt", "ort-cuda"],
+    "runtime_options": {"trt": {"device_id": 1, "threads": 3}, "ort-cuda": {"threads": 2}},
     "rebuild": "always",
     "iterations": 7,
     "min_time": 0.25,
@@ -29,6 +30,9 @@ NON_DEFAULT = {
     "sequence": "/tmp/my sequence.py",
     "script_args": "--batch_size 8 --name 'a b'",
     "max_depth": 2,
+    "prompt_lengths": [16, 128],
+    "new_tokens": [4],
+    "batch_sizes": [1, 2],
     "labels": ["task::vision,nlp", "author::me"],
     "process_isolation": True,
     "timeout": 90.5,
@@ -66,9 +70,13 @@ def test_options_round_trip_through_flags():
     assert options.to_flags(options.resolve({})) == []
 
 
+# What an option's sample needs beside it (runtime options are checked against the runtimes run).
+CONTEXT = {"runtime_options": {"device": "nvidia", "runtime": ["trt", "ort-cuda"]}}
+
+
 @pytest.mark.parametrize("option", options.OPTIONS, ids=lambda o: o.name)
 def test_each_option_round_trips_alone(option):
-    value = options.resolve({option.name: NON_DEFAULT[option.name]})
+    value = options.resolve({option.name: NON_DEFAULT[option.name], **CONTEXT.get(option.name, {})})
     assert _parse(options.to_flags(value)) == value
 
 
@@ -104,6 +112,14 @@ def test_resume_identity_ignores_what_does_not_change_results():
     assert options.resume_identity(base) == options.resume_identity({**base, "lean_cache": True, "timeout": 5.0})
     assert options.resume_identity(base) != options.resume_identity({**base, "iterations": 5})
     assert options.resume_identity(base) != options.resume_identity({**base, "runtime": ["torch-eager"]})
+    # a runtime option is part of the attempt (another value: another attempt); none: the key is absent,
+    # so attempts recorded before runtime options existed still match
+    tuned = options.resolve({"runtime_options": ["ort.graph_optimization_level=ORT_ENABLE_BASIC"]})
+    basic = options.resume_identity(tuned)
+    assert basic != options.resume_identity(base) and "runtime_options" not in options.resume_identity(base)
+    assert basic != options.resume_identity(options.resolve({"runtime_options": {"ort": {"threads": 1}}}))
+    assert basic == options.resume_identity(options.resolve(
+        {"runtime_options": {"ort": {"graph_optimization_level": "ORT_ENABLE_BASIC"}}}))  # API == CLI
 
 
 def test_help_shows_units_defaults_and_environment_variables(capsys):

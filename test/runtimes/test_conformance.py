@@ -4,7 +4,9 @@ For each runtime and each precision (fp32, fp16, int8) a tiny model is built and
 test checks the artifact the build's rule picked (the converted file for fp16/int8, the ORT-CPU
 optimized file only for runtimes that accept it), the precision recorded from the file itself,
 the outputs saved and checked, the raw samples kept, and sane statistics. A precision a runtime
-cannot honour must be a clear per-runtime error, never a silent fallback.
+cannot honour must be a clear per-runtime error, never a silent fallback. A runtime without the
+``inference`` scenario (``ort-genai``: generation only) must answer this inference call with its
+"not supported" outcome (its generation has its own test, e.g. test_ort_genai.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def test_every_builtin_runtime_registers_and_validates():
 @pytest.mark.parametrize("device, name", AVAILABLE, ids=[f"{d}-{n}" for d, n in AVAILABLE])
 def test_runtime_conformance(device, name, precision, cache_dir):
     runtime = REGISTRY.runtimes[(device, name)]
+    if "inference" not in runtime.scenarios:  # generation-only (ort-genai): its contract is a clear outcome
+        if precision != "fp32":
+            pytest.skip(f"{name} runs only {', '.join(runtime.scenarios)}: no inference build to convert "
+                        "(its generation is tested in its own test file)")
+        torch.manual_seed(0)
+        with pytest.raises(BenchmarkError, match=f"not supported: {name} does not run the inference scenario"):
+            benchmark_model(Tiny(), (torch.rand(2, 16),), build_name=f"tiny_{name}_{precision}",
+                            cache_dir=cache_dir, device=device, runtime=name, **FAST)
+        return
     model, inputs = tiny_model(runtime)
     precision_options = {"fp16": dict(precision="fp16"), "int8": dict(quantize="int8")}.get(precision, {})
     build = f"tiny_{name}_{precision}"

@@ -533,14 +533,54 @@ class ModelDiscovery:
         return next((t.module for t in self._tracked.values() if t.info is info), None)
 
     def _variable_name(self, module, called) -> str:
+        """The script's name for the model: a variable holding it (``lm``), else the attribute
+        path to it from a variable of the script's frame (``pipe.vae.decoder``: a part of a
+        pipeline or of a larger model the script called a method of), else its class name."""
         for frame in self._user_frames():
             for scope in (frame.f_locals, frame.f_globals):
                 for name, value in scope.items():
-                    if (value is called or value is module) and not name.startswith("_"):
+                    if (value is called or value is module) and not name.startswith("_") and name != "self":
                         return name
             if not is_library_file(frame.f_code.co_filename):
                 break
+        for index, frame in enumerate(self._user_frames()):  # the script's frames, innermost first
+            if index >= 8:
+                break
+            if is_library_file(frame.f_code.co_filename):
+                continue
+            for scope in (frame.f_locals, frame.f_globals):
+                for name, value in list(scope.items()):
+                    if name.startswith("_") or name in ("self", "cls"):
+                        continue
+                    path = _attribute_path(value, module)
+                    if path:
+                        return f"{name}.{path}"
         return type(module).__name__
+
+
+def _attribute_path(owner, module, depth: int = 0) -> str | None:
+    """``vae.decoder``: the attribute path from ``owner`` (a module, or an object such as a
+    pipeline holding modules as attributes) to ``module``; None when it holds none."""
+    if owner is module or depth > 2 or isinstance(owner, (type, str, bytes, int, float, bool)) or owner is None:
+        return None
+    if isinstance(owner, torch.nn.Module):
+        for path, sub in owner.named_modules(remove_duplicate=False):
+            if sub is module and path:
+                return path
+        return None
+    try:
+        attributes = vars(owner)
+    except TypeError:
+        return None
+    for name, value in list(attributes.items())[:200]:
+        if name.startswith("_") or not isinstance(value, torch.nn.Module):
+            continue
+        if value is module:
+            return name
+        path = _attribute_path(value, module, depth + 1)
+        if path:
+            return f"{name}.{path}"
+    return None
 
 
 @dataclass

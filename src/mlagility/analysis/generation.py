@@ -92,6 +92,72 @@ class GenerationCall:
         return new_token_ids(model, self, output)
 
 
+def synthetic_calls(call: GenerationCall, prompt_lengths, new_tokens, batch_sizes) -> list[GenerationCall]:
+    """The script's generation at other sizes (``--prompt-lengths``, ``--new-tokens``,
+    ``--batch-sizes``: llama-bench's pp/tg table): token ids drawn with a fixed seed (no padding),
+    exactly N new tokens (``min_new_tokens = max_new_tokens``: the end-of-sequence token does not
+    stop it), the other keywords as the script gave them. One call per combination, the script's
+    own size excluded; its ``tokens`` (the reference of the check) come from one run of the
+    framework's own ``generate()``, made here. Only for prompts of token ids (not audio or image
+    features): ``[]`` otherwise."""
+    import itertools
+
+    import torch
+
+    info, prompt = call.info, main_input(call.args, call.kwargs)
+    if info is None or prompt is None or prompt.is_floating_point() or prompt.dim() != 2:
+        return []
+    vocab = int(getattr(getattr(call.model, "config", None), "vocab_size", 0) or int(prompt.max()) + 1)
+    calls = []
+    combos = itertools.product(batch_sizes or [info.batch_size], prompt_lengths or [info.prompt_tokens],
+                               new_tokens or [info.new_tokens])
+    for batch, length, new in combos:
+        if (batch, length, new) == (info.batch_size, info.prompt_tokens, info.new_tokens) and not new_tokens:
+            continue
+        generator = torch.Generator().manual_seed(1000 * batch + length)
+        ids = torch.randint(0, vocab, (batch, length), generator=generator)
+        kwargs = {k: v for k, v in call.kwargs.items()
+                  if k not in ("inputs", "input_ids", "attention_mask", "max_length", "min_length")}
+        overrides = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "max_new_tokens": new,
+                     "min_new_tokens": new}
+        synthetic = GenerationCall(call.model, (), kwargs, call.rng_state, overrides=overrides)
+        with torch.inference_mode(False), torch.no_grad():
+            fork = torch.random.fork_rng()
+            with fork:
+                torch.set_rng_state(call.rng_state)
+                args, fresh_kwargs = synthetic.fresh()
+                fresh_kwargs["return_dict_in_generate"] = True
+                output = call.model.generate(*args, **fresh_kwargs)
+        synthetic.tokens = output.sequences[:, -new:] if not info.encoder_decoder else output.sequences[:, 1:]
+        synthetic.info = GenerationInfo(batch, length, new, info.mode, info.cache, info.use_cache,
+                                        new, info.encoder_decoder)
+        calls.append(synthetic)
+    return calls
+
+
+def synthetic_invocations(invocation, prompt_lengths, new_tokens, batch_sizes) -> list:
+    """``Invocation``s of the synthetic sizes of a ``generate()`` invocation (``synthetic_calls``),
+    each with its own hash (a build and a result of its own), shown as the same model."""
+    from mlagility.analysis import hashing
+    from mlagility.analysis.model_info import InputSpec, Invocation
+
+    if not isinstance(invocation.call, GenerationCall) or not (prompt_lengths or new_tokens or batch_sizes):
+        return []
+    if invocation.call.overrides:  # a synthetic one itself
+        return []
+    found = []
+    for call in synthetic_calls(invocation.call, prompt_lengths, new_tokens, batch_sizes):
+        info = call.info
+        signature = (f"{invocation.signature}|synthetic batch={info.batch_size} prompt={info.prompt_tokens} "
+                     f"new={info.new_tokens}")
+        specs = [InputSpec("input_ids", (info.batch_size, info.prompt_tokens), "int64")]
+        found.append(Invocation(hash=hashing.invocation_hash(invocation.model.model_hash, signature),
+                                model=invocation.model, inputs=specs, signature=signature,
+                                constants=[("synthetic", "True"), ("min_new_tokens", str(info.new_tokens))],
+                                generation=info, call=call))
+    return found
+
+
 CACHE_ARGUMENTS = ("past_key_values", "cache")  # transformers 5 accepts both names
 
 
@@ -209,7 +275,7 @@ def new_token_ids(model, call: GenerationCall, output):
     sequences = getattr(output, "sequences", output)
     if getattr(getattr(model, "config", None), "is_encoder_decoder", False):
         return sequences[:, 1:]
-    prompt = main_input(call.args, call.kwargs)
+    prompt = main_input(call.args, {**call.kwargs, **call.overrides})
     length = prompt.shape[-1] if hasattr(prompt, "shape") and prompt.dim() >= 2 and not prompt.is_floating_point() else 0
     return sequences[:, length:]
 

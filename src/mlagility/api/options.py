@@ -18,6 +18,7 @@ choice, unparsable environment variable) is one ``UsageError`` line naming the o
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import os
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from mlagility.common.exceptions import UsageError
+from mlagility.runtimes.base import type_text
+from mlagility.runtimes.registry import load_registry
 
 API_SCRIPT, API_MODEL = "benchmark_script", "benchmark_model"
 
@@ -34,7 +37,8 @@ API_SCRIPT, API_MODEL = "benchmark_script", "benchmark_model"
 class Option:
     """One benchmark option.
 
-    ``type``: ``bool`` (a flag), ``int``, ``float``, ``str``, or ``list`` (of ``str``, ``nargs``).
+    ``type``: ``bool`` (a flag), ``int``, ``float``, ``str``, ``list`` (of ``item_type``, ``nargs``), or
+    ``dict`` (``runtime_options``: ``{runtime: {key: value}}``, a repeatable ``RUNTIME.KEY=VALUE`` flag).
     ``minimum``/``maximum`` bound numbers (``exclusive_minimum`` for > instead of >=); NaN and
     infinity are always refused. ``env``: an environment variable read when the value is not
     given. ``api``: which API functions take it as a keyword. ``cli_only``: flag without an API
@@ -62,6 +66,7 @@ class Option:
     metavar: str | None = None
     forward: bool = True  # False: not passed to a script's child process or Slurm task (sweep-level)
     default_text: str | None = None  # how to show a default that is computed (e.g. a path)
+    item_type: type = str  # a list's items: str, or int (each checked against minimum/maximum)
 
     @property
     def cli_flag(self) -> str:
@@ -78,10 +83,14 @@ class Option:
             if not isinstance(value, bool):
                 raise UsageError(f"{self.name} must be True or False (got {value!r})")
             return value
+        if self.type is dict:
+            return _runtime_options_syntax(self.cli_flag, value)
         if self.type is list:
             items = [value] if isinstance(value, str) else list(value)
             if not items:
                 raise UsageError(f"{self.cli_flag} needs at least one value")
+            if self.item_type is int:
+                return [int(self._number(item, int)) for item in items]
             items = [str(item) for item in items]
             for item in items:
                 self._check_choice(item)
@@ -93,16 +102,18 @@ class Option:
         self._check_choice(value)
         return value
 
-    def _number(self, value: Any) -> float | int:
+    def _number(self, value: Any, kind_type: type | None = None) -> float | int:
+        number_type = kind_type or self.type
         unit = {"s": "seconds"}.get(self.unit or "", self.unit)
-        kind = "a whole number" if self.type is int else "a number" + (f" of {unit}" if unit else "")
+        kind = "a whole number" if number_type is int else "a number" + (f" of {unit}" if unit else "")
         try:
             if isinstance(value, bool):
                 raise ValueError
-            number = self.type(value) if self.type is float else int(str(value)) if isinstance(value, str) else value
-            if self.type is int and (not isinstance(number, int) and not float(number).is_integer()):
+            number = (number_type(value) if number_type is float else int(str(value)) if isinstance(value, str)
+                      else value)
+            if number_type is int and (not isinstance(number, int) and not float(number).is_integer()):
                 raise ValueError
-            number = self.type(number)
+            number = number_type(number)
         except (TypeError, ValueError, OverflowError):
             raise UsageError(f"{self.cli_flag} {value!r} is not {kind}")
         if isinstance(number, float) and not math.isfinite(number):
@@ -153,7 +164,73 @@ class Option:
             return [self.cli_flag] if value != self.negated else []
         if self.type is list:
             return [self.cli_flag, *map(str, value)]
+        if self.type is dict:
+            return [word for runtime, given in sorted(value.items()) for key, item in sorted(given.items())
+                    for word in (self.cli_flag, f"{runtime}.{key}={_value_text(item)}")]
         return [f"{self.cli_flag}={value!r}" if isinstance(value, float) else f"{self.cli_flag}={value}"]
+
+
+def _value_text(value: Any) -> str:
+    """A runtime option's value as the command line gives it (read back by ``RuntimeOptions.convert``)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _runtime_options_syntax(flag: str, value: Any) -> dict[str, dict[str, Any]]:
+    """``{runtime: {key: value}}`` from the API's nested dict or the command line's
+    ``RUNTIME.KEY=VALUE`` words (values not yet converted: ``check_runtime_options`` does that)."""
+    example = f"e.g. {flag} ort.graph_optimization_level=ORT_ENABLE_BASIC"
+    if isinstance(value, dict):
+        result: dict[str, dict[str, Any]] = {}
+        for runtime, given in value.items():
+            if not isinstance(runtime, str) or not isinstance(given, dict) or not all(isinstance(k, str) for k in given):
+                raise UsageError(f"runtime_options must map each runtime name to a dict of its options, e.g. "
+                                 f"{{'ort': {{'graph_optimization_level': 'ORT_ENABLE_BASIC'}}}} (got {runtime!r}: "
+                                 f"{given!r})")
+            if given:
+                result[runtime] = dict(given)
+        return result
+    words = [value] if isinstance(value, str) else value
+    if not isinstance(words, (list, tuple)) or not all(isinstance(word, str) for word in words):
+        raise UsageError(f"runtime_options must be a dict like {{'ort': {{'threads': 2}}}} (got {value!r})")
+    result = {}
+    for word in words:
+        target, equals, item = word.partition("=")
+        runtime, dot, key = target.strip().rpartition(".")
+        if not equals or not dot or not runtime or not key:
+            raise UsageError(f"{flag} {word!r} is not RUNTIME.KEY=VALUE ({example})")
+        given = result.setdefault(runtime, {})
+        if key in given and given[key] != item:
+            raise UsageError(f"{flag} {runtime}.{key} is given twice ({given[key]!r} and {item!r}): give it once")
+        given[key] = item
+    return result
+
+
+def check_runtime_options(given: dict[str, dict[str, Any]], device: str, runtimes: list[str]
+                          ) -> dict[str, dict[str, Any]]:
+    """The user's runtime options converted to each runtime's option types and checked by its
+    ``options_class``; one ``UsageError`` line (listing the valid keys) for an unknown runtime, a
+    runtime not benchmarked in this run, an unknown or fixed key, or a bad value."""
+    registry = load_registry()
+    checked = {}
+    for name, values in given.items():
+        runtime = registry.runtimes.get((device, name))
+        if runtime is None:
+            here = sorted(n for d, n in registry.runtimes if d == device)
+            raise UsageError(f"--runtime-option {name}.{next(iter(values))}: no runtime {name!r} on --device "
+                             f"{device} (its runtimes: {', '.join(here) or 'none'})")
+        if name not in runtimes:
+            raise UsageError(f"--runtime-option {name}.{next(iter(values))}: {name} is not benchmarked in this run "
+                             f"(--runtime {' '.join(runtimes)}): add it to --runtime or drop the option")
+        try:
+            checked[name] = runtime.options_class.convert(values)
+        except ValueError as error:
+            valid = "; ".join(runtime.options_class.describe()) or "none"
+            raise UsageError(f"--runtime-option for {name}: {error}. {name}'s options: {valid}") from None
+    return checked
 
 
 def _opt(name, type_, default, help_, **kw) -> Option:
@@ -169,6 +246,10 @@ OPTIONS: list[Option] = [
     _opt("device", str, "x86", "device type to benchmark on: x86, nvidia, ...", resume=True),
     _opt("runtime", list, ["ort"], "runtime(s) to benchmark with, in turn (see benchit --list-runtimes)",
          resume=True, metavar="RUNTIME"),
+    _opt("runtime_options", dict, None, "set a runtime's option, e.g. ort.graph_optimization_level=ORT_ENABLE_BASIC "
+         "(repeatable; the options of each runtime: docs/user-guide.md, Runtime options; API: "
+         "{'ort': {'graph_optimization_level': 'ORT_ENABLE_BASIC'}})", flag="--runtime-option",
+         resume=True, metavar="RUNTIME.KEY=VALUE"),
     _opt("rebuild", str, "if_needed", "when to rebuild a cached build",
          choices=("if_needed", "always", "never"), resume=True),
     _opt("iterations", int, 100, "minimum number of timed inferences", minimum=1, resume=True),
@@ -191,6 +272,15 @@ OPTIONS: list[Option] = [
          resume=True, metavar="FILE"),
     _opt("script_args", str, "", "arguments passed to the scripts' sys.argv, as one shell-quoted string",
          api=SCRIPT, resume=True, metavar='"ARGS"'),
+    # -- generations (scenarios/generation.py): other sizes than the script's, llama-bench style
+    _opt("prompt_lengths", list, None, "also measure each generation with synthetic prompts of these lengths "
+         "(token ids drawn with a fixed seed; the script's own generation is measured too)", item_type=int,
+         minimum=1, api=SCRIPT, resume=True, metavar="N", default_text="the script's"),
+    _opt("new_tokens", list, None, "also measure each generation with exactly these numbers of new tokens "
+         "(the end-of-sequence token does not stop it)", item_type=int, minimum=1, api=SCRIPT, resume=True,
+         metavar="N", default_text="the script's"),
+    _opt("batch_sizes", list, None, "also measure each generation with these batch sizes (synthetic prompts)",
+         item_type=int, minimum=1, api=SCRIPT, resume=True, metavar="N", default_text="the script's"),
     _opt("max_depth", int, 0, "also benchmark the sub-models down to this depth (0: the models the "
          "script calls)", minimum=0, api=SCRIPT, resume=True),
     _opt("labels", list, None, "only scripts whose '# labels:' line has every KEY with one of its values",
@@ -259,6 +349,10 @@ def resolve(values: dict[str, Any], api: str | None = None) -> dict[str, Any]:
         resolved[option.name] = option.check(value) if value is not None or option.env else (
             option.default if value is None else value
         )
+    if resolved["runtime_options"]:
+        resolved["runtime_options"] = check_runtime_options(resolved["runtime_options"], resolved["device"],
+                                                            list(resolved["runtime"]))
+    resolved["runtime_options"] = resolved["runtime_options"] or None
     groups: dict[str, list[str]] = {}
     for option in OPTIONS:
         if option.group and resolved[option.name]:
@@ -288,6 +382,9 @@ def add_arguments(parser, exclude: Iterable[str] = ()) -> None:
         if option.type is bool:
             target.add_argument(*names, dest=option.name, action="store_const",
                                 const=not option.negated, default=None, help=help_text)
+        elif option.type is dict:
+            target.add_argument(*names, dest=option.name, action="append", default=None,
+                                metavar=option.metavar or option.name.upper(), help=help_text)
         elif option.type is list:
             target.add_argument(*names, dest=option.name, nargs="+", default=None,
                                 metavar=option.metavar or option.name.upper(), help=help_text)
@@ -330,6 +427,8 @@ def resume_identity(values: dict[str, Any]) -> dict[str, Any]:
                 value = getattr(value, "names", None) or [getattr(s, "name", str(s)) for s in value]
             if option.name == "script_args" and isinstance(value, list):
                 value = shlex.join(value)
+            if (option.type is dict or option.item_type is not str) and not value:
+                continue  # none set: absent, so that attempts recorded before the option existed match
             identity[option.name] = value
     return identity
 
@@ -360,7 +459,7 @@ def api_docs(api: str) -> str:
 
 
 def _annotation(option: Option) -> str:
-    name = {list: "list[str]"}.get(option.type, option.type.__name__)
+    name = {list: "list[str]", dict: "dict[str, dict]"}.get(option.type, option.type.__name__)
     return f"{name} | None" if option.default is None else name
 
 
@@ -406,5 +505,25 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def runtime_options_table() -> str:
+    """The "Runtime options" table of docs/user-guide.md: each built-in runtime's settable
+    options, from its ``options_class`` (a test keeps the guide equal to this)."""
+    rows = ["| runtime | option | values | default |", "|---|---|---|---|"]
+    registry = load_registry()
+    for (device, name), runtime in sorted(registry.runtimes.items()):
+        if not runtime.__module__.startswith("mlagility."):
+            continue  # a plugin's
+        defaults = {f.name: f.default for f in dataclasses.fields(runtime.options_class)}
+        settable = runtime.options_class.settable()
+        if not settable:
+            rows.append(f"| `{device}/{name}` | none | | |")
+        for key, hint in settable.items():
+            default = "auto" if defaults[key] is None else _value_text(defaults[key])
+            rows.append(f"| `{device}/{name}` | `{key}` | {type_text(hint).replace('|', ', ')} | {default} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    import sys
+
+    print(runtime_options_table() if sys.argv[1:] == ["runtime-options"] else markdown_table())

@@ -156,14 +156,18 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
     return framework.live_reference(context) if framework is not None else None
 
 
-def _check(runtime, build, reference, request: BenchmarkRequest, scenario: str = "inference") -> dict | None:
+def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None) -> dict | None:
     from mlagility.runtimes.outputs import TOLERANCES, compare, compare_tokens, outputs_path, read_outputs
 
+    scenario = invocation.scenario if invocation is not None else "inference"
     if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
     outputs = read_outputs(outputs_path(build.dir, runtime.device, runtime.name))  # never raises
-    if scenario == "generation":  # every runtime's tokens, against the script's own
-        return compare_tokens(reference, outputs)
+    if scenario == "generation":  # every runtime's tokens, against the script's own (or eager's, synthetic sizes)
+        check = compare_tokens(reference, outputs)
+        call = invocation.call
+        check["reference"] = "PyTorch eager's generate()" if getattr(call, "overrides", None) else "the script's own"
+        return check
     precision = request.options.quantize or request.options.precision
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
@@ -191,11 +195,13 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             context = build.context
             target = LoadTarget(model_path=artifact.path, inputs_path=artifact.inputs, model=context.model,
                                 args=context.args, kwargs=context.call_kwargs(),
-                                generation=invocation.call if scenario == "generation" else None)
+                                generation=invocation.call if scenario == "generation" else None,
+                                build_dir=build.dir)
             build.state.benchmark_running(key, build.dir)  # a process killed now leaves it "running"
             started = time.perf_counter()
+            runtime_options = runtime.options(precision, **(request.runtime_options or {}).get(runtime.name, {}))
             with benchmarking(request.cache.root, f"{build.state.build_name} {key}") as window:
-                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime.options(precision),
+                measurement = harness.benchmark(harness.Job(runtime, target, request.settings, runtime_options,
                                                             build.dir, artifact.record, scenario))  # alone on the machine
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
@@ -211,7 +217,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": one_line(error)}
         else:
             check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request,
-                           scenario)
+                           invocation)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
                                            "workers": window["workers"], "node": window["node"],

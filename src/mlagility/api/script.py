@@ -179,6 +179,24 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
             raise_if_stopped()  # unless a Ctrl-C/SIGTERM caused it: then the stop goes on
             result.fail("mlagility", one_line(error))
             reporter.changed(result)
+        if invocation.generation is not None and not request.analyze_only:
+            _synthetic_generations(invocation, module)
+
+    def _synthetic_generations(invocation, module) -> None:
+        """--prompt-lengths / --new-tokens / --batch-sizes: the generation at other sizes."""
+        from mlagility.analysis.generation import synthetic_invocations
+
+        values = request.values
+        try:
+            variants = synthetic_invocations(invocation, values.get("prompt_lengths"), values.get("new_tokens"),
+                                             values.get("batch_sizes"))
+        except Exception as error:
+            raise_if_stopped()
+            reporter.warn(f"{invocation.model.name}: the generation at other sizes could not be made: "
+                          f"{one_line(error)}")
+            return
+        for variant in variants:
+            on_invocation(variant, module)
 
     error = traceback_text = None
     try:

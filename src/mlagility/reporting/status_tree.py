@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.reporting.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
 from mlagility.frameworks.registry import label_of, reference_label_of
+from mlagility.reporting.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
+from mlagility.runtimes.registry import non_default_options
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
@@ -155,7 +156,8 @@ class StatusTree:
             lines.append(Text(f"Successfully benchmarked on {perf.device_name} ({runtime} v{perf.runtime_version}, "
                               f"{perf.precision})", style="green"))
             lines += [Text(line) for line in perf.scenario_class.describe(perf.measurement)]
-            lines.append(Text(f"Ran: {_artifact_text(perf.artifact)}", style="dim"))
+            lines.append(Text(clean_text(f"Ran: {_artifact_text(perf.artifact)}{_options_text(perf.measurement)}"),
+                              style="dim"))
             if result.flops and perf.scenario == "inference":
                 gflops = result.flops / (perf.median_latency / 1e3) / 1e9
                 lines.append(Text(f"Compute: {format_flops(result.flops)} per inference, {gflops:,.3g} GFLOP/s at the median"))
@@ -191,6 +193,12 @@ def _last_frames(traceback_text: str | None) -> list[str]:
         return []
     frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)\n(?:    (.*)\n)?', traceback_text)
     return [f"{Path(file).name}:{line} in {where}: {code.strip()}" for file, line, where, code in frames[-LAST_FRAMES:]]
+
+
+def _options_text(measurement) -> str:
+    """``, options: key=value ...`` for the runtime options that differ from the defaults."""
+    changed = non_default_options(measurement.device_type, measurement.runtime, measurement.runtime_options)
+    return (", options: " + " ".join(f"{key}={value}" for key, value in changed.items())) if changed else ""
 
 
 def _artifact_text(artifact: dict) -> str:
@@ -229,13 +237,18 @@ def _measurement_warnings(perf) -> list:
     return warnings
 
 
+SCRIPT_TOKENS = "the script's own"  # what a generation's tokens are checked against, by default
+
+
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     if check.get("kind") == "tokens":
         if check.get("ok") is None:
-            return Text(f"Tokens not compared with the script's own: {check.get('error')}", style="yellow")
+            return Text(f"Tokens not compared with {check.get('reference', SCRIPT_TOKENS)}: {check.get('error')}",
+                        style="yellow")
         if check.get("ok"):
             batch = check.get("batch_size", 1)
-            return Text(f"Tokens match the script's own ({check.get('new_tokens', check['tokens'])} new tokens"
+            return Text(f"Tokens match {check.get('reference', SCRIPT_TOKENS)} "
+                        f"({check.get('new_tokens', check['tokens'])} new tokens"
                         f"{f' x batch {batch}' if batch > 1 else ''})", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
     reference = reference_label_of(model_type)

@@ -22,6 +22,9 @@ harness's (``runtimes/harness.py``), the same for every runtime.
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,136 @@ class RuntimeOptions:
 
     threads: int | None = None
     precision: str = "fp32"
+
+    # Fields a user cannot set with ``--runtime-option`` / ``runtime_options``, with the reason.
+    fixed: ClassVar[dict[str, str]] = {"precision": "it is the build's precision (use --precision)"}
+
+    def __post_init__(self):
+        """Check the values (a subclass that adds checks calls ``super().__post_init__()``);
+        a ``ValueError`` here is the user's one-line error for a value the runtime rejects."""
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise ValueError(f"threads must be a whole number of at least 1 (got {self.threads!r})")
+
+    # -- the user's values (``--runtime-option RUNTIME.KEY=VALUE``) ---------------------------
+    @classmethod
+    def settable(cls) -> dict[str, Any]:
+        """``{field name: type hint}`` of the fields a user may set."""
+        hints = typing.get_type_hints(cls)
+        return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.name not in cls.fixed}
+
+    @classmethod
+    def describe(cls) -> list[str]:
+        """One ``name (type, default X)`` per settable field, for error lines and the guide."""
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        described = []
+        for name, hint in cls.settable().items():
+            default = "auto" if defaults[name] is None else defaults[name]
+            described.append(f"{name} ({type_text(hint)}, default {default})")
+        return described
+
+    @classmethod
+    def convert(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """The user's values (strings from the command line, or Python values from the API)
+        converted to the fields' types and checked by the class itself; raises ``ValueError``
+        naming the key (unknown, not settable, or a bad value)."""
+        settable = cls.settable()
+        converted = {}
+        for key, value in given.items():
+            if key in cls.fixed:
+                raise ValueError(f"{key} cannot be set: {cls.fixed[key]}")
+            if key not in settable:
+                raise ValueError(f"unknown option {key!r}")
+            try:
+                converted[key] = convert_value(value, settable[key])
+            except ValueError as error:
+                raise ValueError(f"{key}={value!r}: {error}") from None
+        try:
+            cls(**converted)
+        except (TypeError, ValueError) as error:
+            raise ValueError(str(error)) from None
+        return converted
+
+
+def type_text(hint: Any) -> str:
+    """A type hint as a user reads it: ``int``, ``int or none``, ``LATENCY|THROUGHPUT``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return "|".join(map(str, args))
+    if origin in (typing.Union, types.UnionType):
+        shown = [type_text(arg) for arg in args if arg is not type(None)]
+        return " or ".join(shown) + (" or none" if type(None) in args else "")
+    return getattr(hint, "__name__", str(hint))
+
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def convert_value(value: Any, hint: Any) -> Any:
+    """``value`` (a command-line string or a Python value) as a ``hint`` (bool, int, float, str,
+    a ``Literal`` of choices, or an optional of one of them); ``ValueError`` saying what fits."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            if type(None) in args:
+                return None
+        for arg in args:
+            if arg is not type(None):
+                try:
+                    return convert_value(value, arg)
+                except ValueError:
+                    pass
+        raise ValueError(f"expected {type_text(hint)}")
+    if origin is typing.Literal:
+        for choice in args:
+            if value == choice or (isinstance(value, str) and not isinstance(choice, str) and value == str(choice)):
+                return choice
+        raise ValueError(f"choose one of {type_text(hint)}")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+            return value.lower() in _TRUE
+        raise ValueError("expected true or false")
+    if hint is int:
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number")
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+    if hint is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("expected a number") from None
+        if not math.isfinite(number):
+            raise ValueError("expected a finite number")
+        return number
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return value
+    if isinstance(hint, type) and isinstance(value, hint):
+        return value
+    raise ValueError(f"a {type_text(hint)} cannot be given here")
+
+
+@dataclass(frozen=True)
+class LiveModelOptions(RuntimeOptions):
+    """Options of a runtime that runs the live model in the script's process (torch-eager,
+    torch-compiled, keras): it runs with the framework's own thread count, which the script sets
+    (``torch.set_num_threads``...), so ``threads`` is recorded but not settable."""
+
+    fixed: ClassVar[dict[str, str]] = {
+        **RuntimeOptions.fixed,
+        "threads": "this runtime runs in the script's process with the framework's own thread count "
+                   "(set it in the script, e.g. torch.set_num_threads)",
+    }
 
 
 @dataclass(frozen=True)
@@ -73,7 +206,8 @@ class LoadTarget:
 
     ``model_path``/``inputs_path``: the ONNX file chosen by the artifact rule and the saved inputs
     (``kind="onnx"``). ``model``/``args``/``kwargs``: the live model and its call (``kind="model"``,
-    in-process only).
+    in-process only). ``build_dir``: the build's directory, where a runtime that converts the
+    model itself (``ort-genai``'s model builder) keeps what it made, reused by later runs.
     """
 
     model_path: Path | None = None
@@ -83,6 +217,7 @@ class LoadTarget:
     kwargs: dict = field(default_factory=dict)
     # the script's generate() call (analysis/generation.py: GenerationCall), for the generation scenario
     generation: Any = None
+    build_dir: Path | None = None
 
     _feeds: dict | None = field(default=None, repr=False)
 
@@ -196,6 +331,21 @@ class Runtime(ABC):
         return self.options_class(precision=precision, **given)
 
     @classmethod
+    def non_default_options(cls, recorded: dict[str, Any]) -> dict[str, Any]:
+        """The settable options of a recorded result (``Measurement.runtime_options``) that differ
+        from this runtime's defaults (``threads``: from ``default_threads`` on this machine, so a
+        result timed on another machine may show its thread count), for display."""
+        defaults = {f.name: f.default for f in dataclasses.fields(cls.options_class)}
+        changed = {}
+        for name in cls.options_class.settable():
+            if name not in recorded:
+                continue
+            default = cls.default_threads() if name == "threads" else defaults[name]
+            if recorded[name] != default:
+                changed[name] = recorded[name]
+        return changed
+
+    @classmethod
     def default_threads(cls) -> int:
         """Inference threads when the user sets none: one per physical core."""
         from mlagility.common.system_info import physical_cores
@@ -219,6 +369,11 @@ class Runtime(ABC):
         if not (isinstance(cls.options_class, type) and issubclass(cls.options_class, RuntimeOptions)
                 and dataclasses.is_dataclass(cls.options_class)):
             raise TypeError(f"{cls.__qualname__}.options_class must be a RuntimeOptions dataclass")
+        try:
+            cls.options_class.settable()
+        except Exception as error:  # an annotation that cannot be resolved: no option could be set
+            raise TypeError(f"{cls.__qualname__}.options_class has field types that cannot be read "
+                            f"({type(error).__name__}: {error})") from None
         if not isinstance(cls.needs, ArtifactNeeds):
             raise TypeError(f"{cls.__qualname__}.needs must be an ArtifactNeeds")
         if not cls.scenarios or not all(isinstance(name, str) for name in cls.scenarios):
@@ -234,6 +389,7 @@ class EagerRuntime(Runtime):
     ``model_types``), ``imports`` and implement ``load``."""
 
     needs = ArtifactNeeds(kind="model", precisions=("fp32",))
+    options_class = LiveModelOptions
     in_child = False
     reports_load_time = False
     is_reference = True

@@ -82,6 +82,11 @@ class NvidiaOptions(RuntimeOptions):
 
     device_id: int = 0
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.device_id < 0:
+            raise ValueError(f"device_id must be 0 or more (got {self.device_id})")
+
 
 class _NvidiaOrtRuntime(Runtime):
     device = "nvidia"

@@ -1,38 +1,57 @@
 """OpenVINO on the CPU (``x86/openvino``), timed in a child process by the harness.
 
 Runs the ONNX file of the build's precision (never ``model-opt.onnx``: ONNX Runtime's optimized
-file holds ORT-only contrib ops), compiled for "CPU" with ``compile_config``. ``load_time_s`` is
+file holds ORT-only contrib ops), compiled for "CPU" with ``compile_config`` (``OpenVinoOptions``, settable with
+``--runtime-option openvino.KEY=VALUE``). ``load_time_s`` is
 the model read + compile time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions, Session
 
 
 @dataclass(frozen=True)
 class OpenVinoOptions(RuntimeOptions):
-    """``performance_hint``: LATENCY or THROUGHPUT. ``inference_precision``: the CPU plugin's
-    compute precision hint (f32: see ``compile_config``)."""
+    """The CPU plugin's settings (``--runtime-option openvino.KEY=VALUE``).
 
-    performance_hint: str = "LATENCY"
-    inference_precision: str = "f32"
+    ``threads``: ``INFERENCE_NUM_THREADS`` (default: one per physical core).
+    ``performance_hint``: LATENCY (one request as fast as possible) or THROUGHPUT (the plugin
+    splits the cores into streams for requests in flight; benchit times one request at a time).
+    ``num_streams``: ``NUM_STREAMS``, parallel inference streams (default: what the hint picks).
+    ``inference_precision``: the CPU plugin's compute precision hint (f32 by default: see
+    ``compile_config``; bf16/f16 only where the CPU has them).
+    """
+
+    performance_hint: Literal["LATENCY", "THROUGHPUT"] = "LATENCY"
+    num_streams: int | None = None
+    inference_precision: Literal["f32", "bf16", "f16"] = "f32"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.num_streams is not None and self.num_streams < 1:
+            raise ValueError(f"num_streams must be at least 1 (got {self.num_streams})")
 
 
-def compile_config(threads: int, hint: str = "LATENCY", inference_precision: str = "f32") -> dict:
+def compile_config(threads: int, hint: str = "LATENCY", inference_precision: str = "f32",
+                   num_streams: int | None = None) -> dict:
     """The CPU plugin settings (also used by bench/runtimes.py).
 
     ``INFERENCE_PRECISION_HINT`` is pinned to f32: left alone, the CPU plugin silently runs in
     bf16 on CPUs with bf16 instructions (AVX512_BF16, AMX), which would make OpenVINO's latency
     depend on the CPU's instruction set and not comparable with the other (fp32) x86 runtimes.
     """
-    return {
+    config = {
         "PERFORMANCE_HINT": hint,
         "INFERENCE_NUM_THREADS": threads,
         "INFERENCE_PRECISION_HINT": inference_precision,
     }
+    if num_streams is not None:
+        config["NUM_STREAMS"] = num_streams
+    return config
 
 
 class OpenVinoRuntime(Runtime):
@@ -46,7 +65,7 @@ class OpenVinoRuntime(Runtime):
 
         threads = options.threads
         core = ov.Core()
-        config = compile_config(threads, options.performance_hint, options.inference_precision)
+        config = compile_config(threads, options.performance_hint, options.inference_precision, options.num_streams)
         compiled = core.compile_model(core.read_model(str(target.model_path)), "CPU", config)
         feeds = target.feeds()
         wanted = {name for port in compiled.inputs for name in port.get_names()}

@@ -68,3 +68,19 @@ def load_registry() -> RuntimeRegistry:
         except Exception as error:  # one broken plugin must not hide the others
             registry.broken[entry.name] = f"{type(error).__name__}: {error}"
     return registry
+
+
+@functools.lru_cache(maxsize=None)
+def runtime_class(device: str, name: str) -> type[Runtime] | None:
+    """The registered class of ``device/name`` (None if there is none), looked up once."""
+    return load_registry().runtimes.get((device, name))
+
+
+def non_default_options(device: str, name: str, recorded: dict) -> dict:
+    """The options of a recorded result that differ from its runtime's defaults ({} when the
+    runtime is not registered here)."""
+    runtime = runtime_class(device, name)
+    try:
+        return runtime.non_default_options(recorded or {}) if runtime is not None else {}
+    except Exception:  # a result recorded by another version: show nothing rather than fail
+        return {}

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
-from mlagility.runtimes.base import LoadTarget, RuntimeOptions, Session
+from mlagility.runtimes.base import LiveModelOptions, LoadTarget, Session
 from mlagility.runtimes.torch_eager import TorchEagerRuntime
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
@@ -91,10 +92,20 @@ def _has_entries(code) -> bool:
 
 
 @dataclass(frozen=True)
-class TorchCompiledOptions(RuntimeOptions):
-    """``mode``: ``torch.compile``'s mode (default, reduce-overhead, max-autotune)."""
+class TorchCompiledOptions(LiveModelOptions):
+    """``torch.compile``'s arguments (``--runtime-option torch-compiled.KEY=VALUE``).
 
-    mode: str = "default"
+    ``mode``: default, reduce-overhead (CUDA graphs where they apply), max-autotune (inductor
+    tries more kernels: a longer compile) or max-autotune-no-cudagraphs. ``dynamic``: true
+    compiles for dynamic shapes up front, false specializes on every shape, none lets dynamo
+    decide (it recompiles dynamic after a shape changes); a generation is always compiled dynamic
+    unless this is false. ``fullgraph``: true makes a graph break an error (the whole model must
+    compile as one graph) instead of a fallback to Python.
+    """
+
+    mode: Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"] = "default"
+    dynamic: bool | None = None
+    fullgraph: bool = False
 
 
 class TorchCompiledRuntime(TorchEagerRuntime):
@@ -129,7 +140,8 @@ class TorchCompiledRuntime(TorchEagerRuntime):
                 # generate() stays Python; the model's forward is compiled once with dynamic
                 # shapes (not once per past length), on the instance, removed by close()
                 had_own = "forward" in vars(model)
-                model.forward = torch.compile(model.forward, mode=options.mode, dynamic=True)
+                model.forward = torch.compile(model.forward, mode=options.mode, fullgraph=options.fullgraph,
+                                              dynamic=options.dynamic is not False)
 
                 def undo():  # (the harness's state restoring may have removed it already)
                     if not had_own:
@@ -142,7 +154,8 @@ class TorchCompiledRuntime(TorchEagerRuntime):
                     session.reset()
                     return generate(lambda: None)
             else:
-                compiled = torch.compile(model, mode=options.mode)
+                compiled = torch.compile(model, mode=options.mode, dynamic=options.dynamic,
+                                         fullgraph=options.fullgraph)
                 session = call_session(compiled, target.args, target.kwargs)
                 inner_run = session.run
 

@@ -1,0 +1,22 @@
+# labels: name::mamba_generate author::transformers task::Text_Generation domain::Natural_Language_Processing
+"""transformers 5.24.0: ``MambaForCausalLM`` (Mamba (state space model, no attention)) built from a tiny ``MambaConfig`` (random weights, nothing
+downloaded), greedy ``generate()`` of 8 new tokens after a prompt of 8 random token ids; prints the new
+token ids. Config: ``MambaConfig(vocab_size=256, hidden_size=64, state_size=8, num_hidden_layers=2)``."""
+
+import torch
+from transformers import MambaConfig, MambaForCausalLM
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+torch.manual_seed(0)
+config = MambaConfig(vocab_size=256, hidden_size=64, state_size=8, num_hidden_layers=2, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+model = MambaForCausalLM(config)
+model.eval()
+
+prompt_length = 8
+input_ids = torch.randint(3, config.vocab_size, (batch_size, prompt_length))
+attention_mask = torch.ones_like(input_ids)
+
+output = model.generate(input_ids, attention_mask=attention_mask, max_new_tokens=8, do_sample=False)
+print("new tokens:", output[:, prompt_length:].tolist())

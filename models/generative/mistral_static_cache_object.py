@@ -1,0 +1,24 @@
+# labels: name::mistral_static_cache_object author::transformers task::Text_Generation domain::Natural_Language_Processing
+"""transformers 5.24.0: ``MistralForCausalLM`` from a tiny ``MistralConfig`` (2 layers, hidden 64, 4 heads, 2
+KV heads, vocabulary 256; random weights), greedy ``generate()`` of 8 new tokens with a ``StaticCache``
+of 32 positions made by the script and passed as ``past_key_values``; prints the new token ids."""
+
+import torch
+from transformers import MistralConfig, MistralForCausalLM, StaticCache
+from mlagility.parser import parse
+
+(batch_size,) = parse(["batch_size"])
+
+torch.manual_seed(0)
+config = MistralConfig(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                       pad_token_id=0, bos_token_id=1, eos_token_id=2)
+model = MistralForCausalLM(config)
+model.eval()
+
+input_ids = torch.randint(3, config.vocab_size, (batch_size, 8))
+cache = StaticCache(config=config, max_cache_len=32)
+
+output = model.generate(input_ids, attention_mask=torch.ones_like(input_ids), past_key_values=cache,
+                        max_new_tokens=8, do_sample=False)
+print("new tokens:", output[:, 8:].tolist())
