@@ -9,7 +9,6 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 
 from mlagility.analysis.torch_state import clean_context, preserved_state

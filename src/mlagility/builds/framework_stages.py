@@ -1,9 +1,8 @@
 """Build stages and sequences for Keras models and scikit-learn / XGBoost / LightGBM estimators.
 
 Each framework exports its own way (``frameworks/keras/stages.py``, ``frameworks/sklearn/stages.py``),
-then saves the inputs
-(``inputs.npz``, keyed by the ONNX input names, cast to the ONNX input types) and the reference
-outputs (``reference.npz``: the framework's own outputs on those inputs, the correctness
+then saves the inputs (``inputs.npz``, keyed by the ONNX input names, cast to the ONNX input types)
+and the reference outputs (``reference.npz``: the framework's own outputs on those inputs, the correctness
 reference), then shares the ONNX stages of PyTorch builds: check, fp16/int8, optimize.
 
 A framework's ``sequence(options)`` (``frameworks/base.py``) puts its export stage before these.
@@ -12,7 +11,7 @@ A framework's ``sequence(options)`` (``frameworks/base.py``) puts its export sta
 from __future__ import annotations
 
 from mlagility.builds.options import BuildOptions
-from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.stages import INPUTS_FILE, CheckOnnx, ConvertFp16, OptimizeOnnx, QuantizeInt8
 from mlagility.builds.onnx_tools import match_inputs, onnx_signature
 

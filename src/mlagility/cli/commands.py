@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
 
