@@ -50,9 +50,9 @@ def test_runtime_conformance(device, name, precision, cache_dir):
         if precision != "fp32":
             pytest.skip(f"{name} runs only {', '.join(runtime.scenarios)}: no inference build to convert "
                         "(its generation is tested in its own test file)")
-        torch.manual_seed(0)
+        model, inputs = FRAMEWORKS.get("pytorch").example()
         with pytest.raises(BenchmarkError, match=f"not supported: {name} does not run the inference scenario"):
-            benchmark_model(Tiny(), (torch.rand(2, 16),), build_name=f"tiny_{name}_{precision}",
+            benchmark_model(model, inputs, build_name=f"tiny_{name}_{precision}",
                             cache_dir=cache_dir, device=device, runtime=name, **FAST)
         return
     model, inputs = tiny_model(runtime)
