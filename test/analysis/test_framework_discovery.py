@@ -144,7 +144,7 @@ def test_sklearn_calls_on_fitted_estimators_are_found(tmp_path):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mlagility.analysis.sklearn_discovery import _Hooked
+    from mlagility.frameworks.sklearn.discovery import _Hooked
 
     for cls, method in ((Pipeline, "predict"), (Pipeline, "predict_proba"), (StandardScaler, "transform")):
         assert not isinstance(cls.__dict__[method], _Hooked)  # every wrapper removed

@@ -18,7 +18,7 @@ from mlagility.builds.staleness import artifact_problems, stale_reasons
 from mlagility.builds.state import STATE_FILE, BuildState
 from mlagility.common import filesystem
 from mlagility.sweep.attempts import Attempt, AttemptLog
-from mlagility.sweep.report import report_frame, summarize
+from mlagility.results.report import report_frame, summarize
 
 
 def state_for(name: str, **changes) -> BuildState:

@@ -40,7 +40,7 @@ def test_keras_model_is_exported_by_keras_and_checked(tmp_path):
 
 def test_tf2onnx_is_the_recorded_fallback(tmp_path, monkeypatch):
     from mlagility.api.model import benchmark_model
-    from mlagility.builds import keras_stages
+    from mlagility.frameworks.keras import stages as keras_stages
 
     def broken(ctx, path):
         raise RuntimeError("planted keras exporter failure")

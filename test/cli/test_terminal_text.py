@@ -8,7 +8,7 @@ import io
 import pytest
 
 from conftest import run_benchit
-from mlagility.cli.printing import clean_text
+from mlagility.reporting.printing import clean_text
 
 ESC = "\x1b"
 
@@ -36,7 +36,7 @@ def test_the_console_cleans_every_text_it_prints_but_keeps_its_styles():
     from rich.table import Table
     from rich.text import Text
 
-    from mlagility.cli.printing import _safe_console_class
+    from mlagility.reporting.printing import _safe_console_class
 
     out = io.StringIO()
     console = _safe_console_class()(file=out, force_terminal=True, width=120, markup=False, highlight=False)

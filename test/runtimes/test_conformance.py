@@ -13,44 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from mlagility import benchmark_model
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError
+from mlagility.frameworks.registry import frameworks
 from mlagility.runtimes.registry import load_registry
 from mlagility.runtimes.samples import load_samples
 
 REGISTRY = load_registry()
+FRAMEWORKS = frameworks()
 AVAILABLE = sorted(
     (device, name) for (device, name), cls in REGISTRY.runtimes.items() if cls.unavailable_reason() is None
 )
 FAST = dict(iterations=5, min_time=0, max_time=5)
 
 
-class Tiny(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = torch.nn.Linear(16, 32)
-        self.fc2 = torch.nn.Linear(32, 4)
-
-    def forward(self, x):
-        return self.fc2(torch.relu(self.fc1(x)))
-
-
 def tiny_model(runtime):
-    """A tiny model of the framework the runtime runs, and its inputs."""
-    if runtime.needs.kind == "model" and "pytorch" not in runtime.needs.model_types:
-        assert runtime.needs.model_types == ("keras",), "add a tiny model for this framework"
-        import keras  # noqa: PLC0415  (only for the keras runtime)
-
-        keras.utils.set_random_seed(0)
-        inputs = keras.Input((16,), name="x")
-        hidden = keras.layers.Dense(32, activation="relu")(inputs)
-        model = keras.Model(inputs, keras.layers.Dense(4)(hidden))
-        return model, (np.random.default_rng(0).random((2, 16), dtype=np.float32),)
-    torch.manual_seed(0)
-    return Tiny(), (torch.rand(2, 16),)
+    """A tiny model of a framework the runtime runs (``Framework.example()``), and its inputs."""
+    model_types = runtime.needs.model_types if runtime.needs.kind == "model" else ("pytorch",)
+    return FRAMEWORKS.get(model_types[0]).example()
 
 
 def test_every_builtin_runtime_registers_and_validates():
@@ -68,9 +50,9 @@ def test_runtime_conformance(device, name, precision, cache_dir):
         if precision != "fp32":
             pytest.skip(f"{name} runs only {', '.join(runtime.scenarios)}: no inference build to convert "
                         "(its generation is tested in its own test file)")
-        torch.manual_seed(0)
+        model, inputs = FRAMEWORKS.get("pytorch").example()
         with pytest.raises(BenchmarkError, match=f"not supported: {name} does not run the inference scenario"):
-            benchmark_model(Tiny(), (torch.rand(2, 16),), build_name=f"tiny_{name}_{precision}",
+            benchmark_model(model, inputs, build_name=f"tiny_{name}_{precision}",
                             cache_dir=cache_dir, device=device, runtime=name, **FAST)
         return
     model, inputs = tiny_model(runtime)

@@ -13,7 +13,7 @@ from conftest import run_benchit
 from synthetic import make_cache
 from mlagility.api.report import compare
 from mlagility.common.exceptions import UsageError
-from mlagility.sweep.compare import judge, parse_threshold
+from mlagility.results.compare import judge, parse_threshold
 
 
 def test_parse_threshold():
@@ -81,7 +81,7 @@ def test_compare_cli_exit_codes_json_and_report_file_input(tmp_path):
 def test_report_files_keep_hashes_that_look_like_numbers(tmp_path):
     import pandas as pd
 
-    from mlagility.sweep.compare import load_results
+    from mlagility.results.compare import load_results
 
     rows = [{"script": "a.py", "invocation_hash": "01234567", "device": "x86", "runtime": "ort",
              "precision": "fp32", "median_ms": 1.0, "build_name": "a_01234567", "cache": str(tmp_path)}]
@@ -94,7 +94,7 @@ def test_report_files_keep_hashes_that_look_like_numbers(tmp_path):
 
 
 def test_run_to_run_noise_widens_intervals_and_a_shared_slowdown_is_caught_overall():
-    from mlagility.sweep.compare import overall_change, run_to_run_band, run_to_run_noise, widen
+    from mlagility.results.compare import overall_change, run_to_run_band, run_to_run_noise, widen
 
     assert run_to_run_noise([1.0] * 7) is None  # too few pairs to tell
     rng = np.random.default_rng(0)
@@ -116,7 +116,7 @@ def test_fail_on_regression_also_fires_on_an_overall_slowdown(tmp_path, monkeypa
     import argparse
 
     from mlagility.cli import report_commands
-    from mlagility.sweep.compare import Comparison
+    from mlagility.results.compare import Comparison
 
     result = Comparison("a", "b", 0.05, overall={"pairs": 10, "median_ratio": 1.3, "ci_low": 1.2,
                                                  "ci_high": 1.4, "verdict": "slower"})

@@ -18,7 +18,7 @@ from conftest import FAST, run_benchit
 from synthetic import make_cache
 from mlagility.api.report import compare, load_report
 from mlagility.common.exceptions import UsageError
-from mlagility.sweep.compare import MAX_SAMPLES, MIN_SAMPLES, judge, load_results
+from mlagility.results.compare import MAX_SAMPLES, MIN_SAMPLES, judge, load_results
 
 
 def write_report(path, *sample_sets, medians=None):

@@ -10,8 +10,8 @@ from synthetic import make_cache
 from mlagility.api.report import write_dashboard
 from mlagility.builds.cache import Cache
 from mlagility.builds.state import BuildState
-from mlagility.sweep.dashboard import page_rows
-from mlagility.sweep.report import report_frame
+from mlagility.results.dashboard import page_rows
+from mlagility.results.report import report_frame
 
 
 def _data(page: str) -> dict:

@@ -10,7 +10,7 @@ import pytest
 
 from synthetic import headless, make_cache
 from mlagility.api.report import compare, write_dashboard
-from mlagility.sweep.report import report_frame
+from mlagility.results.report import report_frame
 
 pytestmark = pytest.mark.skipif(headless.missing() is not None, reason=str(headless.missing()))
 CHARTS = ["chart-latency", "chart-speedup", "chart-dist", "chart-flops", "chart-outcome", "chart-reasons"]

@@ -12,8 +12,8 @@ import pytest
 from synthetic import make_cache
 from mlagility.api.report import write_dashboard
 from mlagility.common.exceptions import UsageError
-from mlagility.sweep.dashboard import render_dashboard, script_json
-from mlagility.sweep.report import report_frame
+from mlagility.results.dashboard import render_dashboard, script_json
+from mlagility.results.report import report_frame
 
 HOSTILE = "</script><script>alert(1)</script> <!-- %APP% %DATA% {{ 7*7 }} \u2028\u2029 & <img src=x onerror=alert(1)>"
 

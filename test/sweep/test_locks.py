@@ -1,4 +1,4 @@
-"""The readers-writer lock (sweep/locks.py): builds share, a benchmark is alone, a waiting
+"""The readers-writer lock (machine/locks.py): builds share, a benchmark is alone, a waiting
 benchmark goes before builds that come after it, and a process's own build hold never blocks its
 benchmark. Ordering is checked with events between processes, never with timing."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
-from mlagility.sweep import locks
+from mlagility.machine import locks
 
 
 class _Log:

@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conftest import TINY_MODEL, run_benchit  # noqa: E402
-from mlagility.sweep import locks  # noqa: E402
+from mlagility.machine import locks  # noqa: E402
 
 FAST = ["--runtime", "torch-eager", "ort", "--iterations", "5", "--min-time", "0", "--max-time", "5"]
 

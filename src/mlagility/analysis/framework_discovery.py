@@ -1,11 +1,15 @@
-"""Discovery for every framework, installed when the script imports it, and what they share.
+"""What every framework's discovery shares, and ``FrameworkDiscovery``, which installs each
+registered framework's discovery when the script imports it.
 
 ``FrameworkDiscovery(script, on_invocation, max_depth)`` is a context manager: it calls
-``on_invocation(invocation, model)`` for each new invocation. It installs nothing until the script
-imports ``torch`` (``discovery.ModelDiscovery``: global module hooks), ``keras``/``tensorflow``
-(Keras patches) or ``sklearn``/``xgboost``/``lightgbm`` (estimator patches), through import
-hooks; a script importing none of them never imports them (a Keras script does not pay for
-importing torch, about 2.5 s). Every hook and patch is undone in ``__exit__``.
+``on_invocation(invocation, model)`` for each new invocation. For each framework of the registry
+(``frameworks/registry.py``) it installs an import hook on the framework's ``roots``; the
+framework's discovery (``Framework.discovery``) is created when the script imports one of them,
+so a script importing none of them never imports them (a Keras script does not pay for importing
+torch, about 2.5 s). A discovery follows this protocol: ``install(module)`` for each imported
+module of its ``roots``/``follows``, ``invocations``, a settable ``suspended``, ``close(*exc)``
+and ``go_inert()``; ``BaseDiscovery`` implements it for patch-based discoveries. Every hook and
+patch is undone in ``__exit__``.
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ from mlagility.analysis import hashing
 from mlagility.analysis.import_hooks import AfterImport
 from mlagility.analysis.model_info import InputSpec, Invocation, ModelInfo
 from mlagility.analysis.sites import OWN_DIR, is_library_file, script_line
+from mlagility.frameworks.registry import frameworks, model_type_of  # noqa: F401 (model_type_of: re-exported)
 
 _OWN_DIR = OWN_DIR
-KERAS_ROOTS = ("keras",)  # tf.keras is Keras 3: importing it imports keras
-SKLEARN_ROOTS = ("sklearn", "xgboost", "lightgbm")
 
 
 class Patches:
@@ -72,6 +75,20 @@ class BaseDiscovery:
 
     def uninstall(self) -> None:
         self.patches.undo()
+
+    def close(self, *exc) -> None:
+        self.uninstall()
+
+    def go_inert(self) -> None:
+        self.suspended = True
+        self.uninstall()
+
+    @classmethod
+    def invocation_of(cls, model, named_arrays: list[tuple[str, Any]], args: tuple, kwargs: dict) -> Invocation:
+        """The ``Invocation`` of one call outside any script (``benchmark_model``)."""
+        found = cls("<benchmark_model>", lambda *_: None)
+        found.suspended = True
+        return found.record(model, named_arrays, args, kwargs)
 
     # -- recording ------------------------------------------------------------------------
     def record(self, model, named_arrays: list[tuple[str, Any]], args: tuple, kwargs: dict,
@@ -168,117 +185,97 @@ def array_digest(arrays) -> str:
     return digest.hexdigest()[:16]
 
 
+def split_inputs(inputs) -> tuple[tuple, dict]:
+    """``benchmark_model``'s ``inputs`` as (args, kwargs): a dict of keyword arguments, a tuple of
+    positional arguments, or one value (an array, a list of arrays)."""
+    if isinstance(inputs, dict):
+        return (), dict(inputs)
+    if isinstance(inputs, tuple):
+        return inputs, {}
+    return (inputs,), {}
+
+
 class FrameworkDiscovery:
-    """Context manager installing each framework's discovery when the script imports it."""
+    """Context manager installing each registered framework's discovery when the script imports it."""
 
     def __init__(self, script, on_invocation: Callable, max_depth: int = 0):
         self.script, self.on_invocation, self.max_depth = str(script), on_invocation, max_depth
-        self.discoveries: dict[str, BaseDiscovery] = {}
-        self.torch_discovery = None  # a discovery.ModelDiscovery once torch is imported
-        self._torch_hook = AfterImport(("torch",), self._torch_imported, submodules=False)
-        self._hook = AfterImport(KERAS_ROOTS + SKLEARN_ROOTS, self._imported)
-        # transformers' generate(): one model with its steps (analysis/generation.py)
-        self._generate_hook = AfterImport(("transformers",), self._transformers_imported)
+        self.discoveries: dict[str, Any] = {}  # framework name -> its discovery, once imported
+        self._frameworks = frameworks().ordered()
+        self._hooks = []
+        for framework in self._frameworks:
+            callback = self._callback(framework)
+            self._hooks.append(AfterImport(framework.roots, callback, submodules=framework.submodules))
+            if framework.follows:
+                self._hooks.append(AfterImport(framework.follows, self._follower(framework)))
 
     @property
     def invocations(self) -> list[Invocation]:
-        torch_invocations = self.torch_discovery.invocations if self.torch_discovery else []
-        return torch_invocations + [inv for d in self.discoveries.values() for inv in d.invocations]
+        return [inv for f in self._frameworks if f.name in self.discoveries
+                for inv in self.discoveries[f.name].invocations]
 
-    def _torch_imported(self, module) -> None:
-        if self.torch_discovery is None:
-            from mlagility.analysis.discovery import ModelDiscovery
+    def _callback(self, framework) -> Callable:
+        def imported(module) -> None:
+            discovery = self.discoveries.get(framework.name)
+            if discovery is None:
+                discovery = framework.discovery(self.script, self.on_invocation, self.max_depth)
+                self.discoveries[framework.name] = discovery
+            discovery.install(module)
+        return imported
 
-            discovery = ModelDiscovery(self.script, self.on_invocation, max_depth=self.max_depth)
-            self.torch_discovery = discovery.__enter__()
-
-    def _transformers_imported(self, module) -> None:
-        if module.__name__ == "transformers.generation.utils" and self.torch_discovery is not None:
-            self.torch_discovery.watch_generate()
-
-    def _imported(self, module) -> None:
-        root = module.__name__.partition(".")[0]
-        kind = "keras" if root in KERAS_ROOTS else "sklearn"
-        discovery = self.discoveries.get(kind)
-        if discovery is None:
-            if kind == "keras":
-                from mlagility.analysis.keras_discovery import KerasDiscovery as cls
-            else:
-                from mlagility.analysis.sklearn_discovery import SklearnDiscovery as cls
-            discovery = self.discoveries[kind] = cls(self.script, self.on_invocation, self.max_depth)
-        discovery.install(module)
+    def _follower(self, framework) -> Callable:
+        def imported(module) -> None:  # only once the framework itself is there
+            discovery = self.discoveries.get(framework.name)
+            if discovery is not None:
+                discovery.install(module)
+        return imported
 
     def __enter__(self) -> "FrameworkDiscovery":
-        self._torch_hook.__enter__()
-        self._hook.__enter__()
-        self._generate_hook.__enter__()
+        for hook in self._hooks:
+            hook.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            self._generate_hook.__exit__(*exc)
-            self._hook.__exit__(*exc)
-            self._torch_hook.__exit__(*exc)
+            for hook in reversed(self._hooks):
+                hook.__exit__(*exc)
         finally:
-            try:
-                for discovery in self.discoveries.values():
-                    discovery.uninstall()
-            finally:
-                if self.torch_discovery is not None:  # runs the builds still pending, then unhooks
-                    self.torch_discovery.__exit__(*exc)
+            self._close(list(reversed(self._frameworks)), exc)
+
+    def _close(self, remaining: list, exc) -> None:
+        """Close each discovery (the first framework last: PyTorch runs its pending builds then),
+        every one even if another fails."""
+        if not remaining:
+            return
+        framework, rest = remaining[0], remaining[1:]
+        try:
+            if framework.name in self.discoveries:
+                self.discoveries[framework.name].close(*exc)
+        finally:
+            self._close(rest, exc)
 
     def go_inert(self) -> None:
         """In a process the script forked (a ``DataLoader`` worker, a ``multiprocessing`` fork):
         every hook out, nothing pending, so its model calls run as under ``python`` and nothing is
         built there (the parent discovers and builds)."""
-        self._hook.__exit__(None, None, None)
-        self._torch_hook.__exit__(None, None, None)
+        for hook in self._hooks:
+            hook.__exit__(None, None, None)
         for discovery in self.discoveries.values():
-            discovery.suspended = True
-            discovery.uninstall()
+            discovery.go_inert()
         self.discoveries = {}
-        if self.torch_discovery is not None:
-            self.torch_discovery._pending.clear()
-            self.torch_discovery._remove()
-            self.torch_discovery = None
 
     @contextlib.contextmanager
     def suspended(self):
-        saved = {kind: d.suspended for kind, d in self.discoveries.items()}
+        saved = {name: d.suspended for name, d in self.discoveries.items()}
         for d in self.discoveries.values():
             d.suspended = True
         try:
             yield
         finally:
-            for kind, d in self.discoveries.items():
-                d.suspended = saved.get(kind, False)
-
-
-def model_type_of(model) -> str:
-    """``pytorch``, ``keras`` or ``sklearn`` for a live model (importing no framework)."""
-    torch = sys.modules.get("torch")
-    keras = sys.modules.get("keras")
-    if keras is not None and isinstance(model, keras.Model) and not (torch and isinstance(model, torch.nn.Module)):
-        return "keras"
-    if torch is not None and isinstance(model, torch.nn.Module):
-        return "pytorch"
-    base = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
-    if base is not None and isinstance(model, base):
-        return "sklearn"
-    for name in ("xgboost", "lightgbm"):
-        if type(model).__module__.partition(".")[0] == name:
-            return "sklearn"
-    return "unknown"
+            for name, d in self.discoveries.items():
+                d.suspended = saved.get(name, False)
 
 
 def weights_hash_of(model_type: str, model) -> str:
     """A hash of the model's weights / fitted values (to notice that they changed)."""
-    if model_type == "keras":
-        import numpy as np
-
-        return array_digest(np.ascontiguousarray(np.asarray(w)) for w in model.get_weights())
-    if model_type == "sklearn":
-        from mlagility.analysis.sklearn_discovery import estimator_bytes
-
-        return hashlib.blake2b(estimator_bytes(model), digest_size=8).hexdigest()
-    return hashing.weights_hash(model)
+    return frameworks().get(model_type).weights_hash(model)

@@ -6,15 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-# How the tree names each model type.
-MODEL_TYPE_NAMES = {
-    "pytorch": "Pytorch (torch.nn.Module)",
-    "keras": "Keras (keras.Model)",
-    "sklearn": "scikit-learn estimator",
-    "onnx": "ONNX file",
-}
-
-
 @dataclass(frozen=True)
 class InputSpec:
     """One tensor input of an invocation, as the model receives it."""

@@ -9,7 +9,6 @@ recorded on the ``InvocationResult`` and in the build state.
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 
 from mlagility.analysis.torch_state import clean_context, preserved_state
@@ -21,8 +20,10 @@ from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.state import BuildState
 from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, one_line
-from mlagility.sweep.locks import benchmarking, building, waiting_for
+from mlagility.machine.locks import benchmarking, building, waiting_for
 from mlagility.common.signals import raise_if_stopped
+from mlagility.frameworks.registry import frameworks
+from mlagility.runtimes.outputs import read_outputs
 
 
 @contextlib.contextmanager
@@ -101,7 +102,7 @@ def build_and_benchmark(
     try:
         with waiting_for(request.cache.root, lock_for(context.dir)), preserved_state(context.model), \
                 clean_context(), eval_mode(context.model):
-            with building(request.cache.root):  # builds share the machine (sweep/locks.py)
+            with building(request.cache.root):  # builds share the machine (machine/locks.py)
                 if not request.stops_after_build:  # benchmark workers start while the build runs
                     harness.start_workers(request.runtimes)
                 try:
@@ -133,32 +134,26 @@ def build_and_benchmark(
 def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, invocation=None):
     """The framework's outputs on the build's inputs (None for .onnx files or with --no-check):
     those the build saved from the weights it holds (``reference`` artifact), or, with ``live``
-    (for runtimes that run the script's PyTorch model object itself), the live model's, computed
-    with its state preserved, on fresh copies of the call's arguments. For a generation: the new
-    tokens the script's own ``generate()`` returned."""
+    (for runtimes that run the script's model object itself), the live model's where its framework
+    computes them (``Framework.live_reference``: PyTorch's, with its state preserved, on fresh
+    copies of the call's arguments). For a generation: the new tokens the script's own
+    ``generate()`` returned."""
     context = build.context
     if not request.check:
         return None
     if invocation is not None and invocation.generation is not None:
         return [invocation.call.tokens.cpu().numpy()]
+    framework = None
+    if context.model is not None:
+        framework = frameworks().get(build.state.source.get("model_type", "pytorch"))
+    if live and framework is not None:
+        outputs = framework.live_reference(context)
+        if outputs is not None:
+            return outputs
     saved = context.path("reference")
-    torch_module = sys.modules.get("torch")
-    is_torch = torch_module is not None and isinstance(context.model, torch_module.nn.Module)
-    if saved is not None and saved.is_file() and not (live and is_torch):
-        from mlagility.runtimes.outputs import read_outputs
-
+    if saved is not None and saved.is_file():
         return read_outputs(saved, "the reference outputs")  # unreadable: the check says why
-    if context.model is None:
-        return None
-    import torch
-
-    from mlagility.runtimes.outputs import flatten_outputs
-
-    from mlagility.analysis.copies import fresh_copy
-
-    args, kwargs = fresh_copy((context.args, context.call_kwargs()))
-    with preserved_state(context.model, clone_parameters=False), torch.inference_mode():
-        return flatten_outputs(context.model(*args, **kwargs))
+    return framework.live_reference(context) if framework is not None else None
 
 
 def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None) -> dict | None:

@@ -10,14 +10,14 @@ def load_report(path) -> "pandas.DataFrame":  # noqa: F821
 
     A file that is not a valid report raises ``mlagility.common.exceptions.UsageError`` saying why (one line).
     """
-    from mlagility.sweep.report import read_report
+    from mlagility.results.report import read_report
 
     return read_report(Path(path))
 
 
 def cache_report(*cache_dirs) -> "pandas.DataFrame":  # noqa: F821
     """The report of one or more caches, without writing files (default: the cache)."""
-    from mlagility.sweep.report import report_frame
+    from mlagility.results.report import report_frame
 
     return report_frame(list(cache_dirs) or [None])
 
@@ -27,7 +27,7 @@ def write_dashboard(sources=None, path="mlagility_dashboard.html", title: str | 
 
     ``write_dashboard(["~/.cache/mlagility"], "dashboard.html")``; ``sources=None``: the cache.
     """
-    from mlagility.sweep.dashboard import write_dashboard as write
+    from mlagility.results.dashboard import write_dashboard as write
 
     if sources is None or isinstance(sources, (str, Path)):
         sources = [sources]
@@ -35,7 +35,7 @@ def write_dashboard(sources=None, path="mlagility_dashboard.html", title: str | 
 
 
 def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=None):
-    """Compare two runs (cache dirs or report files) -> ``mlagility.sweep.compare.Comparison``.
+    """Compare two runs (cache dirs or report files) -> ``mlagility.results.compare.Comparison``.
 
     Each pair gets the ratio of medians (candidate / baseline), its 95% bootstrap confidence
     interval, the Mann-Whitney U p-value and a verdict ("slower", "failed in candidate", "only in
@@ -46,11 +46,11 @@ def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=
     neither a cache nor a valid report file raises ``UsageError``.
     """
     from mlagility.common.filesystem import write_json_output
-    from mlagility.sweep.compare import compare as run
+    from mlagility.results.compare import compare as run
 
     result = run(baseline, candidate, threshold)
     if html:
-        from mlagility.sweep.dashboard import write_comparison
+        from mlagility.results.dashboard import write_comparison
 
         write_comparison(result, html)
     if json:

@@ -14,6 +14,17 @@ from mlagility.common.exceptions import one_line
 from mlagility.sweep.attempts import AttemptLog
 from mlagility.common.signals import interruption_name, raise_if_stopped
 from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
+from mlagility.analysis.framework_discovery import FrameworkDiscovery, weights_hash_of
+from mlagility.analysis.script import as_imported, dropped_in_forked_children, end_scripts, run_script
+from mlagility.api.frameworks import build_plan
+from mlagility.api.onnx_file import benchmark_onnx_file
+from mlagility.api.pipeline import run_invocation
+from mlagility.builds.cache import cache_folder
+from mlagility.common.filesystem import open_for_writing
+from mlagility.machine.locks import building
+from mlagility.reporting.status_tree import StatusTree, sweep_summary
+from mlagility.sweep.isolation import LOGS_DIR, script_log_path, run_isolated
+from mlagility.sweep.scale import SweepOptions, run_sweep
 
 __all__ = ["benchmark_script", "InvocationResult", "BenchmarkResults"]
 
@@ -41,13 +52,9 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
     request.cache.ensure()  # also for --analyze-only: attempt records and script logs live there
     tree = None
     if reporter is None and not quiet:
-        from mlagility.cli.status_tree import StatusTree
-
         reporter = tree = StatusTree(header="Models discovered during profiling:\n")
     reporter = reporter or QuietReporter()
     results = BenchmarkResults()
-    from mlagility.sweep.scale import SweepOptions, run_sweep
-
     sweep = SweepOptions.from_values(request.values)
     try:
         if sweep.scaled:
@@ -69,8 +76,6 @@ def benchmark_script(input_scripts, reporter: Reporter | None = None, quiet: boo
         results.interrupted = interruption_name(interrupt)
     results.elapsed_s = time.perf_counter() - started
     if tree is not None:
-        from mlagility.cli.status_tree import sweep_summary
-
         tree.console.print(sweep_summary(results))
     return results
 
@@ -97,8 +102,6 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
         reporter.warn(warning)
     traceback_text = None
     if request.process_isolation:
-        from mlagility.sweep.isolation import run_isolated
-
         try:
             isolated, error = run_isolated(target, request)
         except KeyboardInterrupt as interrupt:  # keep what the stopped child finished
@@ -116,8 +119,6 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
         attempt = attempts.start(target.spec, request.attempt_arguments())
         try:
             if target.path.suffix == ".onnx":
-                from mlagility.api.onnx_file import benchmark_onnx_file
-
                 found.extend(benchmark_onnx_file(target.path, request, reporter))
                 error = None
             else:
@@ -143,10 +144,6 @@ def _run_target(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
 def _write_script_log(request: BenchmarkRequest, target: Target, text: str) -> Path:
     """The script's traceback, in the cache's ``_logs`` (where isolated children log too)."""
-    from mlagility.builds.cache import cache_folder
-    from mlagility.common.filesystem import open_for_writing
-    from mlagility.sweep.isolation import LOGS_DIR, script_log_path
-
     path = script_log_path(request, target)
     cache_folder(request.cache.root, LOGS_DIR)  # a cache (marker first), no linked folder
     with open_for_writing(path, "a") as log:
@@ -158,9 +155,6 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
                 found: list[InvocationResult]) -> tuple[str | None, str | None]:
     """Run one script with discovery, its results appended to ``found`` as models are called;
     returns its error line and traceback (or None)."""
-    from mlagility.analysis.framework_discovery import FrameworkDiscovery
-    from mlagility.analysis.script import as_imported, dropped_in_forked_children, end_scripts, run_script
-
     author = target.author or ""
 
     def on_invocation(invocation, module) -> None:
@@ -206,8 +200,6 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
     error = traceback_text = None
     try:
-        from mlagility.sweep.locks import building
-
         with FrameworkDiscovery(target.path, on_invocation, max_depth=request.max_depth) as discovery, \
                 dropped_in_forked_children(discovery.go_inert), building(request.cache.root):
             run_script(target.path, request.script_args)
@@ -239,10 +231,6 @@ def script_failure(exc: BaseException, script: Path) -> tuple[str, str]:
 
 
 def _build_invocation(result: InvocationResult, module, target: Target, request: BenchmarkRequest, reporter) -> None:
-    from mlagility.analysis.framework_discovery import weights_hash_of
-    from mlagility.api.frameworks import build_plan
-    from mlagility.api.pipeline import run_invocation
-
     model_type = result.model.model_type
     source = {"script": result.script, "location": result.model.location, "labels": target.labels,
               "parent_invocation": result.invocation.parent_invocation,

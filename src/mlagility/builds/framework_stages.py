@@ -1,17 +1,17 @@
 """Build stages and sequences for Keras models and scikit-learn / XGBoost / LightGBM estimators.
 
-Each framework exports its own way (``keras_stages``, ``sklearn_stages``), then saves the inputs
-(``inputs.npz``, keyed by the ONNX input names, cast to the ONNX input types) and the reference
-outputs (``reference.npz``: the framework's own outputs on those inputs, the correctness
+Each framework exports its own way (``frameworks/keras/stages.py``, ``frameworks/sklearn/stages.py``),
+then saves the inputs (``inputs.npz``, keyed by the ONNX input names, cast to the ONNX input types)
+and the reference outputs (``reference.npz``: the framework's own outputs on those inputs, the correctness
 reference), then shares the ONNX stages of PyTorch builds: check, fp16/int8, optimize.
 
-``sequence_for(model_type, options)`` is the one entry point the pipeline needs.
+A framework's ``sequence(options)`` (``frameworks/base.py``) puts its export stage before these.
 """
 
 from __future__ import annotations
 
 from mlagility.builds.options import BuildOptions
-from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.stages import INPUTS_FILE, CheckOnnx, ConvertFp16, OptimizeOnnx, QuantizeInt8
 from mlagility.builds.onnx_tools import match_inputs, onnx_signature
 
@@ -78,22 +78,3 @@ def onnx_stages(options: BuildOptions) -> list[Stage]:
     if options.quantize == "int8":
         convert = [QuantizeInt8()]
     return [CheckOnnx(), *convert, OptimizeOnnx()]
-
-
-def sequence_for(model_type: str, options: BuildOptions) -> Sequence:
-    """The default build sequence of a Keras model or an estimator."""
-    if model_type == "keras":
-        from mlagility.builds.keras_stages import keras_sequence
-
-        return keras_sequence(options)
-    if model_type == "sklearn":
-        from mlagility.builds.sklearn_stages import sklearn_sequence
-
-        return sklearn_sequence(options)
-    raise ValueError(f"no build sequence for model type {model_type!r}")
-
-
-def stage_names(model_type: str, options: BuildOptions) -> tuple[str, ...]:
-    import dataclasses
-
-    return sequence_for(model_type, dataclasses.replace(options, export_only=False)).names

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
 
 
 def version(args: argparse.Namespace) -> int:
@@ -13,65 +12,6 @@ def version(args: argparse.Namespace) -> int:
 
     print(__version__)
     return EXIT_OK
-
-
-def benchmark(args: argparse.Namespace) -> int:
-    from mlagility.api import options
-    from mlagility.api.script import benchmark_script
-    from mlagility.cli.status_tree import StatusTree, sweep_summary
-
-    tree = StatusTree(header="Models discovered during profiling:\n")
-    reporter = _ResultsFileReporter(tree, args.results_file) if args.results_file else tree
-    results = benchmark_script(args.input_files, reporter=reporter, **options.from_namespace(args))
-    if results.detached:  # --use-slurm --detach: submitted, not waited for
-        from mlagility.cli.slurm import print_detached
-
-        return print_detached(results, tree.console)
-    if args.results_file:
-        reporter.write(results.script_errors)
-    tree.console.print(sweep_summary(results))
-    if getattr(args, "traceback", False):
-        for script, text in tree.tracebacks.items():
-            from mlagility.cli.printing import clean_text
-
-            print(clean_text(f"\n{script}:\n{text}"), file=sys.stderr)
-    if results.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if results.succeeded else EXIT_FAILED
-
-
-class _ResultsFileReporter:
-    """Forwards events to the tree and keeps a JSON results file current (isolated children)."""
-
-    def __init__(self, tree, path: str):
-        from mlagility.sweep.isolation import write_results_file  # imported now, not under memory pressure
-
-        self._write = write_results_file
-        self.tree, self.path, self.results, self.errors = tree, path, [], {}
-
-    def script_started(self, script: str) -> None:
-        self.tree.script_started(script)
-
-    def warn(self, message: str) -> None:
-        self.tree.warn(message)
-
-    def changed(self, result) -> None:
-        if result not in self.results:
-            self.results.append(result)
-        self.tree.changed(result)
-        if not result.activity:
-            self.write(self.errors)
-
-    def script_finished(self, script: str, error: str | None, traceback_text: str | None = None) -> None:
-        if error:
-            self.errors[script] = error
-        self.write(self.errors)
-        if traceback_text:  # the child's stderr is the script's log
-            print(traceback_text, file=sys.stderr, flush=True)
-        self.tree.script_finished(script, error, traceback_text)
-
-    def write(self, errors: dict) -> None:
-        self._write(self.path, self.results, errors)
 
 
 def cache_location(args: argparse.Namespace) -> int:
@@ -87,7 +27,7 @@ def cache_list(args: argparse.Namespace) -> int:
     from mlagility.builds.cache import Cache
     from mlagility.builds.state import BuildState
     from mlagility.common.filesystem import directory_size
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
 
     cache = Cache(args.cache_dir)
     console = terminal_console()
@@ -117,7 +57,7 @@ def cache_stats(args: argparse.Namespace) -> int:
     from rich.syntax import Syntax
 
     from mlagility.builds.cache import Cache
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
 
     state = Cache(args.cache_dir).existing().state(args.build)
     console = terminal_console()
@@ -181,8 +121,8 @@ def cache_clean(args: argparse.Namespace) -> int:
 def cache_report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.sweep.report import summarize, write_report
-    from mlagility.cli.printing import terminal_console
+    from mlagility.results.report import summarize, write_report
+    from mlagility.reporting.printing import terminal_console
 
     csv_path, json_path, frame = write_report(args.cache_dirs or [None], args.report_dir)
     console = terminal_console()
@@ -216,7 +156,7 @@ def models_location(args: argparse.Namespace) -> int:
 def list_runtimes(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
     from mlagility.runtimes.registry import load_registry
 
     registry = load_registry()

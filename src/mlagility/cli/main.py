@@ -6,19 +6,14 @@ Exit codes: 0 every requested model succeeded; 1 a model or script failed; 2 usa
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from mlagility.api import options
+from mlagility.api.entry import Parser as _Parser
+from mlagility.api.entry import add_benchmark_arguments, guarded
+from mlagility.common.exit_codes import EXIT_USAGE
 
 COMMANDS = ("benchmark", "cache", "compare", "models", "slurm", "version")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line on stderr and exit code 2."""
-
-    def error(self, message: str):
-        self.exit(EXIT_USAGE, f"benchit: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,10 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("benchmark", help="benchmark the models in scripts or .onnx files",
                                 parents=[common])
-    bench.add_argument("input_files", nargs="*", metavar="FILES", help=".py scripts, .onnx files or .txt lists")
-    options.add_arguments(bench)
-    bench.add_argument("--results-file", help=argparse.SUPPRESS)
-    bench.set_defaults(handler="mlagility.cli.commands:benchmark")
+    add_benchmark_arguments(bench)
+    bench.set_defaults(handler="mlagility.api.command:benchmark_command")
 
     cache = commands.add_parser("cache", help="look at and manage the build cache")
     cache_commands = cache.add_subparsers(dest="cache_command", required=True, parser_class=_Parser,
@@ -139,25 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     module_name, function_name = args.handler.split(":")
-    import importlib
-
-    from mlagility.common.exceptions import MLAgilityError
-    from mlagility.common.signals import terminate_as_interrupt
-
-    with terminate_as_interrupt() as stop:  # SIGTERM: the same orderly stop as Ctrl-C, exit 143
-        try:
-            handler = getattr(importlib.import_module(module_name), function_name)
-            return stop.exit_code(handler(args))
-        except MLAgilityError as error:
-            if args.traceback:
-                raise
-            from mlagility.cli.printing import clean_text
-
-            print(clean_text(f"benchit: error: {error}"), file=sys.stderr)
-            return EXIT_USAGE
-        except KeyboardInterrupt:
-            print("benchit: interrupted", file=sys.stderr)
-            return stop.exit_code(130)
+    # each command's module is imported only when it runs (--help, version, cache stay instant),
+    # inside guarded(): Ctrl-C while torch imports is the same orderly stop
+    return guarded(lambda given: getattr(importlib.import_module(module_name), function_name)(given), args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import datetime
 import math
 from pathlib import Path
 
-from mlagility.cli.main import EXIT_FAILED, EXIT_OK
+from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
 
 VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
                  "failed in candidate": "red", "insufficient data": "yellow",
@@ -23,7 +23,7 @@ def cache_report(args: argparse.Namespace) -> int:
     if args.html is None:
         return code
     from mlagility.api.report import write_dashboard
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
 
     path = Path(args.html) if args.html else (
         Path(args.report_dir) / f"mlagility_dashboard_{datetime.datetime.now():%Y-%m-%d_%H%M%S}.html")
@@ -37,9 +37,9 @@ def compare(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from mlagility.api.report import compare as run_compare
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
     from mlagility.common.filesystem import write_json_output
-    from mlagility.sweep.compare import format_ci, format_ratio, parse_threshold
+    from mlagility.results.compare import format_ci, format_ratio, parse_threshold
 
     threshold = parse_threshold(args.threshold)
     result = run_compare(args.baseline, args.candidate, threshold=threshold)
@@ -77,7 +77,7 @@ def compare(args: argparse.Namespace) -> int:
         write_json_output(args.json, result.to_dict())
         console.print(f"JSON written to {args.json}")
     if args.html:
-        from mlagility.sweep.dashboard import write_comparison
+        from mlagility.results.dashboard import write_comparison
 
         console.print(f"HTML written to {write_comparison(result, args.html)}")
     reasons = result.gate_failures()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from mlagility.common.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 def add_slurm_command(commands) -> None:
@@ -31,7 +31,7 @@ def _sweep(args: argparse.Namespace):
 def status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.cli.printing import terminal_console
+    from mlagility.reporting.printing import terminal_console
     from mlagility.sweep.slurm import counts, progress_line, status_rows
 
     sweep = _sweep(args)
@@ -51,7 +51,7 @@ def status(args: argparse.Namespace) -> int:
 
 def wait(args: argparse.Namespace) -> int:
     from mlagility.api.results import BenchmarkResults
-    from mlagility.cli.status_tree import StatusTree, sweep_summary
+    from mlagility.reporting.status_tree import StatusTree, sweep_summary
     from mlagility.common.signals import interruption_name
     from mlagility.sweep.slurm import _ask_cancel, follow
 
@@ -77,15 +77,4 @@ def cancel(args: argparse.Namespace) -> int:
     sweep = _sweep(args)
     cancel_sweep(sweep)
     print(f"cancelled Slurm job {sweep.job_id} (scancel); what finished is in {sweep.cache_root}")
-    return EXIT_OK
-
-
-def print_detached(results, console) -> int:
-    job = results.slurm_job
-    if job is None:
-        console.print("Nothing to submit.")
-        return EXIT_OK
-    console.print(f"Submitted Slurm job {job} ({len(results.scripts_run)} scripts).")
-    console.print(f"Follow it with: benchit slurm status {job}   or   benchit slurm wait {job}")
-    print(job)
     return EXIT_OK

@@ -20,6 +20,8 @@ import os
 import signal
 import threading
 
+from mlagility.common.exit_codes import EXIT_INTERRUPTED
+
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM was received."""
@@ -42,7 +44,7 @@ class _Received:
     signal: int | None = None
 
     def exit_code(self, code: int) -> int:
-        return 128 + self.signal if self.signal and code == 130 else code
+        return 128 + self.signal if self.signal and code == EXIT_INTERRUPTED else code
 
 
 received = _Received()

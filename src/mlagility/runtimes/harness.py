@@ -290,7 +290,7 @@ def start_workers(runtimes: list[Runtime]) -> None:
 
 def await_workers(timeout_s: float = 600) -> None:
     """Block until every started worker has finished its imports (or died). Called before a
-    build releases its shared lock (``sweep/locks.py``), so that no start-up ever overlaps another
+    build releases its shared lock (``machine/locks.py``), so that no start-up ever overlaps another
     process's timed loop."""
     for process in list(_started.values()):
         _wait_ready(process, timeout_s)

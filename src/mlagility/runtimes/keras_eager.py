@@ -14,7 +14,7 @@ from mlagility.runtimes.base import ArtifactNeeds, EagerRuntime, LoadTarget, Run
 
 def load_keras(model, args: tuple, kwargs: dict) -> Callable[[], list]:
     """One inference of the live Keras model, returning its outputs as numpy arrays."""
-    from mlagility.builds.keras_stages import keras_outputs
+    from mlagility.frameworks.keras.stages import keras_outputs
 
     def run() -> list:
         return keras_outputs(model(*args, **kwargs))

@@ -5,3 +5,7 @@ token (TTFT, TPOT, tokens/s). Every consumer of results (status tree, ``cache re
 dashboard, ``benchit compare``, ``MeasuredPerformance``) takes its columns from these
 declarations.
 """
+
+# The built-in scenarios register when the package is imported (before base.py is used): base.py
+# never imports them back.
+from mlagility.scenarios import generation, inference  # noqa: E402,F401

@@ -117,7 +117,6 @@ def register(cls: type[Scenario]) -> type[Scenario]:
 
 def scenario(name: str) -> type[Scenario]:
     """The registered scenario ``name``; ``UsageError`` naming the known ones otherwise."""
-    _load_builtins()
     try:
         return _SCENARIOS[name]
     except KeyError:
@@ -125,7 +124,6 @@ def scenario(name: str) -> type[Scenario]:
 
 
 def scenarios() -> dict[str, type[Scenario]]:
-    _load_builtins()
     return dict(_SCENARIOS)
 
 
@@ -153,11 +151,6 @@ def scenario_of(row) -> type[Scenario]:
 def primary_value(row):
     """The value of a row's primary metric (``median_ms``, ``tpot_ms``...): what is compared."""
     return row.get(scenario_of(row).primary)
-
-
-def _load_builtins() -> None:
-    if not _SCENARIOS:
-        from mlagility.scenarios import generation, inference  # noqa: F401  (they register)
 
 
 # The common header of every result (runtimes/measurement.py): no metric may take these names.

@@ -1,14 +1,14 @@
 """Running one script in its own child process (``--process-isolation``).
 
-The child is ``benchit benchmark`` itself with every flag forwarded; it writes its results as
-JSON. The child runs in its own session, and benchit is its subreaper, so that a timeout (or
+The child is ``benchit benchmark`` itself (the API's entry point, ``python -m mlagility.api.command``)
+with every flag forwarded; it writes its results as JSON. The child runs in its own session, and benchit is its subreaper, so that a timeout (or
 Ctrl-C, or SIGTERM to benchit) kills its whole process tree, also descendants that called
 ``setsid()``; its output goes to a log file in the cache (never to a pipe, so megabytes of output
 are harmless, and never through a link planted there). A script stopped by Ctrl-C or SIGTERM is
 not recorded as attempted: ``--resume`` runs it again.
 
 ``--timeout`` counts the script's own time: the child records how long it waits for the machine
-lock (``sweep/locks.py``: another script's benchmark, or builds and scripts holding the machine
+lock (``machine/locks.py``: another script's benchmark, or builds and scripts holding the machine
 while this one's benchmark waits), and that time is added to its deadline. A hung script is
 stopped by its own timeout; the scripts waiting for it are not.
 """
@@ -32,13 +32,15 @@ from mlagility.common.records import check_value
 from mlagility.sweep import processes
 from mlagility.sweep.attempts import AttemptLog
 from mlagility.sweep.targets import Target
+from mlagility.common.exceptions import one_line
+from mlagility.common.filesystem import write_json
+from mlagility.common.system_info import cpu_name
+from mlagility.machine.locks import waited_s, WAITS_ENV
 
 LOGS_DIR = "_logs"
 
 
 def write_results_file(path: str | os.PathLike, results: list[InvocationResult], errors: dict[str, str]) -> None:
-    from mlagility.common.filesystem import write_json
-
     write_json(path, {"results": [r.to_dict() for r in results], "script_errors": errors})
 
 
@@ -56,8 +58,6 @@ def read_results_file(path: Path) -> tuple[list[InvocationResult], dict[str, str
         check_value(data.get("script_errors", {}), dict[str, str], "'script_errors'")
         return [InvocationResult.from_dict(r) for r in data["results"]], data.get("script_errors", {})
     except (ValueError, KeyError, TypeError, AttributeError) as error:  # InvalidRecord included
-        from mlagility.common.exceptions import one_line
-
         return [], {"*": f"could not read the child's results file ({one_line(error)})"}
 
 
@@ -84,7 +84,7 @@ def run_isolated(target: Target, request: BenchmarkRequest, stopping=None) -> tu
     with tempfile.TemporaryDirectory(prefix="mlagility-child-") as tmp:
         results_file = Path(tmp) / "results.json"
         command = [
-            sys.executable, "-m", "mlagility.cli.main", "benchmark", target.argument,
+            sys.executable, "-m", "mlagility.api.command", target.argument,
             *request.to_cli_args(), "--results-file", str(results_file),
         ]
         try:
@@ -135,7 +135,6 @@ def _wait_own_time(child: subprocess.Popen, timeout: float, waits: Path) -> tupl
     ``timeout`` seconds not counting its lock waits."""
     import time
 
-    from mlagility.sweep.locks import waited_s
 
     started = time.monotonic()
     while True:
@@ -163,9 +162,6 @@ def _cache_write_problem(root: Path) -> str | None:
 def _run_child(command: list[str], log: Path, timeout: float, waits: Path) -> str | None:
     """Run the child; None if it exited by itself with 0 or 1, else what happened to it. Its
     ``timeout`` counts its own time, not the time it waited for the machine (``waits``)."""
-    from mlagility.common.system_info import cpu_name
-    from mlagility.sweep.locks import WAITS_ENV
-
     cpu_name()  # probed once per sweep, handed down to the children
     env = {**os.environ, "PYTHONUNBUFFERED": "1", WAITS_ENV: str(waits)}
     processes.become_subreaper()  # descendants that leave the child's session come back to us

@@ -29,13 +29,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mlagility.common.exceptions import SlurmError, one_line
+from mlagility.common.exit_codes import INTERRUPTED_EXIT_CODES  # benchit stopped by SIGINT / SIGTERM
+from mlagility.api import options as declared
+from mlagility.builds.cache import cache_folder
+from mlagility.common.filesystem import write_json
+from mlagility.common.system_info import cpu_name
+from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.isolation import read_results_file
+from mlagility.sweep.workers import report_script
 
 SLURM_DIR = "_slurm"
 QUEUED = {"PENDING", "REQUEUED", "CONFIGURING", "UNKNOWN", "RESIZING", "SUSPENDED", "REQUEUE_HOLD",
           "REQUEUE_FED", "SPECIAL_EXIT", "STAGE_OUT"}
 RUNNING = {"RUNNING", "COMPLETING", "SIGNALING", "STOPPED"}
 POLL_S = 2.0
-INTERRUPTED_EXIT_CODES = (130, 143)  # benchit stopped by SIGINT / SIGTERM (common/signals.py)
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -106,8 +113,6 @@ class SlurmSweep:
             return {}
 
     def save(self) -> None:
-        from mlagility.common.filesystem import write_json
-
         write_json(self.dir / "sweep.json", asdict(self))
 
     @classmethod
@@ -151,10 +156,6 @@ class ScriptTask(_Checkpointable):
         self.requeued = 0
 
     def __call__(self, spec: str, task_args: list[str], results_file: str, task_file: str) -> dict:
-        from mlagility.cli.main import main
-        from mlagility.common.filesystem import write_json
-        from mlagility.common.system_info import cpu_name
-
         record = {
             "script": spec, "node": socket.gethostname(), "cpu": cpu_name(), "started": time.time(),
             "slurm_job": _slurm_job_id(), "requeued": self.requeued, "pid": os.getpid(),
@@ -163,7 +164,7 @@ class ScriptTask(_Checkpointable):
         }
         write_json(task_file, record)
         argument = f"./{spec}" if spec.startswith("-") else spec  # a file name, never an option
-        code = main(["benchmark", argument, *task_args, "--results-file", results_file])
+        code = _entry_point()([argument, *task_args, "--results-file", results_file])
         record.update(finished=time.time(), exit_code=code)
         write_json(task_file, record)
         return record
@@ -178,6 +179,18 @@ class ScriptTask(_Checkpointable):
         return DelayedSubmission(self, *args, **kwargs)
 
 
+# What a task runs on its node, named as an isolated child's command line names it (a process
+# boundary: this module never imports the API that drives the sweep): ``benchit benchmark ARGS``.
+TASK_ENTRY_POINT = "mlagility.api.command:run_benchmark"
+
+
+def _entry_point():
+    import importlib
+
+    module, _, function = TASK_ENTRY_POINT.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def _slurm_job_id() -> str | None:
     array, index = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
     return f"{array}_{index}" if array and index else os.environ.get("SLURM_JOB_ID")
@@ -187,8 +200,6 @@ def _slurm_job_id() -> str | None:
 def task_arguments(request) -> list[str]:
     """The flags of each task: the request's own (as an isolated child gets them), run isolated,
     with the isolation timeout (both derived from the option declarations)."""
-    from mlagility.api import options as declared
-
     args = list(request.to_cli_args())
     given = {word.split("=")[0] for word in args}
     extra = declared.to_flags({"process_isolation": True, "timeout": request.timeout})
@@ -211,8 +222,6 @@ def submit(targets, request, sweep_options, warn=print) -> SlurmSweep:
         attempt_arguments=request.attempt_arguments(),
         options=asdict(sweep_options),
     )
-    from mlagility.builds.cache import cache_folder
-
     for sub in ("results", "tasks"):
         cache_folder(request.cache.root, SLURM_DIR, sweep.sweep_id, sub)  # marker first, no linked folder
     executor = submitit.AutoExecutor(folder=sweep.submitit_dir / "%j", cluster="slurm",
@@ -376,9 +385,6 @@ def interrupted(sweep: SlurmSweep, index: int) -> bool:
 
 def collect(sweep: SlurmSweep, index: int, state: str, job):
     """The results and error of one finished task; records a Slurm-side outcome in ``_attempts``."""
-    from mlagility.sweep.attempts import AttemptLog
-    from mlagility.sweep.isolation import read_results_file
-
     record = sweep.task_record(index)
     results, errors = read_results_file(sweep.results_file(index))
     path = sweep.paths[index]
@@ -448,8 +454,6 @@ def _duration(seconds: float) -> str:
 def follow(sweep: SlurmSweep, reporter, results, console=None, ask=None) -> None:
     """Wait for every task, showing live progress, and hand each finished script to ``reporter``
     (in the order they finish). Ctrl-C: ask (``ask``) whether to cancel the job, or cancel it."""
-    from mlagility.sweep.workers import report_script
-
     import threading
 
     jobs = sweep.jobs()
@@ -497,8 +501,6 @@ def follow(sweep: SlurmSweep, reporter, results, console=None, ask=None) -> None
 
 
 def _from_files(sweep: SlurmSweep, index: int):
-    from mlagility.sweep.isolation import read_results_file
-
     results, errors = read_results_file(sweep.results_file(index))
     return results, errors.get(sweep.paths[index]) or errors.get("*")
 
@@ -545,8 +547,6 @@ def _ask_cancel(sweep: SlurmSweep) -> bool:
 
 def status_rows(sweep: SlurmSweep) -> list[dict]:
     """One row per task: script, state, node, elapsed (for ``benchit slurm status``)."""
-    from mlagility.sweep.attempts import AttemptLog
-
     jobs = sweep.jobs()
     states = poll_states(sweep, jobs)
     attempts = AttemptLog(Path(sweep.cache_root))

@@ -1,6 +1,6 @@
 """``--workers N``: up to N scripts at once on this machine, each in its own child process exactly
 as ``--process-isolation`` runs it. Discovery and builds share the CPUs; every timed benchmark
-waits until nothing else runs and holds the machine alone (``sweep/locks.py``), so latencies are
+waits until nothing else runs and holds the machine alone (``machine/locks.py``), so latencies are
 measured on a quiet machine whatever N is. Each child knows N (``MLAGILITY_WORKERS``), which is
 recorded with each benchmark (``workers`` column of the report) with the load average."""
 
@@ -11,7 +11,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from mlagility.sweep.locks import WORKERS_ENV
+from mlagility.machine.locks import WORKERS_ENV
 
 
 @contextlib.contextmanager

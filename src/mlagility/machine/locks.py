@@ -41,6 +41,9 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from mlagility.builds.cache import cache_folder
+from mlagility.common.exceptions import CacheError
+
 LOCKS_DIR = "_locks"
 WINDOWS_FILE = "windows.jsonl"  # benchmark windows
 BUILDS_FILE = "builds.jsonl"  # outermost shared holds (a script run, its builds)
@@ -80,9 +83,6 @@ def lock_dir(cache_root: str | os.PathLike) -> Path | None:
     root = Path(cache_root)
     if not root.is_dir():
         return None
-    from mlagility.builds.cache import cache_folder
-    from mlagility.common.exceptions import CacheError
-
     try:
         folder = cache_folder(root, LOCKS_DIR, socket.gethostname())  # marker first, no linked folder
         for name in ("turnstile.lock", "rw.lock"):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from mlagility.analysis.framework_discovery import BaseDiscovery
 from mlagility.analysis.model_info import Invocation
 from mlagility.common.compat import guard_triton_after_tensorflow
+from mlagility.analysis.hashing import short_hash
 
 
 @dataclass
@@ -125,8 +126,6 @@ class KerasDiscovery(BaseDiscovery):
 
 def keras_model_hash(model) -> str:
     """Class, layer classes and every weight's path, shape and dtype (not the values)."""
-    from mlagility.analysis.hashing import short_hash
-
     cls = type(model)
     parts = [f"{cls.__module__}.{cls.__qualname__}"]
     parts += [f"{type(layer).__name__}:{layer.name}" for layer in model._flatten_layers(include_self=False)]

@@ -6,6 +6,7 @@ from mlagility.builds.framework_stages import SaveInputsAndReference, onnx_stage
 from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Sequence
 from mlagility.builds.stages import ExportStage
+from mlagility.frameworks.keras.discovery import model_input_names, named_inputs
 
 
 class KerasExportOnnx(ExportStage):
@@ -56,16 +57,12 @@ def _export_tf2onnx(ctx: BuildContext, path) -> None:
 
 
 def _input_names(model, count: int) -> list[str]:
-    from mlagility.analysis.keras_discovery import model_input_names
-
     names = model_input_names(model)
     return names if len(names) == count else [f"input_{i}" for i in range(count)]
 
 
 class KerasSaveInputs(SaveInputsAndReference):
     def named_arrays(self, ctx: BuildContext):
-        from mlagility.analysis.keras_discovery import named_inputs
-
         return named_inputs(ctx.model, tuple(ctx.args), ctx.call_kwargs())
 
     def reference(self, ctx: BuildContext) -> list:

@@ -222,11 +222,11 @@ def load_results(source) -> "pandas.DataFrame":  # noqa: F821
     check_path(path, "cannot read")  # a name too long, permission denied: one line
     try:
         if path.is_dir():
-            from mlagility.sweep.report import report_frame
+            from mlagility.results.report import report_frame
 
             return report_frame([path])
         if path.suffix in (".json", ".csv") and (path.exists() or path.is_symlink()):
-            from mlagility.sweep.report import read_report
+            from mlagility.results.report import read_report
 
             frame = read_report(path)
         else:

@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from mlagility.cli.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
+from mlagility.frameworks.registry import label_of, reference_label_of
+from mlagility.reporting.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
 from mlagility.runtimes.registry import non_default_options
 
 SUCCESS = {
@@ -93,9 +94,7 @@ class StatusTree:
         return tree
 
     def _model_rows(self, grid, info) -> None:
-        from mlagility.analysis.model_info import MODEL_TYPE_NAMES
-
-        kind = MODEL_TYPE_NAMES.get(info.model_type, info.model_type)
+        kind = label_of(info.model_type)
         grid.add_row("Model Type:", kind)
         wrapper = f", called through {info.wrapper}" if getattr(info, "wrapper", None) else ""
         grid.add_row("Class:", clean_text(f"{info.class_name} ({info.qualified_class}{wrapper})"))
@@ -242,7 +241,6 @@ def _measurement_warnings(perf) -> list:
 
 
 SCRIPT_TOKENS = "the script's own"  # what a generation's tokens are checked against, by default
-REFERENCES = {"keras": "Keras", "sklearn": "the estimator's own outputs"}
 
 
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
@@ -256,7 +254,7 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
                         f"({check.get('new_tokens', check['tokens'])} new tokens"
                         f"{f' x batch {batch}' if batch > 1 else ''})", style="green")
         return Text(f"MISMATCH: {check.get('error')}", style="bold red")
-    reference = REFERENCES.get(model_type, "PyTorch eager")
+    reference = reference_label_of(model_type)
     errors = [o for o in check.get("outputs", []) if "max_rel_error" in o]
     worst = max((o["max_rel_error"] for o in errors), default=0.0)
     worst_abs = max((o["max_abs_error"] for o in errors), default=0.0)

@@ -14,6 +14,7 @@ from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Sequence, Stage
 from mlagility.builds.stages import ONNX_FILE
 from mlagility.common.exceptions import StageError, one_line, root_cause
+from mlagility.runtimes.outputs import NotCompared
 
 
 def _framework(estimator) -> str:
@@ -195,7 +196,6 @@ def estimator_outputs(estimator, X, names: list[str]) -> list:
     ``StageError`` with its reason."""
     import numpy as np
 
-    from mlagility.runtimes.outputs import NotCompared
 
     outputs: list = []
     for name, method in zip(names, output_methods(estimator, names)):

@@ -277,8 +277,8 @@ def write_dashboard(sources: list, path, title: str | None = None) -> Path:
     import pandas as pd
 
     from mlagility.common.filesystem import write_output
-    from mlagility.sweep.compare import load_results
-    from mlagility.sweep.report import COLUMNS, report_frame
+    from mlagility.results.compare import load_results
+    from mlagility.results.report import COLUMNS, report_frame
 
     sources = unique_sources(list(sources))
     frames = []
