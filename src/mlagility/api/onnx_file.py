@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from mlagility.analysis.hashing import invocation_hash
@@ -17,11 +16,9 @@ from mlagility.common.exceptions import one_line
 
 
 def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:8]
+    from mlagility.common.filesystem import file_sha256
+
+    return file_sha256(path)[:8]
 
 
 def describe_onnx_file(path: Path) -> tuple[ModelInfo, Invocation]:

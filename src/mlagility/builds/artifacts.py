@@ -27,12 +27,12 @@ external data) and the precision read from the file itself (``onnx_tools.onnx_pr
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlagility.common.exceptions import BenchmarkError
+from mlagility.common.filesystem import file_sha256
 
 if TYPE_CHECKING:
     from mlagility.builds.stage import BuildContext
@@ -119,7 +119,7 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str) 
     from mlagility.builds.onnx_tools import onnx_precision
 
     facts = onnx_precision(path.parent / decode["file"])
-    record = {"inputs": facts["inputs"], "outputs": facts["outputs"], "file": str(path.relative_to(context.dir)), "kind": key, "sha256": _sha256(path),
+    record = {"inputs": facts["inputs"], "outputs": facts["outputs"], "file": str(path.relative_to(context.dir)), "kind": key, "sha256": file_sha256(path),
               "bytes": sum(graph["bytes"] for graph in graphs.values()), "precision": decode["precision"],
               "graphs": {name: graph["file"] for name, graph in graphs.items()}}
     return Artifact(key, path, inputs, record)
@@ -136,15 +136,7 @@ def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
         shown = str(path.relative_to(build_dir))
     except ValueError:
         shown = str(path)
-    return {"file": shown, "kind": key, "sha256": _sha256(path), "bytes": total, **facts}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"file": shown, "kind": key, "sha256": file_sha256(path), "bytes": total, **facts}
 
 
 def _model_precision(model) -> str:

@@ -334,7 +334,7 @@ def describe_graphs(folder: Path, suffix: str, info, base: dict | None = None) -
     """The manifest of the graphs ``<prefill|decode><suffix>.onnx`` in ``folder``: files, names,
     the cache names paired layer by layer, opset, bytes and precision of each; checked: the
     decode graph's past inputs match the prefill's present outputs one to one."""
-    from mlagility.builds.artifacts import _sha256
+    from mlagility.common.filesystem import file_sha256
     from mlagility.builds.onnx_tools import onnx_precision
 
     graphs: dict[str, Any] = {}
@@ -349,7 +349,7 @@ def describe_graphs(folder: Path, suffix: str, info, base: dict | None = None) -
             "cache_inputs": [n for n in inputs if n not in STEP_INPUTS],
             "cache_outputs": [n for n in outputs if n != LOGITS],
             "bytes": path.stat().st_size + (data.stat().st_size if data.is_file() else 0),
-            "sha256": _sha256(path), "precision": onnx_precision(path)["precision"],
+            "sha256": file_sha256(path), "precision": onnx_precision(path)["precision"],
         }
     prefill, decode = graphs["prefill"], graphs["decode"]
     if "input_ids" not in prefill["inputs"] or "input_ids" not in decode["inputs"]:
