@@ -55,6 +55,7 @@ def test_every_script_has_the_template():
         assert '"""' in text and "from mlagility.parser import parse" in text, script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("corpus", sorted(SAMPLE))
 def test_corpus_sample_runs_offline_and_finds_its_models(corpus, tmp_path):
     for module in EXTRAS.get(corpus, []):

@@ -34,6 +34,7 @@ def benchit_lines() -> list:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", blocks("python"))
 def test_python_examples_in_docs_run(code, tmp_path):
     env = {**os.environ, "MLAGILITY_CACHE_DIR": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
@@ -41,6 +42,7 @@ def test_python_examples_in_docs_run(code, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, expects_error", benchit_lines())
 def test_benchit_commands_in_docs_run(command, expects_error, tmp_path):
     args = shlex.split(command)[1:]
@@ -48,6 +50,7 @@ def test_benchit_commands_in_docs_run(command, expects_error, tmp_path):
     assert result.returncode == (2 if expects_error else 0), result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_api_example_runs(tmp_path):
     env = {**os.environ, "MLAGILITY_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, str(REPO / "examples/api/benchmark_model.py")],
@@ -63,6 +66,7 @@ def test_max_depth_example_finds_only_the_top_model(tmp_path):
     assert result.stdout.count("Hash:") == 1
 
 
+@pytest.mark.slow
 def test_example_plugin_runtime_installs_and_benchmarks(tmp_path):
     """examples/plugin: one module plus one entry point make a runtime (installed for real)."""
     import shutil
@@ -82,6 +86,7 @@ def test_example_plugin_runtime_installs_and_benchmarks(tmp_path):
     assert "model-converted.onnx (fp16 weights" in ran.stdout  # the artifact rule, not the plugin
 
 
+@pytest.mark.slow
 def test_example_custom_sequence_runs_its_custom_stage(tmp_path):
     import yaml
 

@@ -79,6 +79,7 @@ def keras_found(tmp_path_factory):
     return path, discover(path), discover(path, max_depth=1)
 
 
+@pytest.mark.slow
 def test_keras_models_called_by_the_script_are_found(keras_found):
     path, (found, discovery), _ = keras_found
     invocations = [inv for inv, _ in found]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pytest
+
 from conftest import run_benchit  # noqa: E402
 
 
@@ -164,6 +166,7 @@ worker.join()
 """
 
 
+@pytest.mark.slow
 def test_a_model_called_from_a_thread_is_built_with_the_scripts_globals(tmp_path):
     script = tmp_path / "thread_model.py"
     script.write_text(THREAD_MODEL)

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import torch
+import pytest
 import yaml
 
 from conftest import FAST, run_benchit
@@ -48,6 +49,7 @@ def states(cache_dir: Path) -> dict:
 
 
 # -- 1. the script computes exactly what it computes under python ------------------------------
+@pytest.mark.slow
 def test_script_computes_the_same_buffers_mutated_by_forward_under_every_runtime(cache_dir):
     script = SCRIPTS / "10_state_mutation.py"
     expected = python_output(script)
@@ -61,6 +63,7 @@ def test_script_computes_the_same_buffers_mutated_by_forward_under_every_runtime
     assert result.stdout.count("Outputs match PyTorch eager") == 2 and "MISMATCH" not in result.stdout
 
 
+@pytest.mark.slow
 def test_script_computes_the_same_training_step_rng_and_autograd_graph(cache_dir, write_script):
     """A model built in the middle of a training step (between forward and backward): its
     gradients, the optimizer step, the RNG stream and dropout all come out as under python."""
@@ -86,6 +89,7 @@ def test_script_computes_the_same_training_step_rng_and_autograd_graph(cache_dir
 
 
 # -- the script's ambient torch context never leaks into a build -----------------------------------
+@pytest.mark.slow
 def test_ambient_context_never_leaks_autocast_and_inference_mode(cache_dir):
     import onnx
 
@@ -136,6 +140,7 @@ def test_discovery_under_threads_concurrent_calls_of_one_model_are_all_counted(w
     assert counts == [("model", (2, 4), 100), ("model", (3, 4), 100), ("other", (1, 3), 200)]
 
 
+@pytest.mark.slow
 def test_discovery_under_threads_end_to_end_builds_all_three(cache_dir):
     script = SCRIPTS / "11_threads.py"
     result = run_benchit(script, "-d", cache_dir, *FAST)
@@ -179,6 +184,7 @@ def test_discovery_fast_path_survives_a_raising_call_and_leaves_no_hooks(write_s
 
 
 # -- 2. every model keeps its own result -----------------------------------------------------------
+@pytest.mark.slow
 def test_every_model_keeps_its_own_result_same_class_different_weights(cache_dir, tmp_path):
     script = SCRIPTS / "09_same_class_twice.py"
     first = run_benchit(script, "-d", cache_dir, *FAST)
@@ -216,6 +222,7 @@ def test_every_model_keeps_its_own_result_one_model_two_shapes_is_one_model(cach
     assert "1 found (2 invocations)" in result.stdout
 
 
+@pytest.mark.slow
 def test_every_model_keeps_its_own_result_non_tensor_arguments_shown_in_tree_and_state(cache_dir):
     script = SCRIPTS / "06_nontensor_args.py"
     result = run_benchit(script, "-d", cache_dir, *FAST)
@@ -236,6 +243,7 @@ def test_wrappers_show_the_real_model_dataparallel():
     assert [spec.name for spec in invocation.inputs] == ["x"] and invocation.model.params == 55
 
 
+@pytest.mark.slow
 def test_wrappers_show_the_real_model_torchscript_dict_outputs_benchmarked(cache_dir):
     script = SCRIPTS / "07_jit_script_dict.py"
     result = run_benchit(script, "-d", cache_dir, *FAST)

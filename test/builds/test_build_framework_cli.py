@@ -51,6 +51,7 @@ def test_sequences_flatten_and_reject_duplicates():
         Sequence("bad", [inner, CheckOnnx()])
 
 
+@pytest.mark.slow
 def test_custom_sequence_file_runs_a_custom_stage_and_counts_for_staleness(cache_dir, tmp_path):
     sequence = tmp_path / "sequence.py"
     sequence.write_text(SEQUENCE_FILE)
@@ -70,6 +71,7 @@ def test_custom_sequence_file_runs_a_custom_stage_and_counts_for_staleness(cache
 
 @pytest.mark.parametrize("flag, suffix, stage", [(["--precision", "fp16"], "_fp16", "convert_fp16"),
                                                   (["--quantize", "int8"], "_int8", "quantize_int8")])
+@pytest.mark.slow
 def test_fp16_and_int8_builds_run_beside_fp32(flag, suffix, stage, cache_dir):
     result = run_benchit(HELLO, "-d", cache_dir, *flag, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -78,6 +80,7 @@ def test_fp16_and_int8_builds_run_beside_fp32(flag, suffix, stage, cache_dir):
     assert state["benchmarks"]["x86/ort"]["status"] == "benchmarked"
 
 
+@pytest.mark.slow
 def test_opset_flag_wins_over_environment(cache_dir):
     env = {"MLAGILITY_ONNX_OPSET": "17"}
     assert run_benchit(HELLO, "-d", cache_dir, "--export-only", env=env).returncode == 0
@@ -88,6 +91,7 @@ def test_opset_flag_wins_over_environment(cache_dir):
     assert state["opset"] == 18
 
 
+@pytest.mark.slow
 def test_lean_cache_then_benchmark_again_rebuilds(cache_dir):
     lean = run_benchit(HELLO, "-d", cache_dir, "--lean-cache", *FAST)
     assert lean.returncode == 0
@@ -98,6 +102,7 @@ def test_lean_cache_then_benchmark_again_rebuilds(cache_dir):
     assert "artifact missing: model.onnx" in again.stdout and "Successfully benchmarked" in again.stdout
 
 
+@pytest.mark.slow
 def test_cache_stats_clean_delete_and_refusals(cache_dir, tmp_path):
     assert run_benchit(HELLO, "-d", cache_dir, *FAST).returncode == 0
     (name,) = states(cache_dir)
@@ -123,6 +128,7 @@ def test_cache_stats_clean_delete_and_refusals(cache_dir, tmp_path):
     assert not (cache_dir / name).exists() and (cache_dir / "linked").is_symlink()
 
 
+@pytest.mark.slow
 def test_four_concurrent_processes_share_one_cache(cache_dir, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     scripts = [EXAMPLES / "hello_world.py", EXAMPLES / "hello_world.py", EXAMPLES / "two_models.py", EXAMPLES / "two_models.py"]
@@ -136,6 +142,7 @@ def test_four_concurrent_processes_share_one_cache(cache_dir, tmp_path):
     assert not list(cache_dir.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_report_on_a_cache_mixing_good_failed_lean_partial_and_killed_builds(cache_dir, tmp_path, write_script):
     assert run_benchit(HELLO, "-d", cache_dir, *FAST).returncode == 0  # labelled, benchmarked
     assert run_benchit(EXAMPLES / "two_models.py", "-d", cache_dir, "--lean-cache", *FAST).returncode == 0

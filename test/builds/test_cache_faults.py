@@ -56,6 +56,7 @@ def test_fault_read_only_cache_fails_each_script_with_one_line_and_a_summary(sma
     assert_one_clear_line(result, cache, "Read-only file system; make it writable or pass a writable -d/--cache-dir")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", [[], ["--process-isolation"]], ids=["in_process", "isolated"])
 def test_fault_full_filesystem_fails_with_one_line_and_leaves_nothing_looking_valid(small_fs, write_script, isolation):
     script = write_script("tiny.py", SCRIPT)
@@ -72,6 +73,7 @@ def test_fault_full_filesystem_fails_with_one_line_and_leaves_nothing_looking_va
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+@pytest.mark.slow
 def test_fault_planted_links_in_a_build_are_never_written_through(tmp_path, write_script, cache_dir):
     script = write_script("tiny.py", SCRIPT)
     first = run_benchit(script, "-d", cache_dir, *FAST)

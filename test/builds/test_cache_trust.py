@@ -254,6 +254,7 @@ def test_file_modes_honour_the_umask_for_every_record(tmp_path, mask, mode):
     assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {oct(mode)}
 
 
+@pytest.mark.slow
 def test_invalid_record_and_truncated_artifact_cost_a_rebuild_end_to_end(tmp_path, write_script, cache_dir):
     from conftest import FAST, TINY_MODEL
 

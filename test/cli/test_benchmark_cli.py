@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from conftest import EXAMPLES, FAST, TINY_MODEL, run_benchit
@@ -17,6 +18,7 @@ def state_of(build_dir):
     return yaml.safe_load((build_dir / "mlagility_build.yaml").read_text())
 
 
+@pytest.mark.slow
 def test_hello_world_is_discovered_built_and_benchmarked(cache_dir):
     result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -43,6 +45,7 @@ def test_hello_world_is_discovered_built_and_benchmarked(cache_dir):
     assert (build / "inputs.npz").exists() and (build / "model-opt.onnx").exists()
 
 
+@pytest.mark.slow
 def test_two_models_in_one_script(cache_dir):
     result = run_benchit(EXAMPLES / "two_models.py", "-d", cache_dir, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -52,6 +55,7 @@ def test_two_models_in_one_script(cache_dir):
     assert result.stdout.count("Successfully benchmarked") == 2
 
 
+@pytest.mark.slow
 def test_one_model_two_input_shapes(cache_dir):
     result = run_benchit(EXAMPLES / "multiple_invocations.py", "-d", cache_dir, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -62,6 +66,7 @@ def test_one_model_two_input_shapes(cache_dir):
     assert shapes == [(1, 10), (8, 10)]
 
 
+@pytest.mark.slow
 def test_model_inside_main_guard_sees_argv_and_main(cache_dir, write_script, tmp_path):
     script = write_script("guarded.py", TINY_MODEL + """
 import os
@@ -81,6 +86,7 @@ if __name__ == "__main__":
     assert "'x': (2, 8)" in result.stdout
 
 
+@pytest.mark.slow
 def test_cache_hit_does_not_export_again(cache_dir):
     first = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, *FAST)
     assert first.returncode == 0
@@ -94,6 +100,7 @@ def test_cache_hit_does_not_export_again(cache_dir):
     assert (build / "model.onnx").stat().st_mtime_ns == exported
 
 
+@pytest.mark.slow
 def test_weights_identity_changed_weights_reuse_the_build_and_check_its_own_weights(cache_dir, write_script):
     """An unseeded script has new weights on every run: its builds are reused (MLAgility #324),
     each checked against the reference outputs saved from the build's own weights; --rebuild
@@ -110,6 +117,7 @@ def test_weights_identity_changed_weights_reuse_the_build_and_check_its_own_weig
     assert always.returncode == 0 and "--rebuild always" in always.stdout
 
 
+@pytest.mark.slow
 def test_rebuild_always_and_never(cache_dir):
     script = EXAMPLES / "hello_world.py"
     never_empty = run_benchit(script, "-d", cache_dir, "--rebuild", "never", *FAST)
@@ -122,6 +130,7 @@ def test_rebuild_always_and_never(cache_dir):
     assert never.returncode == 0 and "cached build reused" in never.stdout
 
 
+@pytest.mark.slow
 def test_export_failure_is_per_model_and_exit_code_1(cache_dir, write_script):
     script = write_script("unexportable.py", TINY_MODEL + """
 
@@ -148,6 +157,7 @@ good(torch.rand(1, 8))
     assert "Traceback" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_script_that_raises_keeps_models_found_before(cache_dir, write_script):
     script = write_script("raises.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\nraise RuntimeError('boom')\n")
     result = run_benchit(script, "-d", cache_dir, *FAST)
@@ -163,6 +173,7 @@ def test_analyze_only_builds_nothing(cache_dir):
     assert not cache_dir.exists() or not build_dirs(cache_dir)
 
 
+@pytest.mark.slow
 def test_export_only_and_build_only(cache_dir):
     export = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--export-only")
     assert export.returncode == 0 and "Exported to ONNX (not benchmarked)" in export.stdout
@@ -174,6 +185,7 @@ def test_export_only_and_build_only(cache_dir):
     assert state_of(build)["benchmarks"] == {}
 
 
+@pytest.mark.slow
 def test_torch_eager_runtime_and_two_runtimes(cache_dir):
     result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "torch-eager", *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -182,6 +194,7 @@ def test_torch_eager_runtime_and_two_runtimes(cache_dir):
     assert set(state_of(build)["benchmarks"]) == {"x86/ort", "x86/torch-eager"}
 
 
+@pytest.mark.slow
 def test_onnx_opset_flag(cache_dir):
     result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--export-only", "--onnx-opset", "17")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -33,6 +33,7 @@ tmodel(torch.rand(2, 8))
 """
 
 
+@pytest.mark.slow
 def test_keras_and_pytorch_side_by_side_two_shapes_and_report(write_script, cache_dir, tmp_path):
     script = write_script("keras_and_torch.py", KERAS_AND_TORCH)
     result = run_benchit(script, "-d", cache_dir, "--runtime", "ort", *FAST, env=ENV)
@@ -112,6 +113,7 @@ model(np.ones((2, 4), "float32"))
 """
 
 
+@pytest.mark.slow
 def test_the_check_catches_a_planted_keras_mismatch(write_script, cache_dir):
     script = write_script("drifting.py", DRIFTING)
     result = run_benchit(script, "-d", cache_dir, "--runtime", "ort", *FAST, env=ENV)
@@ -130,6 +132,7 @@ model(np.random.rand(2, 8).astype("float32"))
 """
 
 
+@pytest.mark.slow
 def test_keras_on_the_torch_backend_is_a_pytorch_model(write_script, cache_dir):
     script = write_script("keras_torch.py", KERAS_ON_TORCH)
     result = run_benchit(script, "-d", cache_dir, "--analyze-only", env={**ENV, "KERAS_BACKEND": "torch"})
@@ -138,6 +141,7 @@ def test_keras_on_the_torch_backend_is_a_pytorch_model(write_script, cache_dir):
     assert "Keras (keras.Model)" not in result.stdout
 
 
+@pytest.mark.slow
 def test_max_depth_records_nested_keras_models(cache_dir):
     from conftest import REPO
 
@@ -148,6 +152,7 @@ def test_max_depth_records_nested_keras_models(cache_dir):
     assert "model.encoder (executed 1x)" in result.stdout and "'encoder_in': (1, 24)" in result.stdout
 
 
+@pytest.mark.slow
 def test_keras_runtime_comparison_is_against_keras(write_script, cache_dir):
     """The comparison table's reference is the framework's own runtime (``Runtime.is_reference``)."""
     script = write_script("keras_only.py", KERAS_AND_TORCH.split("torch.manual_seed")[0].replace("import torch\n", "")

@@ -16,6 +16,7 @@ from conftest import EXAMPLES, FAST, TINY_MODEL, run_benchit
 
 @pytest.mark.parametrize("name", ["my model.py", "modèle_ñ.py", "_private.py", "-dash.py",
                                   "x" * 120 + ".py", "a'b\"c.py"])
+@pytest.mark.slow
 def test_any_legal_script_name_is_benchmarked(name, tmp_path, cache_dir):
     script = tmp_path / name
     shutil.copy(EXAMPLES / "hello_world.py", script)
@@ -27,6 +28,7 @@ def test_any_legal_script_name_is_benchmarked(name, tmp_path, cache_dir):
     assert len(build.name) <= 100 and all(c.isascii() and (c.isalnum() or c in "_.-") for c in build.name)
 
 
+@pytest.mark.slow
 def test_onnx_file_with_a_space_in_its_name_is_benchmarked(tmp_path, cache_dir):
     model = torch.nn.Linear(4, 2)
     path = tmp_path / "my model.onnx"
@@ -36,6 +38,7 @@ def test_onnx_file_with_a_space_in_its_name_is_benchmarked(tmp_path, cache_dir):
     assert result.stdout.count("Successfully benchmarked") == 2
 
 
+@pytest.mark.slow
 def test_user_and_library_text_is_printed_literally(write_script, cache_dir):
     script = write_script("brackets_1b.py", TINY_MODEL + """
 model = Tiny()
@@ -83,6 +86,7 @@ def test_script_error_in_an_isolated_child_is_located_and_logged(write_script, c
     assert logs and "raise ValueError('bad [x]')" in logs[0].read_text()
 
 
+@pytest.mark.slow
 def test_benchit_own_errors_are_never_raised_inside_the_script(write_script, cache_dir):
     """A model on the meta device runs under python; benchit cannot build it, and says so for
     that model only: the script goes on as under python."""
@@ -100,6 +104,7 @@ def test_benchit_own_errors_are_never_raised_inside_the_script(write_script, cac
     assert "Script error" not in result.stdout and result.returncode == 1  # the model failed, not the script
 
 
+@pytest.mark.slow
 def test_mlagility_api_spellings(tmp_path):
     code = """
 import torch
@@ -121,6 +126,7 @@ except Exception as error:
     assert "UsageError backend 'remote' is not available" in result.stdout
 
 
+@pytest.mark.slow
 def test_benchmark_script_prints_the_status_by_default_and_quiet_keeps_it_quiet(tmp_path):
     code = f"""
 from mlagility import benchmark_script

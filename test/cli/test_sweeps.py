@@ -25,6 +25,7 @@ def labelled(labels: str) -> str:
     return f"# labels: {labels}\n" + TINY_MODEL + "\nmodel = Tiny()\nmodel(torch.rand(1, 8))\n"
 
 
+@pytest.mark.slow
 def test_quoted_globs_and_txt_lists(tmp_path, write_script):
     for name in ("a", "b"):
         write_script(f"{name}.py", labelled(f"name::{name}"))
@@ -39,6 +40,7 @@ def test_quoted_globs_and_txt_lists(tmp_path, write_script):
     assert missing.returncode == 2 and "matches no file" in missing.stderr
 
 
+@pytest.mark.slow
 def test_hash_filter_builds_only_listed_invocations(cache_dir):
     script = EXAMPLES / "two_models.py"
     hashes = re.findall(r"Hash: +(\w+)", run_benchit(script, "--analyze-only").stdout)
@@ -52,6 +54,7 @@ def test_hash_filter_builds_only_listed_invocations(cache_dir):
     assert unknown.returncode == 1 and "unknown invocation hash(es): 0000abcd" in unknown.stdout
 
 
+@pytest.mark.slow
 def test_label_filter_semantics_and_author_in_build_name(tmp_path, write_script, cache_dir):
     write_script("x.py", labelled("author::alice task::vision,audio"))
     write_script("y.py", labelled("author::bob task::vision"))
@@ -86,6 +89,7 @@ print("ARGS", batch_size, max_seq_length)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolated", [False, True])
 def test_script_args_reach_the_script(isolated, write_script, cache_dir):
     script = write_script("args.py", SCRIPT_ARGS)
@@ -102,6 +106,7 @@ def test_parse_defaults_and_errors():
         parse(["batch"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth, expected", [(0, 1), (1, 3), (2, 7)])
 def test_max_depth_discovers_and_builds_sub_models(depth, expected, cache_dir):
     result = run_benchit(EXAMPLES / "max_depth.py", "-d", cache_dir, "--max-depth", str(depth), *FAST)
@@ -128,6 +133,7 @@ BAD_SCRIPTS = {
 }
 
 
+@pytest.mark.slow
 def test_process_isolation_records_every_outcome_and_continues(write_script, cache_dir, tmp_path):
     # No timeout that a busy machine could reach: the default (3600 s) covers torch's import and
     # the good script's export however slow the machine is; the hang gets its own run below.
@@ -149,6 +155,7 @@ def test_process_isolation_records_every_outcome_and_continues(write_script, cac
     assert attempts["zz"]["outcome"] == "ok"
 
 
+@pytest.mark.slow
 def test_process_isolation_timeout_kills_a_hanging_script(write_script, cache_dir, tmp_path):
     # The script never ends, so the outcome is a timeout whatever the machine's speed.
     hangs = write_script("hangs.py", "import time\ntime.sleep(600)\n")
@@ -159,6 +166,7 @@ def test_process_isolation_timeout_kills_a_hanging_script(write_script, cache_di
     assert attempt["outcome"] == "timeout after 5s" and attempt["log"].endswith(".log")
 
 
+@pytest.mark.slow
 def test_script_that_raises_without_isolation_does_not_end_the_sweep(write_script, cache_dir, tmp_path):
     write_script("a_raises.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\nraise ValueError('late failure')\n")
     write_script("b_good.py", labelled("author::tester"))
@@ -168,6 +176,7 @@ def test_script_that_raises_without_isolation_does_not_end_the_sweep(write_scrip
     assert "a_raises.py: script raised ValueError: late failure" in result.stdout
 
 
+@pytest.mark.slow
 def test_resume_after_the_sweep_is_sigkilled_matches_an_uninterrupted_sweep(write_script, tmp_path):
     for index in range(3):
         write_script(f"s{index}.py", TINY_MODEL + f"\nmodel = Tiny({4 + index})\nmodel(torch.rand(1, {4 + index}))\n")
@@ -197,6 +206,7 @@ def test_resume_after_the_sweep_is_sigkilled_matches_an_uninterrupted_sweep(writ
     assert len(outcome(cache)) == 3
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_with_a_summary(write_script, cache_dir, tmp_path):
     write_script("a_good.py", labelled("author::tester"))
     started = tmp_path / "slow_started"

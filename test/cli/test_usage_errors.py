@@ -70,6 +70,7 @@ def test_bad_numeric_environment_variable_is_one_line_exit_2(variable, value, me
         ["--analyze-only", "--runtime", "ort", "torch-eager", "{script}", "-d", "{cache}"],
     ],
 )
+@pytest.mark.slow
 def test_options_work_before_or_after_the_files(argv, tmp_path):
     words = [w.format(cache=tmp_path / "cache", script=EXAMPLES / "hello_world.py") for w in argv]
     result = run_benchit(*words)

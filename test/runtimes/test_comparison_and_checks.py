@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 
+import pytest
 import yaml
 
 from conftest import EXAMPLES, FAST, run_benchit
@@ -42,6 +43,7 @@ def state_of(cache):
     return yaml.safe_load(path.read_text())
 
 
+@pytest.mark.slow
 def test_several_runtimes_compared_and_checked(cache_dir):
     result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "torch-eager", "openvino", *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -55,6 +57,7 @@ def test_several_runtimes_compared_and_checked(cache_dir):
     assert bench["x86/openvino"]["check"]["ok"]
 
 
+@pytest.mark.slow
 def test_planted_mismatch_is_flagged_and_no_check_skips_it(cache_dir, tmp_path):
     sequence = tmp_path / "planted.py"
     sequence.write_text(PLANTED)
@@ -66,6 +69,7 @@ def test_planted_mismatch_is_flagged_and_no_check_skips_it(cache_dir, tmp_path):
     assert skipped.returncode == 0 and "MISMATCH" not in skipped.stdout and "Outputs match" not in skipped.stdout
 
 
+@pytest.mark.slow
 def test_external_runtime_plugin_registers_through_entry_points(tmp_path, cache_dir):
     package = tmp_path / "site"
     (package / "fake_runtime").mkdir(parents=True)
@@ -133,6 +137,7 @@ def test_compare_relative_and_absolute_floor():
     assert not compare([ref], [ref[:2]], 1e-3)["ok"]
 
 
+@pytest.mark.slow
 def test_comparison_without_the_reference_runtime_has_no_speedup_column(cache_dir):
     result = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--runtime", "ort", "openvino", *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,3 +145,32 @@ def test_comparison_without_the_reference_runtime_has_no_speedup_column(cache_di
     header = next(line for line in table.splitlines() if "median ms" in line)
     assert " vs " not in header and "check" in header
     assert sum(1 for line in table.splitlines() if line.strip().startswith(("ort", "openvino"))) == 2
+
+
+@pytest.mark.slow
+def test_labels_say_what_ran_and_an_unused_stage_never_blocks(write_script, cache_dir):
+    """A quantize_dynamic model on torch-eager is labelled int8 (dynamic, qint8 weights) and its
+    parameters count the packed weights; a bf16 Llama on torch-eager + openvino is benchmarked on
+    both even though ONNX Runtime's offline optimizer (which neither uses) cannot take it."""
+    quantized = write_script("qdyn.py", """
+import torch
+torch.manual_seed(0)
+m = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 8)).eval()
+q = torch.ao.quantization.quantize_dynamic(m, {torch.nn.Linear}, dtype=torch.qint8)
+print("OUT", round(q(torch.ones(2, 64)).sum().item(), 4))
+""")
+    done = run_benchit(quantized, "--runtime", "torch-eager", *FAST, "-d", cache_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Parameters:   4,680" in done.stdout  # 64*64 + 64 + 64*8 + 8, packed
+    assert "(torch-eager v" in done.stdout and "int8 (dynamic, qint8 weights))" in done.stdout
+    bf16 = write_script("bf16.py", """
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+torch.manual_seed(0)
+m = LlamaForCausalLM(LlamaConfig(num_hidden_layers=1, hidden_size=32, intermediate_size=64, num_attention_heads=2,
+                                 num_key_value_heads=2, vocab_size=128)).eval().to(torch.bfloat16)
+print("OUT", m(torch.randint(0, 128, (1, 8))).logits.float().sum().item())
+""")
+    done = run_benchit(bf16, "--runtime", "torch-eager", "openvino", *FAST, "-d", cache_dir)
+    assert "openvino v" in done.stdout and done.stdout.count("Successfully benchmarked") == 2, done.stdout
+    assert "optimize failed" not in done.stdout

@@ -26,6 +26,7 @@ FRAMEWORKS = frameworks()
 AVAILABLE = sorted(
     (device, name) for (device, name), cls in REGISTRY.runtimes.items() if cls.unavailable_reason() is None
 )
+EVERY = sorted(REGISTRY.runtimes)  # collected all, each unavailable one skipped with its reason
 FAST = dict(iterations=5, min_time=0, max_time=5)
 
 
@@ -42,10 +43,14 @@ def test_every_builtin_runtime_registers_and_validates():
     assert ("x86", "ort") in AVAILABLE and ("x86", "torch-eager") in AVAILABLE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precision", ["fp32", "fp16", "int8"])
-@pytest.mark.parametrize("device, name", AVAILABLE, ids=[f"{d}-{n}" for d, n in AVAILABLE])
+@pytest.mark.parametrize("device, name", EVERY, ids=[f"{d}-{n}" for d, n in EVERY])
 def test_runtime_conformance(device, name, precision, cache_dir):
     runtime = REGISTRY.runtimes[(device, name)]
+    reason = runtime.unavailable_reason()
+    if reason:
+        pytest.skip(f"{device}/{name} is not available here: {reason}")
     if "inference" not in runtime.scenarios:  # generation-only (ort-genai): its contract is a clear outcome
         if precision != "fp32":
             pytest.skip(f"{name} runs only {', '.join(runtime.scenarios)}: no inference build to convert "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import yaml
 
 from conftest import FAST, TINY_MODEL, run_benchit
@@ -46,6 +47,7 @@ def test_clean_build_keeps_samples(tmp_path):
     assert load_samples(samples_path(tmp_path, "x86", "ort")).tolist() == [1.0, 2.0]
 
 
+@pytest.mark.slow
 def test_benchmark_keeps_raw_samples_with_lean_cache_and_reports_them(write_script, cache_dir, tmp_path):
     script = write_script("tiny_samples.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\n")
     done = run_benchit(script, "-d", cache_dir, "--runtime", "ort", "torch-eager", "--lean-cache", *FAST)

@@ -60,3 +60,72 @@ def test_builtin_runtimes_come_from_entry_points():
     assert registry.get("x86", "ort").name == "ort"
     with pytest.raises(UnsupportedRuntimeError, match="valid combinations are .*--device x86 --runtime ort"):
         registry.get("x86", "nope")
+
+
+def test_registration_rejects_runtimes_that_break_the_contract():
+    """Each broken class is refused at registration with a reason naming what is wrong; a broken
+    plugin never hides the others (``load_registry`` lists it under ``broken``)."""
+    from dataclasses import dataclass
+
+    from mlagility.runtimes.base import ArtifactNeeds, Runtime, RuntimeOptions, Session
+    from mlagility.runtimes.registry import RuntimeRegistry
+
+    class Good(Runtime):
+        name = "good"
+
+        def load(self, target, options):
+            return Session(run=lambda: None, threads=1)
+
+    class NoName(Good):
+        name = ""
+
+    class NoLoad(Runtime):
+        name = "no-load"
+
+    class BadOptions(Good):
+        name = "bad-options"
+        options_class = dict
+
+    @dataclass(frozen=True)
+    class NotOptions:
+        threads: int = 1
+
+    class OptionsNotRuntimeOptions(Good):
+        name = "not-runtime-options"
+        options_class = NotOptions
+
+    class BadNeeds(Good):
+        name = "bad-needs"
+        needs = "onnx"
+
+    class LiveModelInChild(Good):
+        name = "live-in-child"
+        needs = ArtifactNeeds(kind="model")
+        in_child = True
+
+    class NoScenario(Good):
+        name = "no-scenario"
+        scenarios = ()
+
+    registry = RuntimeRegistry()
+    registry.register(Good)
+    cases = {NoName: "has no name", NoLoad: "does not implement load", BadOptions: "options_class",
+             OptionsNotRuntimeOptions: "options_class", BadNeeds: "needs must be an ArtifactNeeds",
+             LiveModelInChild: "in_child = False", NoScenario: "scenarios"}
+    for cls, reason in cases.items():
+        with pytest.raises(TypeError, match=reason):
+            registry.register(cls)
+    with pytest.raises(TypeError, match="not a mlagility Runtime subclass"):
+        registry.register(object)
+
+    class Impostor(Good):
+        name = "good"
+
+    with pytest.raises(TypeError, match="x86/good is already registered"):
+        registry.register(Impostor)
+    assert list(registry.runtimes) == [("x86", "good")]
+    with pytest.raises(ValueError, match="kind must be"):
+        ArtifactNeeds(kind="tensorflow")
+    with pytest.raises(ValueError, match="precisions"):
+        ArtifactNeeds(precisions=("fp8",))
+    assert issubclass(Good.options_class, RuntimeOptions)

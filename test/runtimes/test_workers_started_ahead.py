@@ -93,6 +93,7 @@ def _processes_marked(mark: str) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow
 def test_workers_not_used_end_with_benchit(tmp_path):
     """The export fails, so the workers started for ort and openvino are never used."""
     script = tmp_path / "fails_export.py"
@@ -123,6 +124,7 @@ def test_an_idle_worker_ignores_ctrl_c_and_ends_with_its_input(built):
     harness._started.clear()
 
 
+@pytest.mark.slow
 def test_sigterm_to_benchit_alone_stops_a_busy_worker(tmp_path):
     """``kill PID`` (not the process group) while a started-ahead worker times the model."""
     import subprocess

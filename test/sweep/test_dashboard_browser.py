@@ -30,6 +30,7 @@ def _rows(driver):
     return len(driver.find_elements("css selector", "#results tbody tr.data-row"))
 
 
+@pytest.mark.slow
 def test_dashboard_renders_filters_and_has_no_console_errors(tmp_path):
     cache = make_cache(tmp_path / "cache", 24, ("ort", "torch-eager", "openvino"))
     page = write_dashboard([cache], tmp_path / "dashboard.html")
@@ -144,6 +145,7 @@ def _hostile_cache(root):
     return cache
 
 
+@pytest.mark.slow
 def test_hostile_text_in_every_field_executes_nothing_and_renders_every_row(tmp_path):
     cache = _hostile_cache(tmp_path / "cache")
     rows = len(report_frame([cache]))

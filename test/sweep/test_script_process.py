@@ -110,6 +110,7 @@ def test_scripts_start_with_the_first_ones_process_state(tmp_path):
     assert expected.startswith(f"state {tmp_path.name} export") and expected in result.stdout, result.stdout
 
 
+@pytest.mark.slow
 def test_dash_named_scripts_in_child_processes(tmp_path):
     for name in ("-x.py", "b.py"):
         (tmp_path / name).write_text("import torch\nm = torch.nn.Linear(4, 2)\nm(torch.rand(1, 4))\n")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 import yaml
 
 from conftest import FAST, TINY_MODEL, run_benchit
@@ -102,6 +103,7 @@ def test_ctrl_c_with_isolation_then_resume_runs_the_interrupted_script_again(tmp
     assert "1 run, 1 skipped" in resumed.stdout  # b_interrupted.py ran again
 
 
+@pytest.mark.slow
 def test_incomplete_benchmark_of_a_sigkilled_run_is_shown_as_incomplete(write_script, cache_dir, tmp_path):
     script = write_script("tiny.py", TINY_MODEL + "\nTiny()(torch.rand(1, 8))\n")
     endless = ["--iterations", "1000000000", "--min-time", "600", "--max-time", "600"]
@@ -153,6 +155,7 @@ def test_a_process_the_script_forks_ends_on_sigterm_as_under_python(tmp_path):
     assert "Traceback" not in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_a_script_stopped_after_its_model_keeps_that_models_result_in_the_summary(tmp_path, write_script, cache_dir):
     """In-process (no isolation): SIGTERM or Ctrl-C after a model was benchmarked; the summary
     counts that model and names what stopped the sweep."""
@@ -172,6 +175,7 @@ def test_a_script_stopped_after_its_model_keeps_that_models_result_in_the_summar
         assert f"interrupted by {name}" in out.split("Summary")[0], out
 
 
+@pytest.mark.slow
 def test_isolated_script_stopped_after_its_model_keeps_that_models_result(tmp_path, write_script, cache_dir):
     """--process-isolation: the child is stopped in order (it writes what finished), so the
     summary counts the model it benchmarked; the script is not an attempt."""
@@ -213,6 +217,7 @@ def test_workers_stopped_by_sigterm_record_no_attempt_and_resume_runs_them_again
     assert "2 run, 0 skipped" in resumed.stdout, resumed.stdout
 
 
+@pytest.mark.slow
 def test_a_model_stopped_while_benchmarking_is_shown_interrupted_not_still_running(tmp_path, write_script, cache_dir):
     script = write_script("stopped_timing.py", TINY_MODEL + "\nTiny()(torch.rand(2, 8))\n")
     sweep = popen_benchit(script, "-d", cache_dir, "--iterations", "5", "--min-time", "600", "--max-time", "900")
@@ -261,6 +266,7 @@ def get_sequence():
 '''
 
 
+@pytest.mark.slow
 def test_a_stop_that_a_library_turns_into_another_error_still_stops_the_sweep(tmp_path, write_script, cache_dir):
     """SIGTERM or Ctrl-C landing in library code that converts it: not recorded as the model's
     failure, the build stays resumable, the next script does not run, exit 143/130."""

@@ -8,12 +8,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pytest
+
 from conftest import TINY_MODEL, run_benchit  # noqa: E402
 from mlagility.machine import locks  # noqa: E402
 
 FAST = ["--runtime", "torch-eager", "ort", "--iterations", "5", "--min-time", "0", "--max-time", "5"]
 
 
+@pytest.mark.slow
 def test_workers_build_in_parallel_and_benchmark_alone(tmp_path):
     folder = tmp_path / "scripts"
     folder.mkdir()
