@@ -343,3 +343,13 @@ def test_generation_at_other_sizes_llama_bench_style(tmp_path):
     assert "3 invocations" in out
     bad = run_benchit(script, "--runtime", "torch-eager", "-d", cache, "--new-tokens", "0")
     assert bad.returncode == 2 and "--new-tokens must be at least 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_fresh_copy_of_tensors_autograd_made():
+    """A sub-model's input made by the layer before it (not a leaf: it has a grad_fn) is copied,
+    detached; copy.deepcopy alone refuses it."""
+    layer = torch.nn.Linear(2, 2)
+    made = layer(torch.ones(1, 2))
+    assert made.grad_fn is not None
+    (copied,), _ = fresh_copy(((made,), {}))
+    assert copied.grad_fn is None and torch.equal(copied, made.detach()) and copied is not made

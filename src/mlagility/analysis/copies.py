@@ -18,23 +18,31 @@ from typing import Any
 
 
 def fresh_copy(value: Any) -> Any:
-    """A deep copy of ``value``: tensors detached and cloned, ``torch.nn.Module`` objects shared."""
+    """A deep copy of ``value``: tensors detached and cloned (also the non-leaf ones autograd
+    made, which ``copy.deepcopy`` refuses), ``torch.nn.Module`` objects shared."""
     import torch
 
     memo: dict[int, Any] = {}
+    seen: set[int] = set()
 
-    def share_modules(item: Any, depth: int = 0) -> None:
-        if depth > 8:
+    def prepare(item: Any, depth: int = 0) -> None:
+        if depth > 8 or id(item) in seen:
             return
-        if isinstance(item, torch.nn.Module):
+        seen.add(id(item))
+        if isinstance(item, torch.Tensor):
+            memo[id(item)] = item.detach().clone()
+        elif isinstance(item, torch.nn.Module):
             memo[id(item)] = item
-        elif isinstance(item, (list, tuple, set)):
+        elif isinstance(item, (list, tuple, set, frozenset)):
             for part in item:
-                share_modules(part, depth + 1)
+                prepare(part, depth + 1)
         elif isinstance(item, dict):
             for part in item.values():
-                share_modules(part, depth + 1)
+                prepare(part, depth + 1)
+        elif hasattr(item, "__dict__") and not isinstance(item, type):
+            for part in vars(item).values():
+                prepare(part, depth + 1)
 
-    share_modules(value)
     with torch.inference_mode(False), torch.no_grad():
+        prepare(value)
         return copy.deepcopy(value, memo)
