@@ -174,3 +174,27 @@ print("OUT", m(torch.randint(0, 128, (1, 8))).logits.float().sum().item())
     done = run_benchit(bf16, "--runtime", "torch-eager", "openvino", *FAST, "-d", cache_dir)
     assert "openvino v" in done.stdout and done.stdout.count("Successfully benchmarked") == 2, done.stdout
     assert "optimize failed" not in done.stdout
+
+
+@pytest.mark.slow
+def test_a_loop_and_a_pipeline_show_their_totals(write_script, cache_dir):
+    """A model called N times with the same shapes (a denoiser under a scheduler) is one model
+    with N calls: its per-call latency and the loop's total per runtime; a script of several models
+    (a pipeline's parts) gets an end-to-end estimate per runtime that ran them all."""
+    script = write_script("pipe.py", """
+import torch
+torch.manual_seed(0)
+denoiser = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16)).eval()
+decoder = torch.nn.Linear(16, 4).eval()
+x = torch.randn(1, 16)
+with torch.no_grad():
+    for step in range(4):
+        x = x - 0.1 * denoiser(x)
+    image = decoder(x)
+print("OUT", round(image.sum().item(), 5))
+""")
+    done = run_benchit(script, "--runtime", "ort", "torch-eager", *FAST, "-d", cache_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "denoiser (executed 4x)" in done.stdout and done.stdout.count("Loop: called 4x by the script: 4 x ") == 2
+    (line,) = [l for l in done.stdout.splitlines() if "End-to-end estimate of one run of the script" in l]
+    assert "ort " in line and "torch-eager " in line

@@ -71,6 +71,7 @@ class Scenario:
     primary: ClassVar[str] = ""
     throughput: ClassVar[str] = ""
     table: ClassVar[tuple[str, ...]] = ()  # the metrics of the tree's runtime comparison table
+    whole_call: ClassVar[str] = ""  # the metric that is one whole call's time (loop and script estimates)
 
     @classmethod
     def describe(cls, measurement) -> list[str]:
@@ -97,7 +98,7 @@ class Scenario:
             raise TypeError(f"{cls.__qualname__} needs a name and metrics")
         if len(set(names)) != len(names):
             raise TypeError(f"{cls.__qualname__} declares a metric twice")
-        for wanted in (cls.primary, cls.throughput, *cls.table):
+        for wanted in (cls.primary, cls.throughput, cls.whole_call, *cls.table):
             if wanted not in names:
                 raise TypeError(f"{cls.__qualname__}: {wanted!r} is not one of its metrics")
 

@@ -49,6 +49,7 @@ class GenerationScenario(Scenario):
     name = "generation"
     primary = "tpot_ms"
     throughput = "output_tokens_per_s"
+    whole_call = "e2e_ms"
     table = ("ttft_ms", "tpot_ms", "output_tokens_per_s")
     metrics = (
         Metric("ttft_ms", "ms", "TTFT ms", True, "time to first token (median)"),
