@@ -198,19 +198,24 @@ class ModelDiscovery:
         info = generations.describe(module, call, output, watch.cache, watch.use_cache, watch.calls)
         call.tokens = generations.new_token_ids(module, call, output).detach().clone()
         call.info = info
+        specs = hashing.tensor_specs(call.args, call.kwargs)
+        constants = [(k, repr(v)) for k, v in call.kwargs.items() if isinstance(v, (int, float, bool, str, type(None)))]
+        self._add_generation(called, call, specs, "generate",
+                             f"new={info.new_tokens}|{info.mode}|{info.cache}|use_cache={info.use_cache}", constants)
+
+    def _add_generation(self, called, call, specs, kind: str, facts: str, constants=()) -> None:
+        """Record a generation (``generate()`` or a decode loop) as one invocation of its model:
+        one per model and sizes; the same again only counts an execution."""
+        module = unwrap(called)
         tracked = self._track(module, called, None, 0)
-        specs = [spec for spec in hashing.tensor_specs(call.args, call.kwargs)]
-        signature = "generate|" + "|".join(f"{s.name}=T{s.shape}{s.dtype}" for s in specs) + (
-            f"|new={info.new_tokens}|{info.mode}|{info.cache}|use_cache={info.use_cache}")
+        signature = f"{kind}|" + "|".join(f"{s.name}=T{s.shape}{s.dtype}" for s in specs) + f"|{facts}"
         inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, None, tracked.instance)
         key = (id(module), inv_hash)
         if key in self._by_key:
             self._by_key[key].executions += 1
             return
         invocation = Invocation(hash=inv_hash, model=tracked.info, inputs=specs, signature=signature,
-                                constants=[(k, repr(v)) for k, v in call.kwargs.items()
-                                           if isinstance(v, (int, float, bool, str, type(None)))],
-                                generation=info, call=call)
+                                constants=list(constants), generation=call.info, call=call)
         self._by_key[key] = invocation
         self.invocations.append(invocation)
         self._pending.append((invocation, module))
@@ -428,21 +433,9 @@ class ModelDiscovery:
             new_tokens=loop.steps + 1, mode="decode loop (the script's model calls, replayed)",
             cache=type(loop.cache).__name__, use_cache=True, model_calls=loop.steps + 1)
         call.model = module
-        tracked = self._track(module, called, None, 0)
         specs = hashing.tensor_specs(call.prefill_args, {k: v for k, v in call.prefill_kwargs.items()
                                                          if k != call.cache_key})
-        signature = "decode-loop|" + "|".join(f"{s.name}=T{s.shape}{s.dtype}" for s in specs) + (
-            f"|steps={loop.steps}|{call.info.cache}")
-        inv_hash = hashing.invocation_hash(tracked.info.model_hash, signature, None, tracked.instance)
-        key = (id(module), inv_hash)
-        if key in self._by_key:
-            self._by_key[key].executions += 1
-            return
-        invocation = Invocation(hash=inv_hash, model=tracked.info, inputs=specs, signature=signature,
-                                generation=call.info, call=call)
-        self._by_key[key] = invocation
-        self.invocations.append(invocation)
-        self._pending.append((invocation, module))
+        self._add_generation(called, call, specs, "decode-loop", f"steps={loop.steps}|{call.info.cache}")
 
     # -- recording -----------------------------------------------------------------------
     def _record_tree(self, done: _Completed, root, parent: str | None, depth: int) -> None:
