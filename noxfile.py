@@ -115,9 +115,10 @@ def quick(session: nox.Session) -> None:
     session.install("--quiet", "--upgrade", "pip")
     # Download into the shared wheelhouse (pip download skips files already there), then install
     # from it alone: each wheel crosses the network once for all sessions and runs.
+    # (run_install: skipped like session.install under `nox -R`, which reuses the venv as it is.)
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     pins = ["-c", str(constraints), f".[{extras}]", "-r", str(models), *BUILD_REQUIRES]
-    session.run("python", "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+    session.run_install("python", "-m", "pip", "download", "--quiet", "--only-binary=:all:",
                 "--dest", str(WHEELHOUSE), *pins)
     session.install("--quiet", "--no-index", "--find-links", str(WHEELHOUSE),
                     "-c", str(constraints), "-e", f".[{extras}]", "-r", str(models))
