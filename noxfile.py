@@ -90,7 +90,9 @@ def _pinned_files(session: nox.Session, minor: str) -> tuple[Path, Path]:
                 used.add(name)
                 line = overrides[name]
             lines.append(line)
-        target = Path(session.create_tmp()) / f"{path.parent.name}-{path.name}"
+        # Beside the venv, not session.create_tmp(): that sets TMPDIR for the tests, and tests
+        # check what benchit says about /tmp (test/sweep/test_slurm.py).
+        target = Path(session.virtualenv.location) / f"pins-{path.parent.name}-{path.name}"
         target.write_text("\n".join(lines) + "\n")
         out.append(target)
     unused = set(overrides) - used
