@@ -6,14 +6,14 @@ STAMP := $(VENV)/.mlagility-installed
 CONSTRAINTS := requirements/constraints.txt
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup demo test bench corpus-analyze clean-venv
+.PHONY: setup demo test test-versions bench corpus-analyze clean-venv
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) models/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,keras,sklearn,genai]' -r models/requirements.txt
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,keras,sklearn,genai]' -r models/requirements.txt nox
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,6 +23,11 @@ test: $(STAMP)
 	@.ci/install_browser.sh
 	bash test/services/install_slurm.sh  # Slurm, munge, MariaDB for test/sweep (root only; else those tests skip)
 	$(BIN)/python -m pytest -q test
+
+# The quick subset (pytest -m "not slow") on Python 3.10, 3.12 and 3.13, each in its own venv under
+# .nox/ (noxfile.py: pyenv's interpreters, the same constraints where wheels exist). `make test` is 3.11.
+test-versions: $(STAMP)
+	$(BIN)/nox -s quick-3.10 quick-3.12 quick-3.13
 
 bench: $(STAMP)
 	$(BIN)/python bench/discovery_overhead.py
