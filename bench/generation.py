@@ -1,7 +1,9 @@
-"""Generation: benchit's TTFT/TPOT against a hand-written timed loop, and benchit's own time
-against the number of generated tokens.
+"""Generation: benchit's TTFT/TPOT against a hand-written timed loop, benchit's own time against
+the number of generated tokens, and the ONNX runtimes' decode speed (ort against ort-genai and
+torch-eager; benchit's ort TPOT against a hand-written ORT loop on the same graphs).
 
     .venv/bin/python bench/generation.py [--rounds 3] [--generations 8] [--threads 1]
+                                         [--only fidelity|overhead|onnx]
 
 The model: a tiny Llama (2 layers, hidden 64, 4 heads, vocab 512, `torch.manual_seed(0)`),
 greedy, a 32-token prompt, `min_new_tokens` = `max_new_tokens` so it never stops early.
@@ -23,6 +25,24 @@ greedy, a 32-token prompt, `min_new_tokens` = `max_new_tokens` so it never stops
    more generation (the token check), so "less the check" subtracts one e2e median too.
    Printed: both token counts, their difference and spread, their ratio where both are
    positive (target: equal within noise).
+
+3. ONNX runtimes. Per round, alternating which side goes first: `benchmark_script` on the same
+   script (32 new tokens; the model's config names an end-of-sequence id, 2, which
+   onnxruntime-genai's model builder requires; `min_new_tokens` keeps it from stopping), runtimes `ort`, `ort-genai` and `torch-eager`, all with `--threads`
+   threads (`threads` runtime option; torch-eager runs in this process with its thread count), `--iterations N --min-time 3`, one cache for all rounds (the first round exports
+   and runs onnxruntime-genai's model builder; later rounds reuse both); and a hand-written ORT
+   decode loop on the graphs that build exported (`prefill.onnx`, `decode.onnx` and
+   `generation.json` from its build directory, the prompt from `generation.npz`): ONNX Runtime
+   sessions with the same options (full graph optimization, sequential, `--threads` intra-op
+   threads), I/O binding, each step's present OrtValues bound as the next step's past, only the
+   logits read back for the argmax; 10 warm-ups, then at least N generations and 3 s, a
+   `perf_counter()` stamp right after each token is selected, TPOT = median of consecutive stamps'
+   differences (as in 1). Its tokens are checked against the model's own `generate()`.
+   Printed: each round, and the medians of the per-round ratios: decode tokens/s `ort`/`ort-genai`
+   (goal >= 0.8) and `ort`/`torch-eager`, the same speed ratios from the median TPOTs (tokens/s
+   is batch x (new - 1) / median decode time of a whole generation: on a loaded machine a longer
+   generation is preempted more often, which the per-token median TPOT is not); TPOT `ort`
+   benchit/hand (goal 0.95..1.05).
 
 `--threads` (default 1) sets torch's threads here and OMP_NUM_THREADS for the subprocesses, on
 both sides alike: a 2-thread OpenMP team on a loaded 2-core machine times the scheduler more
@@ -69,9 +89,14 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def write_script(folder: Path, new_tokens: int) -> Path:
-    path = folder / f"tiny_llama_{new_tokens}.py"
-    path.write_text(MODEL + GENERATE.format(new=new_tokens))
+# onnxruntime-genai's model builder refuses a config without an end-of-sequence id ("Could not
+# resolve eos_token_id"); min_new_tokens = max_new_tokens keeps it from stopping any generation
+ONNX_MODEL = MODEL.replace("bos_token_id=None, eos_token_id=None", "bos_token_id=1, eos_token_id=2")
+
+
+def write_script(folder: Path, new_tokens: int, model: str = MODEL) -> Path:
+    path = folder / f"tiny_llama_{new_tokens}{'_eos' if model != MODEL else ''}.py"
+    path.write_text(model + GENERATE.format(new=new_tokens))
     return path
 
 
@@ -202,12 +227,150 @@ def ratio(own: dict[int, float]) -> str:
     return f", ratio 48/12 {own[48] / own[12]:.3f}" if own[12] > 0 and own[48] > 0 else ""
 
 
+# --- 3. ONNX runtimes -------------------------------------------------------------------------
+
+ONNX_RUNTIMES = ("ort", "ort-genai", "torch-eager")
+
+
+def benchit_onnx(script: Path, cache: Path, generations: int, threads: int) -> dict:
+    """{runtime: (decode tokens/s, TPOT ms, timed generations)} that benchit reports."""
+    from mlagility.api.script import benchmark_script
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        (result,) = benchmark_script(str(script), cache_dir=str(cache), runtime=list(ONNX_RUNTIMES),
+                                     iterations=generations, min_time=MIN_TIME, quiet=True,
+                                     runtime_options={r: {"threads": threads} for r in ("ort", "ort-genai")})
+    missing = {r: result.runtime_errors.get(r, "no result") for r in ONNX_RUNTIMES if r not in result.performance}
+    if missing:
+        raise SystemExit(f"benchit did not measure every runtime: {missing}")
+    return {r: (p.output_tokens_per_s, p.tpot_ms, p.timed_generations) for r, p in result.performance.items()}
+
+
+def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) -> tuple[float, float, int, list]:
+    """(decode tokens/s, median TPOT ms, generations, the last generation's tokens) of a
+    hand-written greedy ORT loop on the build's prefill and decode graphs (I/O binding, the
+    cache kept as OrtValues), after 10 warm-ups, at least `generations` and `min_time` s."""
+    import json
+
+    import numpy as np
+    import onnxruntime as ort
+
+    manifest = json.loads((build / "generation.json").read_text())
+    graphs, new_tokens = manifest["graphs"], int(manifest["new_tokens"])
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = threads
+    sessions = {name: ort.InferenceSession(str(build / graphs[name]["file"]), options,
+                                           providers=["CPUExecutionProvider"]) for name in ("prefill", "decode")}
+    outputs = {name: [o.name for o in s.get_outputs()] for name, s in sessions.items()}
+    with np.load(build / "generation.npz") as saved:
+        prompt, prompt_mask = saved["input_ids"].astype(np.int64), saved["attention_mask"].astype(np.int64)
+    length = prompt.shape[-1]
+    to_value = ort.OrtValue.ortvalue_from_numpy
+
+    def run(name: str, values: dict, past: list):
+        session, graph = sessions[name], graphs[name]
+        binding = session.io_binding()
+        for input_name in graph["inputs"]:
+            if input_name in values:
+                binding.bind_ortvalue_input(input_name, to_value(values[input_name]))
+        for input_name, cached in zip(graph.get("cache_inputs", []), past):
+            binding.bind_ortvalue_input(input_name, cached)
+        for output_name in outputs[name]:
+            binding.bind_output(output_name, "cpu")
+        session.run_with_iobinding(binding)
+        results = dict(zip(outputs[name], binding.get_outputs()))
+        token = results["logits"].numpy()[:, -1].argmax(-1)
+        return token, [results[n] for n in graph["cache_outputs"]]
+
+    def generate(stamps: list) -> list:
+        mask = prompt_mask.copy()
+        token, past = run("prefill", {"input_ids": prompt, "attention_mask": mask,
+                                      "position_ids": np.arange(length, dtype=np.int64)[None].repeat(len(prompt), 0),
+                                      "cache_position": np.arange(length, dtype=np.int64)}, [])
+        stamps.append(time.perf_counter())
+        tokens = [token]
+        for step in range(1, new_tokens):
+            mask = np.concatenate([mask, np.ones((len(mask), 1), dtype=np.int64)], axis=-1)
+            position = length + step - 1
+            token, past = run("decode", {"input_ids": token.reshape(-1, 1).astype(np.int64), "attention_mask": mask,
+                                         "position_ids": np.full((len(mask), 1), position, dtype=np.int64),
+                                         "cache_position": np.array([position], dtype=np.int64)}, past)
+            stamps.append(time.perf_counter())
+            tokens.append(token)
+        return np.stack(tokens, axis=-1)[0].tolist()
+
+    tpot, decode, index, begin = [], [], 0, None
+    while begin is None or len(decode) < generations or time.perf_counter() - begin < min_time:
+        index += 1
+        if index == 11:  # after 10 warm-ups
+            begin = time.perf_counter()
+        stamps: list[float] = []
+        tokens = generate(stamps)
+        if begin is not None:
+            tpot.extend((b - a) * 1e3 for a, b in zip(stamps, stamps[1:]))
+            decode.append(stamps[-1] - stamps[0])
+    return (new_tokens - 1) / statistics.median(decode), statistics.median(tpot), len(decode), tokens
+
+
+def onnx_runtimes(folder: Path, rounds: int, generations: int, threads: int) -> None:
+    import torch
+
+    new_tokens = 32
+    script = write_script(folder, new_tokens, ONNX_MODEL)
+    namespace: dict = {}
+    exec(ONNX_MODEL, namespace)
+    with torch.inference_mode():
+        expected = namespace["lm"].generate(namespace["prompt"], attention_mask=namespace["mask"],
+                                            max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                                            pad_token_id=0)[0, -new_tokens:].tolist()
+    cache = folder / "cache-onnx"
+    rows = []
+    print(f"3. ONNX runtimes: tiny Llama, prompt 32, {new_tokens} new tokens, greedy, {threads} thread(s) each; "
+          f"decode tokens/s and TPOT as benchit reports them, and a hand-written ORT loop on benchit's graphs",
+          flush=True)
+    for round_ in range(rounds):
+        order = ("benchit", "hand") if round_ % 2 == 0 else ("hand", "benchit")
+        if round_ == 0:
+            order = ("benchit", "hand")  # the hand loop needs the build's graphs
+        loads, sides = [], {}
+        for side in order:
+            loads.append(load())
+            if side == "benchit":
+                sides[side] = benchit_onnx(script, cache, generations, threads)
+            else:
+                [manifest] = cache.glob("*/generation.json")
+                sides[side] = hand_ort_loop(manifest.parent, generations, MIN_TIME, threads)
+        measured, (h_tps, h_tpot, h_count, tokens) = sides["benchit"], sides["hand"]
+        if tokens != expected:
+            raise SystemExit(f"the hand-written ORT loop's tokens differ from generate()'s: {tokens} vs {expected}")
+        tps = {r: measured[r][0] for r in ONNX_RUNTIMES}
+        tpot = {r: measured[r][1] for r in ONNX_RUNTIMES}
+        row = (tps["ort"] / tps["ort-genai"], tps["ort"] / tps["torch-eager"], tpot["ort"] / h_tpot,
+               tpot["ort-genai"] / tpot["ort"], tpot["torch-eager"] / tpot["ort"])
+        rows.append(row)
+        print(f"  round {round_ + 1} ({' then '.join(order)}; {', '.join(loads)}): decode tok/s "
+              + "  ".join(f"{r} {tps[r]:.0f}" for r in ONNX_RUNTIMES)
+              + f" | ort/ort-genai {row[0]:.3f}  ort/torch-eager {row[1]:.3f} | TPOT ms "
+              + "  ".join(f"{r} {tpot[r]:.4f}" for r in ONNX_RUNTIMES)
+              + f" (as speed ratios ort/ort-genai {row[3]:.3f}  ort/torch-eager {row[4]:.3f}) | "
+              f"TPOT ort benchit {tpot['ort']:.4f} ms hand {h_tpot:.4f} ms ratio {row[2]:.3f} "
+              f"(hand {h_tps:.0f} tok/s; {measured['ort'][2]} vs {h_count} timed generations)", flush=True)
+    median = [statistics.median(r[i] for r in rows) for i in range(5)]
+    print(f"  median of {rounds} rounds: decode tok/s ort/ort-genai {median[0]:.3f} (goal >= 0.8: "
+          f"{'met' if median[0] >= 0.8 else 'NOT met'})   ort/torch-eager {median[1]:.3f}   "
+          f"(by median TPOT: ort/ort-genai {median[3]:.3f}, ort/torch-eager {median[4]:.3f})   "
+          f"TPOT ort benchit/hand {median[2]:.3f} (goal 0.95..1.05: "
+          f"{'met' if 0.95 <= median[2] <= 1.05 else 'NOT met'})\n", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--generations", type=int, default=8, help="timed generations per side and round")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--only", choices=("fidelity", "overhead"))
+    parser.add_argument("--only", choices=("fidelity", "overhead", "onnx"))
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -216,10 +379,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"{os.cpu_count()} cores, {load()} at start", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlagility-generation-") as tmp:
-        if args.only != "overhead":
+        if args.only in (None, "fidelity"):
             fidelity(Path(tmp), args.rounds, args.generations)
-        if args.only != "fidelity":
+        if args.only in (None, "overhead"):
             overhead(Path(tmp), args.rounds)
+        if args.only in (None, "onnx"):
+            onnx_runtimes(Path(tmp), args.rounds, args.generations, args.threads)
     print(f"{load()} at the end", flush=True)
 
 
