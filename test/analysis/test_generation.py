@@ -305,7 +305,7 @@ def test_generation_scenario_declares_its_metrics_once():
 def test_register_rejects_clashing_or_duplicate_metrics_and_unknown_scenarios():
     def declared(name, *metrics):
         return type("Probe", (Scenario,), {"name": name, "metrics": metrics, "primary": metrics[0].name,
-                                           "throughput": metrics[0].name})
+                                           "throughput": metrics[0].name, "whole_call": metrics[0].name})
 
     ok = Metric("probe_ms", "ms", "probe ms", True)
     with pytest.raises(TypeError, match="clash with the result header"):
@@ -314,7 +314,7 @@ def test_register_rejects_clashing_or_duplicate_metrics_and_unknown_scenarios():
         register(declared("probe-twice", ok, ok))
     with pytest.raises(TypeError, match="is not one of its metrics"):
         register(type("Probe", (Scenario,), {"name": "probe-primary", "metrics": (ok,), "primary": "nope_ms",
-                                             "throughput": "probe_ms"}))
+                                             "throughput": "probe_ms", "whole_call": "probe_ms"}))
     assert not {"probe-header", "probe-twice", "probe-primary"} & set(scenarios())  # nothing half-registered
     with pytest.raises(UsageError, match=r"unknown scenario 'nope' \(known: .*generation.*inference"):
         scenario("nope")
