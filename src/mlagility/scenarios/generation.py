@@ -11,7 +11,8 @@ from those instants:
 * ``tpot_ms``: time per output token after the first: the time between two tokens; decode step
   ``k`` (1-based, making token ``k + 1``) runs with a past of ``prompt_tokens + k - 1`` tokens;
 * ``e2e_ms``: the whole call;
-* ``output_tokens_per_s`` = batch x (new tokens - 1) / decode time (e2e - TTFT), and
+* ``output_tokens_per_s`` = batch x (new tokens - 1) / decode time (the median over the timed
+  generations of each one's e2e - its TTFT, not the difference of the two medians), and
   ``prefill_tokens_per_s`` = batch x prompt tokens / TTFT, at the medians (optimum-benchmark's
   decode and prefill throughputs; llama-bench's ``tg`` and ``pp`` t/s for batch 1).
 
