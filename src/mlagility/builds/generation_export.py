@@ -21,13 +21,19 @@ What it writes (build directory):
 * ``generation.json``: the manifest a runtime reads (``GenerationGraphs``): the graphs' files and
   each graph's input/output names, its cache names paired (prefill's present outputs, decode's
   past inputs and present outputs, layer by layer), new tokens and decoding mode;
-* ``generation.npz``: the prompt (``input_ids``, ``attention_mask``) the script passed;
+* ``generation.npz``: the prompt (``input_ids``, ``attention_mask``) the script passed, and what the
+  token picker needs (``decoding_of``): torch's RNG state at a sampling ``generate()`` call
+  (``rng_state``, uint8) or a hand-written decode loop's own step tokens (``forced_tokens``);
+* the manifest's ``decoding``: greedy, sampling (with the script's effective ``GenerationConfig``)
+  or teacher forcing, and the cache class the script used (a ``StaticCache`` generation is exported
+  and run with the cache as graph inputs/outputs: the class is PyTorch's memory layout of the same
+  keys and values);
 * ``ConvertGeneration`` (fp16 / int8): ``prefill-converted.onnx`` / ``decode-converted.onnx`` and
   ``generation-converted.json``.
 
 The state records it in ``state.generation`` (exporter, opset, cache names and bytes of each
 graph) and ``state.exporter``/``state.opset``. A generation the ONNX runtimes cannot run
-(an encoder-decoder, sampling or beam search, a model no exporter can export) does not fail the
+(an encoder-decoder, beam search, a model no exporter can export) does not fail the
 build: the stage records why in ``state.generation["unsupported"]`` and the build's artifact rule
 (``builds/artifacts.py``) turns it into each ONNX runtime's "not supported" outcome, while the
 PyTorch runtimes still measure the generation.
@@ -84,7 +90,9 @@ class ExportGeneration(Stage):
                 traceback.print_exc()
                 failures[exporter] = one_line(root_cause(error))
                 continue
-            _save_prompt(ctx.dir / PROMPT_FILE, prompt)
+            decoding, arrays = decoding_of(ctx)
+            manifest["decoding"] = decoding
+            _save_prompt(ctx.dir / PROMPT_FILE, {**prompt, **arrays})
             from mlagility.common.filesystem import write_json
 
             write_json(ctx.dir / MANIFEST_FILE, manifest)
@@ -162,19 +170,85 @@ def unsupported_reason(ctx: BuildContext) -> str | None:
         return "the generate() call is not available to the build (a provided .onnx file?)"
     from mlagility.analysis.generation import DecodeLoopCall
 
-    if isinstance(call, DecodeLoopCall):
-        return "a hand-written decode loop is not run on ONNX runtimes yet (generate() calls are)"
     if info.encoder_decoder:
         return "encoder-decoder generation on ONNX runtimes is not built yet"
-    if info.mode != "greedy":
-        return f"greedy only (this generation is {info.mode})"
+    if info.mode.startswith("beam"):
+        return f"beam search is not run on ONNX runtimes yet (this generation is {info.mode})"
     if not info.use_cache:
         return "the generation runs without a KV cache (use_cache=False)"
-    if info.cache not in ("DynamicCache", "none"):
-        return f"the ONNX graphs carry a DynamicCache; this generation uses a {info.cache}"
+    if info.cache not in CACHES:
+        return f"the ONNX graphs carry the KV cache as graph inputs/outputs; this generation uses a {info.cache}"
     if prompt_of(call) is None:
         return "the generation's prompt is not token ids (input_ids)"
+    if isinstance(call, DecodeLoopCall):
+        forced = _forced_tokens(call)
+        return forced if isinstance(forced, str) else None
+    for name in ("logits_processor", "prefix_allowed_tokens_fn", "negative_prompt_ids", "assistant_model"):
+        if call.kwargs.get(name) is not None:
+            return f"the script passes {name} to generate(): not saved for the ONNX runtimes"
     return None
+
+
+# cache classes whose generation the exported graphs (a dynamic cache as graph inputs/outputs) compute:
+# a StaticCache is a PyTorch memory layout (preallocated, written in place) of the same keys and values
+CACHES = ("DynamicCache", "StaticCache", "none")
+
+
+def _forced_tokens(call):
+    """A decode loop's own step tokens (batch x steps, the input of each decode call), or the reason
+    they cannot be fed back (a string)."""
+    import torch
+
+    from mlagility.analysis.generation import main_input
+
+    tokens = []
+    for args, kwargs in call.steps:
+        ids = main_input(args, kwargs)
+        if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or ids.dim() != 2 or ids.shape[-1] != 1:
+            shape = tuple(ids.shape) if isinstance(ids, torch.Tensor) else type(ids).__name__
+            return f"a decode step of the loop is not one token id per sequence (input {shape})"
+        tokens.append(ids.detach().long())
+    return torch.cat(tokens, dim=-1)
+
+
+def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
+    """How the ONNX runtimes pick each token (the manifest's ``decoding``, read by
+    ``runtimes/generation_graphs.py: TokenPicker``) and the arrays it needs (saved with the prompt):
+
+    * a ``generate()``: the script's effective ``GenerationConfig`` (the model's merged with the
+      call's keywords by transformers' ``GenerationMixin._prepare_generation_config``), from which
+      the runtime builds transformers' own logits processors; for sampling, torch's CPU RNG state
+      when the script called ``generate()`` (``rng_state``, uint8);
+    * a hand-written decode loop: teacher forcing, the loop's own step tokens (``forced_tokens``,
+      int64 batch x steps).
+    """
+    import json
+
+    from mlagility.analysis.generation import DecodeLoopCall
+
+    call, info = ctx.generation, ctx.generation.info
+    script_cache = info.cache if info.cache != "none" else "DynamicCache"
+    if isinstance(call, DecodeLoopCall):
+        return ({"picker": "teacher forcing", "script_cache": script_cache,
+                 "label": "teacher forcing: the decode loop's own step tokens fed; tokens checked: each step's "
+                          "argmax, as recorded from the script's calls"},
+                {"forced_tokens": _forced_tokens(call).numpy()})
+    kwargs = {k: v for k, v in {**call.kwargs, **call.overrides}.items()
+              if k not in ("inputs", "input_ids", "attention_mask", "past_key_values", "cache", "streamer")}
+    generation_config, _ = ctx.model._prepare_generation_config(kwargs.pop("generation_config", None), **kwargs)
+    config = json.loads(json.dumps(generation_config.to_dict(), default=str))
+    sampling = bool(generation_config.do_sample)
+    decoding = {"picker": "sampling" if sampling else "greedy", "script_cache": script_cache,
+                "generation_config": config}
+    if sampling:
+        settings = ", ".join(f"{k}={config[k]}" for k in ("temperature", "top_k", "top_p", "min_p",
+                                                          "repetition_penalty") if config.get(k) is not None)
+        decoding["label"] = (f"sampling ({settings}): transformers' logits processors from the script's generation "
+                             "config, torch.multinomial from torch's RNG state at the script's generate() call")
+        return decoding, {"rng_state": call.rng_state.numpy()}
+    decoding["label"] = ("greedy: argmax (after transformers' logits processors from the script's generation config, "
+                         "where it sets any)")
+    return decoding, {}
 
 
 def prompt_of(call) -> dict | None:
@@ -203,7 +277,8 @@ def _save_prompt(path: Path, prompt: dict) -> None:
     from mlagility.common.filesystem import atomic_write_bytes
 
     buffer = io.BytesIO()
-    np.savez(buffer, **{name: tensor.numpy() for name, tensor in prompt.items()})
+    np.savez(buffer, **{name: tensor if isinstance(tensor, np.ndarray) else tensor.numpy()
+                        for name, tensor in prompt.items()})
     atomic_write_bytes(path, buffer.getvalue())
 
 

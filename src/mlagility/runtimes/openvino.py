@@ -6,7 +6,8 @@ file holds ORT-only contrib ops), compiled for "CPU" with ``compile_config`` (``
 the model read + compile time.
 
 The ``generation`` scenario runs the build's prefill and decode graphs (``generation_session``):
-greedy decoding, each step's present outputs (OpenVINO tensors) set as the next step's past
+decoding (each token chosen by ``generation_graphs.TokenPicker``: greedy, seeded sampling or a
+decode loop's own tokens), each step's present outputs (OpenVINO tensors) set as the next step's past
 inputs without a copy; two decode requests take turns, so a request never writes over the
 tensors it is reading.
 """
@@ -94,7 +95,9 @@ class OpenVinoRuntime(Runtime):
 
 
 def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
-    """Greedy decoding on the prefill and decode graphs, the cache kept as OpenVINO tensors."""
+    """Decoding on the prefill and decode graphs, the cache kept as OpenVINO tensors; each next
+    token chosen by the generation's ``TokenPicker`` (greedy, seeded sampling or a decode loop's
+    own tokens)."""
     import numpy as np
     import openvino as ov
 
@@ -112,14 +115,15 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
     prefill_cache = [prefill.output(name) for name in graphs.prefill_cache_outputs]
     decode_cache = [decode.output(name) for name in graphs.decode_cache_outputs]
 
+    pick = graphs.picker()
+
     def generate(on_token):
-        tokens = []
+        pick.start()
         for name, array in graphs.prefill_feeds().items():
             prefill_request.set_tensor(name, ov.Tensor(np.ascontiguousarray(array)))
         prefill_request.infer()
-        token = prefill_request.get_tensor(prefill_logits).data[:, -1].argmax(-1)
+        token = pick(prefill_request.get_tensor(prefill_logits).data[:, -1])
         on_token()
-        tokens.append(token)
         past = [prefill_request.get_tensor(port) for port in prefill_cache]
         mask = graphs.attention_mask
         for index in range(1, graphs.new_tokens):
@@ -130,12 +134,11 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
             for name, tensor in zip(graphs.decode_cache_inputs, past):
                 request.set_tensor(name, tensor)
             request.infer()
-            token = request.get_tensor(decode_logits).data[:, -1].argmax(-1)
+            token = pick(request.get_tensor(decode_logits).data[:, -1])
             on_token()
-            tokens.append(token)
             past = [request.get_tensor(port) for port in decode_cache]
         details["kv_cache_mib"] = sum(t.byte_size for t in past) / 2**20
-        return np.stack(tokens, axis=-1)
+        return pick.tokens()
 
     details = {key: decode.get_property(key) for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS")}
     details.update(graphs.details())

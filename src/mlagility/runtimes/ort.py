@@ -6,7 +6,8 @@ thread per physical core (``OrtOptions``, settable with ``--runtime-option ort.K
 ``session_options``, also used by the nvidia runtimes).
 
 The ``generation`` scenario runs the build's prefill and decode graphs (``generation_session``):
-greedy decoding with I/O binding, each step's present outputs (OrtValues that ORT allocated)
+decoding with I/O binding (each token chosen by ``generation_graphs.TokenPicker``: greedy, seeded
+sampling or a decode loop's own tokens), each step's present outputs (OrtValues that ORT allocated)
 bound as the next step's past inputs, so the KV cache never leaves ORT's memory; only the next
 token's logits are read back to pick the token.
 """
@@ -88,7 +89,9 @@ def _is_generation(target: LoadTarget) -> bool:
 
 
 def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
-    """Greedy decoding on the prefill and decode graphs, the cache kept as OrtValues."""
+    """Decoding on the prefill and decode graphs, the cache kept as OrtValues; each next token
+    chosen by the generation's ``TokenPicker`` (greedy, seeded sampling or a decode loop's own
+    tokens)."""
     import numpy as np
     import onnxruntime as ort
 
@@ -116,24 +119,24 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
             binding.bind_output(name, "cpu")
         session.run_with_iobinding(binding)
         results = binding.get_outputs()
-        token = results[logits_index].numpy()[:, -1].argmax(-1)
+        token = pick(results[logits_index].numpy()[:, -1])
         return token, [results[i] for i in cache_index]
 
+    pick = graphs.picker()
+
     def generate(on_token):
-        tokens = []
+        pick.start()
         token, past = step(prefill, prefill.io_binding(), graphs.prefill_feeds(), [], prefill_logits, prefill_cache,
                            prefill_outputs)
         on_token()
-        tokens.append(token)
         mask = graphs.attention_mask
         for index in range(1, graphs.new_tokens):
             feeds, mask = graphs.decode_feeds(token, mask, index)
             token, past = step(decode, decode.io_binding(), feeds, past, decode_logits, decode_cache, decode_outputs)
             on_token()
-            tokens.append(token)
         details["kv_cache_mib"] = sum(int(np.prod(v.shape())) * (2 if "16" in v.data_type() else 4)
                                       for v in past) / 2**20
-        return np.stack(tokens, axis=-1)
+        return pick.tokens()
 
     details = {"providers": prefill.get_providers(), **graphs.details()}
     return Session(run=None, threads=options.threads, generate=generate, details=details)
