@@ -18,7 +18,7 @@
    gives an ONNX runtime the manifest of its two graphs (prefill and decode) of the build's
    precision: ``generation-converted.json`` (fp16/int8, both graphs converted) else
    ``generation.json``, with the saved prompt ``generation.npz`` as its inputs; never an optimized
-   file. A generation the stage could not export (encoder-decoder, sampling, no exporter worked)
+   file. A generation the stage could not export (encoder-decoder, beam search, no exporter worked)
    is each ONNX runtime's "not supported" failure with the stage's reason.
 
 The returned ``Artifact`` describes what runs: path, sha256 of the file, bytes (with its
