@@ -39,7 +39,7 @@ sampler = llama()
 torch.manual_seed(42)
 out = sampler.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=6, do_sample=True, temperature=0.8,
                        top_k=20)
-print("OUT: sampled", out[:, 6:].tolist())
+print("OUT: sampler", out[:, 6:].tolist())
 
 nucleus = GPT2LMHeadModel(GPT2Config(n_layer=2, n_head=2, n_embd=32, vocab_size=128, n_positions=64)).eval()
 torch.manual_seed(3)
@@ -69,7 +69,7 @@ with torch.no_grad():
 print("OUT: drawn", torch.cat(new, dim=1).tolist())
 """
 
-MODELS = ("static", "sampled", "nucleus", "looped", "drawn")
+MODELS = ("static", "sampler", "nucleus", "looped", "drawn")
 RUNTIMES = ("ort", "openvino")
 
 
@@ -110,7 +110,7 @@ def test_tokens_match_the_script_on_ort_and_openvino(modes, model):
         entry = states[model]["benchmarks"][f"x86/{runtime}"]
         assert entry["status"] == "benchmarked", (runtime, entry)
         assert entry["check"]["kind"] == "tokens" and entry["check"]["ok"] is True, (runtime, entry["check"])
-        assert entry["new_tokens"] == {"sampled": 6, "nucleus": 6}.get(model, 5)
+        assert entry["new_tokens"] == {"sampler": 6, "nucleus": 6}.get(model, 5)
 
 
 @pytest.mark.slow
@@ -120,11 +120,11 @@ def test_details_say_what_ran(modes):
     assert details["static"]["cache"] == "KV cache as graph inputs/outputs (script: StaticCache)"
     assert details["static"]["decoding"].startswith("greedy")
     assert details["looped"]["cache"] == "KV cache as graph inputs/outputs (script: DynamicCache)"
-    assert details["sampled"]["decoding"].startswith("sampling (temperature=0.8, top_k=20")
+    assert details["sampler"]["decoding"].startswith("sampling (temperature=0.8, top_k=20")
     assert "repetition_penalty=1.3" in details["nucleus"]["decoding"]
     for model in ("looped", "drawn"):
         assert details[model]["decoding"].startswith("teacher forcing")
-    manifest = states["sampled"]["generation"]
+    manifest = states["sampler"]["generation"]
     assert "unsupported" not in manifest and manifest["exporter"]
 
 

@@ -78,6 +78,13 @@ class ExportGeneration(Stage):
             ctx.state.generation = {"unsupported": reason}
             return
         prompt = prompt_of(ctx.generation)
+        try:
+            decoding, arrays = decoding_of(ctx)
+        except Exception as error:  # a setting transformers cannot read back: the ONNX runtimes' outcome
+            traceback.print_exc()
+            reason = f"the generation's decoding settings cannot be saved for the ONNX runtimes: {one_line(error)}"
+            ctx.state.generation = {"unsupported": reason}
+            return
         failures: dict[str, str] = {}
         for exporter, export in ((HF_EXPORTER, _export_transformers), (DYNAMO_EXPORTER, _export_dynamo)):
             _remove_graphs(ctx.dir, "")
@@ -90,7 +97,6 @@ class ExportGeneration(Stage):
                 traceback.print_exc()
                 failures[exporter] = one_line(root_cause(error))
                 continue
-            decoding, arrays = decoding_of(ctx)
             manifest["decoding"] = decoding
             _save_prompt(ctx.dir / PROMPT_FILE, {**prompt, **arrays})
             from mlagility.common.filesystem import write_json
@@ -236,7 +242,8 @@ def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
     kwargs = {k: v for k, v in {**call.kwargs, **call.overrides}.items()
               if k not in ("inputs", "input_ids", "attention_mask", "past_key_values", "cache", "streamer")}
     generation_config, _ = ctx.model._prepare_generation_config(kwargs.pop("generation_config", None), **kwargs)
-    config = json.loads(json.dumps(generation_config.to_dict(), default=str))
+    config = json.loads(json.dumps(generation_config.to_dict()))
+    type(generation_config).from_dict(dict(config))  # what the worker will read back
     sampling = bool(generation_config.do_sample)
     decoding = {"picker": "sampling" if sampling else "greedy", "script_cache": script_cache,
                 "generation_config": config}
