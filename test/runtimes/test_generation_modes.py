@@ -182,3 +182,56 @@ def test_the_token_picker_samples_what_transformers_would(tmp_path):
     pick.start()
     assert [pick(row).tolist() for row in logits[:2]] == [[3, 6], [4, 7]]
     assert pick.tokens().tolist() == np.stack([logits[0].argmax(-1), logits[1].argmax(-1)], -1).tolist()
+
+
+def test_what_the_build_saves_for_the_picker_and_what_it_refuses(tmp_path):
+    """Quick (no export): the decoding a generate() call's build saves (the script's effective
+    generation config, torch's RNG state for sampling), a decode loop's own step tokens, and the
+    settings the ONNX runtimes do not run, each a one-line outcome recorded by the stage."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from mlagility.analysis.generation import DecodeLoopCall, GenerationCall, GenerationInfo
+    from mlagility.builds.generation_export import ExportGeneration, decoding_of, unsupported_reason
+    from mlagility.builds.options import BuildOptions
+    from mlagility.builds.stage import BuildContext
+    from mlagility.builds.state import BuildState
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=1, eos_token_id=2)).eval()
+    ids = torch.randint(3, 64, (1, 4))
+    state = torch.get_rng_state()
+
+    def context(call):
+        return BuildContext(dir=tmp_path, state=BuildState("gen_00000000", options={"scenario": "generation"}),
+                            options=BuildOptions(), model=model, generation=call)
+
+    def generation(mode="sampling", **kwargs):
+        call = GenerationCall(model, (ids,), {"max_new_tokens": 3, **kwargs}, state)
+        call.info = GenerationInfo(1, 4, 3, mode, "StaticCache", True, 3)
+        return call
+
+    ctx = context(generation(do_sample=True, top_p=0.8, temperature=0.6))
+    assert unsupported_reason(ctx) is None
+    decoding, arrays = decoding_of(ctx)
+    assert decoding["picker"] == "sampling" and decoding["script_cache"] == "StaticCache"
+    assert decoding["generation_config"]["top_p"] == 0.8 and decoding["generation_config"]["eos_token_id"] == 2
+    assert arrays["rng_state"].dtype.name == "uint8" and (arrays["rng_state"] == state.numpy()).all()
+    assert decoding_of(context(generation("greedy", do_sample=False)))[0]["picker"] == "greedy"
+
+    loop = DecodeLoopCall((ids,), {}, "past_key_values", steps=[((torch.tensor([[5]]),), {}), ((), {"input_ids": torch.tensor([[9]])})])
+    loop.info = GenerationInfo(1, 4, 3, "decode loop", "DynamicCache", True, 3)
+    assert unsupported_reason(context(loop)) is None
+    decoding, arrays = decoding_of(context(loop))
+    assert decoding["picker"] == "teacher forcing" and arrays["forced_tokens"].tolist() == [[5, 9]]
+    loop.steps.append(((torch.tensor([[1, 2]]),), {}))
+    assert unsupported_reason(context(loop)) == "a decode step of the loop is not one token id per sequence (input (1, 2))"
+
+    assert unsupported_reason(context(generation("beam search (2 beams)", num_beams=2))).startswith("beam search")
+    for kwargs, reason in (({"guidance_scale": 1.5}, "guidance_scale=1.5 runs the model again for each token"),
+                           ({"num_return_sequences": 2, "do_sample": True}, "num_return_sequences=2")):
+        ctx = context(generation(**kwargs))
+        ExportGeneration().run(ctx)
+        assert ctx.state.generation == {
+            "unsupported": f"the generation's decoding settings are not run on the ONNX runtimes: {reason}"}

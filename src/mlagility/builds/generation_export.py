@@ -80,9 +80,10 @@ class ExportGeneration(Stage):
         prompt = prompt_of(ctx.generation)
         try:
             decoding, arrays = decoding_of(ctx)
-        except Exception as error:  # a setting transformers cannot read back: the ONNX runtimes' outcome
+        except Exception as error:  # a setting not saved or not run: the ONNX runtimes' outcome
             traceback.print_exc()
-            reason = f"the generation's decoding settings cannot be saved for the ONNX runtimes: {one_line(error)}"
+            detail = str(error) if isinstance(error, NotRun) else one_line(error)
+            reason = f"the generation's decoding settings are not run on the ONNX runtimes: {detail}"
             ctx.state.generation = {"unsupported": reason}
             return
         failures: dict[str, str] = {}
@@ -217,6 +218,10 @@ def _forced_tokens(call):
     return torch.cat(tokens, dim=-1)
 
 
+class NotRun(ValueError):
+    """A decoding setting the ONNX runtimes' token picker does not reproduce."""
+
+
 def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
     """How the ONNX runtimes pick each token (the manifest's ``decoding``, read by
     ``runtimes/generation_graphs.py: TokenPicker``) and the arrays it needs (saved with the prompt):
@@ -227,6 +232,10 @@ def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
       when the script called ``generate()`` (``rng_state``, uint8);
     * a hand-written decode loop: teacher forcing, the loop's own step tokens (``forced_tokens``,
       int64 batch x steps).
+
+    Raises ``NotRun`` for classifier-free guidance (``guidance_scale``: the processor runs the model
+    itself) and ``num_return_sequences`` > 1, and transformers' own error for a config it cannot
+    read back from JSON.
     """
     import json
 
@@ -244,6 +253,10 @@ def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
     generation_config, _ = ctx.model._prepare_generation_config(kwargs.pop("generation_config", None), **kwargs)
     config = json.loads(json.dumps(generation_config.to_dict()))
     type(generation_config).from_dict(dict(config))  # what the worker will read back
+    if generation_config.guidance_scale not in (None, 1, 1.0):
+        raise NotRun(f"guidance_scale={generation_config.guidance_scale} runs the model again for each token")
+    if (generation_config.num_return_sequences or 1) > 1:
+        raise NotRun(f"num_return_sequences={generation_config.num_return_sequences}")
     sampling = bool(generation_config.do_sample)
     decoding = {"picker": "sampling" if sampling else "greedy", "script_cache": script_cache,
                 "generation_config": config}

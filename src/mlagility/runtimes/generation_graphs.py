@@ -5,7 +5,7 @@ process has no live model): the manifest the artifact rule named (``generation.j
 
 ``GenerationGraphs`` gives the two graphs' paths, their input and cache names (paired layer by
 layer: prefill's present outputs -> decode's past inputs -> decode's present outputs), and the
-step inputs of greedy decoding (``prefill_feeds``, ``decode_feeds``): ``input_ids``, the attention
+step inputs of the decoding (``prefill_feeds``, ``decode_feeds``): ``input_ids``, the attention
 mask grown by one column per token, and position ids as ``generate()`` computes them (the
 mask's running sum minus one, padding at 1). A runtime keeps the cache in its own memory between
 steps; only token ids and the mask go through numpy.
