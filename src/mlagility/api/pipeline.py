@@ -206,6 +206,12 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             raise_if_stopped()  # a benchmark cut short by Ctrl-C/SIGTERM is not the runtime's failure
+            if error.not_supported:  # the runtime's refusal of this model: its outcome, not a failure of the run
+                result.unsupported[runtime.name] = error.reason
+                build.state.benchmarks[key] = {"status": "not supported", "scenario": scenario,
+                                               "error": error.reason, "log": error.log_path}
+                build.state.save(build.dir)
+                continue
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
             build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": error.reason,
@@ -226,5 +232,5 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check
         build.state.save(build.dir)
-    if not result.runtime_errors:
-        result.status = "benchmarked"
+    if not result.runtime_errors:  # every runtime benchmarked it, or said it does not support it
+        result.status = "benchmarked" if result.performance or not result.unsupported else "not supported"
