@@ -243,7 +243,9 @@ class Session:
     the scenario before every run, outside the timed window. ``threads``: the inference threads actually used. ``details``:
     facts worth recording (providers, compile properties...). ``context()``: a context manager
     the harness enters around the timing and the outputs' run (e.g. ``torch.inference_mode``), so
-    that ``run`` itself stays bare. ``after_timing()``: a reason the latencies cannot be trusted
+    that ``run`` itself stays bare. ``keeps_logits``: ``generate`` also takes ``logits=`` a list, to
+    which it appends each step's next-token logits (batch x vocab, float32 arrays); only the
+    check's untimed generation passes one (``scenarios/generation.py: outputs``), never a timed run. ``after_timing()``: a reason the latencies cannot be trusted
     (e.g. a recompilation), or None. ``close()``: release it.
     """
 
@@ -255,6 +257,7 @@ class Session:
     close: Callable[[], None] | None = None
     generate: Callable[[Callable[[], None]], Any] | None = None
     reset: Callable[[], None] | None = None
+    keeps_logits: bool = False
     # what the session runs, where that is not the build's artifact (e.g. a model converted by the
     # runtime's own tool): {"file": path relative to the build, "kind", "precision"}; the harness
     # records it (with its size and sha256) as the artifact that ran
@@ -269,12 +272,12 @@ class Session:
             sync()
             return outputs
 
-        def synced_generate(on_token):
+        def synced_generate(on_token, **kept):
             def token():
                 sync()
                 on_token()
 
-            return generate(token)
+            return generate(token, **kept)
 
         return dataclasses.replace(self, run=synced_run if run else None,
                                    generate=synced_generate if generate else None)

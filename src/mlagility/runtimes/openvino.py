@@ -112,12 +112,18 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
     prefill_cache = [prefill.output(name) for name in graphs.prefill_cache_outputs]
     decode_cache = [decode.output(name) for name in graphs.decode_cache_outputs]
 
-    def generate(on_token):
+    def next_token(request, port, kept: list | None):
+        last = request.get_tensor(port).data[:, -1]
+        if kept is not None:  # the check's run only: each step's next-token logits
+            kept.append(np.array(last, dtype=np.float32))
+        return last.argmax(-1)
+
+    def generate(on_token, logits: list | None = None):
         tokens = []
         for name, array in graphs.prefill_feeds().items():
             prefill_request.set_tensor(name, ov.Tensor(np.ascontiguousarray(array)))
         prefill_request.infer()
-        token = prefill_request.get_tensor(prefill_logits).data[:, -1].argmax(-1)
+        token = next_token(prefill_request, prefill_logits, logits)
         on_token()
         tokens.append(token)
         past = [prefill_request.get_tensor(port) for port in prefill_cache]
@@ -130,7 +136,7 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
             for name, tensor in zip(graphs.decode_cache_inputs, past):
                 request.set_tensor(name, tensor)
             request.infer()
-            token = request.get_tensor(decode_logits).data[:, -1].argmax(-1)
+            token = next_token(request, decode_logits, logits)
             on_token()
             tokens.append(token)
             past = [request.get_tensor(port) for port in decode_cache]
@@ -139,4 +145,4 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
 
     details = {key: decode.get_property(key) for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS")}
     details.update(graphs.details())
-    return Session(run=None, threads=options.threads, generate=generate, details=details)
+    return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)

@@ -107,7 +107,8 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
     prefill_logits, decode_logits = prefill_outputs.index("logits"), decode_outputs.index("logits")
     value = ort.OrtValue.ortvalue_from_numpy
 
-    def step(session, binding, feeds: dict, past: list, logits_index: int, cache_index: list, outputs: list):
+    def step(session, binding, feeds: dict, past: list, logits_index: int, cache_index: list, outputs: list,
+             kept: list | None):
         for name, array in feeds.items():
             binding.bind_ortvalue_input(name, value(np.ascontiguousarray(array)))
         for name, cached in zip(graphs.decode_cache_inputs, past):
@@ -116,19 +117,22 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
             binding.bind_output(name, "cpu")
         session.run_with_iobinding(binding)
         results = binding.get_outputs()
-        token = results[logits_index].numpy()[:, -1].argmax(-1)
-        return token, [results[i] for i in cache_index]
+        last = results[logits_index].numpy()[:, -1]
+        if kept is not None:  # the check's run only: each step's next-token logits
+            kept.append(last.astype(np.float32))
+        return last.argmax(-1), [results[i] for i in cache_index]
 
-    def generate(on_token):
+    def generate(on_token, logits: list | None = None):
         tokens = []
         token, past = step(prefill, prefill.io_binding(), graphs.prefill_feeds(), [], prefill_logits, prefill_cache,
-                           prefill_outputs)
+                           prefill_outputs, logits)
         on_token()
         tokens.append(token)
         mask = graphs.attention_mask
         for index in range(1, graphs.new_tokens):
             feeds, mask = graphs.decode_feeds(token, mask, index)
-            token, past = step(decode, decode.io_binding(), feeds, past, decode_logits, decode_cache, decode_outputs)
+            token, past = step(decode, decode.io_binding(), feeds, past, decode_logits, decode_cache, decode_outputs,
+                               logits)
             on_token()
             tokens.append(token)
         details["kv_cache_mib"] = sum(int(np.prod(v.shape())) * (2 if "16" in v.data_type() else 4)
@@ -136,4 +140,4 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
         return np.stack(tokens, axis=-1)
 
     details = {"providers": prefill.get_providers(), **graphs.details()}
-    return Session(run=None, threads=options.threads, generate=generate, details=details)
+    return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)

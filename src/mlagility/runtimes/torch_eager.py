@@ -65,9 +65,14 @@ def generation_session(call, model) -> Session:
     def reset():
         current["arguments"] = call.fresh()
 
-    def generate(on_token):
+    def generate(on_token, logits: list | None = None):
         arguments = current.pop("arguments", None) or call.fresh()
-        return call.run(model, arguments, on_token, details)
+        if logits is None:
+            return call.run(model, arguments, on_token, details)
+        return call.run(model, arguments, on_token, details, logits=logits)
+
+    from mlagility.analysis.generation import GenerationCall
 
     return Session(run=None, generate=generate, reset=reset, threads=torch.get_num_threads(),
-                   context=torch.inference_mode, details=details)
+                   context=torch.inference_mode, details=details,
+                   keeps_logits=isinstance(call, GenerationCall))  # generate() gives them; a replayed loop does not
