@@ -87,16 +87,16 @@ class OrtGenaiRuntime(Runtime):
 
         new_tokens = search["max_length"] - prompt.shape[-1]
 
-        def generate(on_token):
+        def generate(on_token, logits: list | None = None):
             try:
-                return _generate(on_token)
+                return _generate(on_token, logits)
             except RuntimeError as error:  # onnxruntime-genai's known limits: its refusal of this model
                 known = known_limit(str(error))
                 if known is None:
                     raise  # anything else stays a failure, with its own reason
                 raise BenchmarkError(self.name, f"not supported by onnxruntime-genai: {known}") from error
 
-        def _generate(on_token):
+        def _generate(on_token, logits):
             import numpy as np
 
             params = og.GeneratorParams(model)
@@ -105,6 +105,9 @@ class OrtGenaiRuntime(Runtime):
             generator.append_tokens(prompt)
             tokens = []
             while not generator.is_done() and len(tokens) < new_tokens:
+                if logits is not None:  # the check's run only: the logits this step's token is picked from
+                    step = np.asarray(generator.get_logits(), dtype=np.float32)
+                    logits.append(step.reshape(step.shape[0], -1))
                 generator.generate_next_token()
                 on_token()
                 tokens.append(np.array(generator.get_next_tokens(), dtype=np.int64))
@@ -117,7 +120,7 @@ class OrtGenaiRuntime(Runtime):
 
         return Session(run=None, generate=generate, threads=int(options.threads or 1), details=details,
                        artifact={"file": f"{FOLDER}/model.onnx", "kind": "onnxruntime-genai model builder"},
-                       close=close)
+                       close=close, keeps_logits=True)
 
 
 def prompt_ids(call):
