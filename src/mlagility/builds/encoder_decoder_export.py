@@ -44,16 +44,20 @@ DYNAMO_ENCODER_DECODER = "torch.onnx dynamo (EncoderDecoderCache)"
 HF_EXPORTER_SKIPPED = ("not used for encoder-decoders: with transformers 5.24.0 it exports no encoder graph and its "
                        "decode graph's self-attention past length is fixed at 1")
 
-# generation-config keys the loop honours (logits_rules) or that do not change greedy tokens;
-# any other non-default key makes the generation "not supported" on the ONNX runtimes.
-HANDLED_KEYS = {
-    "use_cache", "output_attentions", "output_hidden_states", "output_scores", "output_logits",
-    "return_dict_in_generate", "pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id",
-    "max_length", "max_new_tokens", "min_length", "min_new_tokens", "suppress_tokens", "begin_suppress_tokens",
-    "forced_bos_token_id", "forced_eos_token_id", "do_sample", "num_beams", "_from_model_config",
-    "transformers_version", "is_assistant", "cache_implementation", "temperature", "top_k", "top_p",
-    "max_source_positions", "max_target_positions",
+# generation-config settings that change greedy search's tokens and that the loop does not run
+# (transformers' logits processors and other decoding strategies), with their neutral values; a
+# generation with any other value is "not supported" on the ONNX runtimes. The loop runs the
+# others it honours itself (``logits_rules``); sampling-only settings do nothing under greedy search.
+NOT_RUN = {
+    "repetition_penalty": (None, 1.0), "encoder_repetition_penalty": (None, 1.0),
+    "no_repeat_ngram_size": (None, 0), "encoder_no_repeat_ngram_size": (None, 0), "bad_words_ids": (None, []),
+    "sequence_bias": (None, {}, []), "force_words_ids": (None, []), "constraints": (None, []),
+    "exponential_decay_length_penalty": (None,), "forced_decoder_ids": (None, []), "guidance_scale": (None, 1.0),
+    "watermarking_config": (None,), "penalty_alpha": (None, 0.0), "dola_layers": (None,),
+    "return_timestamps": (None, False),
 }
+# generate() keywords that add logits processors or constraints of the script's own
+NOT_RUN_KEYWORDS = ("prefix_allowed_tokens_fn", "negative_prompt_ids", "assistant_model")
 
 
 def encoder_input_name(model) -> str:
@@ -107,19 +111,28 @@ def logits_rules(model, call) -> dict[str, Any]:
     import copy
 
     import torch
-    from transformers import GenerationConfig
-
     kwargs = {**call.kwargs, **(getattr(call, "overrides", None) or {})}
     config = kwargs.get("generation_config")
     config = copy.deepcopy(config if config is not None else model.generation_config)
     for key, value in kwargs.items():
         if hasattr(config, key) and key != "generation_config":
             setattr(config, key, value)
-    defaults = GenerationConfig().to_dict()
-    for key, value in config.to_dict().items():
-        if key in HANDLED_KEYS or value == defaults.get(key, value) or value in (None, [], {}):
-            continue
-        raise ValueError(f"the generate() setting {key}={value!r} is not run by the ONNX loop")
+    for key, neutral in NOT_RUN.items():
+        value = getattr(config, key, None)
+        if value not in neutral:
+            raise ValueError(f"the generate() setting {key}={value!r} is not run by the ONNX loop")
+    for key in NOT_RUN_KEYWORDS:
+        if kwargs.get(key):
+            raise ValueError(f"generate()'s {key} is not run by the ONNX loop")
+    suppress, begin_suppress = list(config.suppress_tokens or []), list(config.begin_suppress_tokens or [])
+    for processor in kwargs.get("logits_processor") or []:  # Whisper's generate() passes these two
+        kind = type(processor).__name__
+        if kind == "SuppressTokensLogitsProcessor":
+            suppress += [int(t) for t in processor.suppress_tokens.tolist()]
+        elif kind == "SuppressTokensAtBeginLogitsProcessor":
+            begin_suppress += [int(t) for t in processor.begin_suppress_tokens.tolist()]
+        else:
+            raise ValueError(f"generate()'s logits processor {kind} is not run by the ONNX loop")
     if config.num_beams not in (None, 1) or config.do_sample:
         raise ValueError("greedy only")
     batch = int(next(iter(encoder_prompt(model, call).values())).shape[0])
@@ -142,8 +155,7 @@ def logits_rules(model, call) -> dict[str, Any]:
     eos = [] if eos is None else [int(t) for t in (eos if isinstance(eos, (list, tuple)) else [eos])]
     return {
         "decoder_input_ids": start_ids, "max_new_tokens": max_new, "min_new_tokens": min_new,
-        "suppress_tokens": [int(t) for t in (config.suppress_tokens or [])],
-        "begin_suppress_tokens": [int(t) for t in (config.begin_suppress_tokens or [])],
+        "suppress_tokens": [int(t) for t in suppress], "begin_suppress_tokens": [int(t) for t in begin_suppress],
         "forced_bos_token_id": None if config.forced_bos_token_id is None else int(config.forced_bos_token_id),
         "forced_eos_token_id": None if config.forced_eos_token_id is None else int(config.forced_eos_token_id),
         "eos_token_id": eos,
