@@ -279,14 +279,16 @@ def describe_encoder_decoder(folder: Path, suffix: str, info, base: dict | None 
     graph, plus the self-attention (``cache_inputs``/``cache_outputs``) and cross-attention
     (``cross_cache_inputs``/``cross_cache_outputs``) names; checked: the decode graph's past
     inputs pair with the prefill's present outputs, layer by layer."""
-    from mlagility.builds.generation_export import _io
-    from mlagility.builds.onnx_tools import onnx_opset, onnx_precision
+    import onnx
+
+    from mlagility.builds.onnx_tools import onnx_graph_inputs, onnx_opset, onnx_precision
     from mlagility.common.filesystem import file_sha256
 
     graphs: dict[str, Any] = {}
     for name in ENCODER_DECODER_GRAPHS:
         path = folder / f"{name}{suffix}.onnx"
-        inputs, outputs = _io(path)
+        inputs = [value.name for value in onnx_graph_inputs(path)]
+        outputs = [value.name for value in onnx.load(str(path), load_external_data=False).graph.output]
         data = path.with_name(path.name + ".data")
         graphs[name] = {
             "file": path.name, "opset": onnx_opset(path), "inputs": inputs, "outputs": outputs,
