@@ -26,8 +26,9 @@ What it writes (build directory):
   ``generation-converted.json``.
 
 The state records it in ``state.generation`` (exporter, opset, cache names and bytes of each
-graph) and ``state.exporter``/``state.opset``. A generation the ONNX runtimes cannot run
-(an encoder-decoder, sampling or beam search, a model no exporter can export) does not fail the
+graph) and ``state.exporter``/``state.opset``. An encoder-decoder is exported as an encoder, a
+first decoder step and a decoder with past (``builds/encoder_decoder_export.py``). A generation
+the ONNX runtimes cannot run (sampling or beam search, a model no exporter can export) does not fail the
 build: the stage records why in ``state.generation["unsupported"]`` and the build's artifact rule
 (``builds/artifacts.py``) turns it into each ONNX runtime's "not supported" outcome, while the
 PyTorch runtimes still measure the generation.
