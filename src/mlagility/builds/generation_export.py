@@ -26,8 +26,9 @@ What it writes (build directory):
   ``generation-converted.json``.
 
 The state records it in ``state.generation`` (exporter, opset, cache names and bytes of each
-graph) and ``state.exporter``/``state.opset``. A generation the ONNX runtimes cannot run
-(an encoder-decoder, sampling or beam search, a model no exporter can export) does not fail the
+graph) and ``state.exporter``/``state.opset``. An encoder-decoder is exported as an encoder, a
+first decoder step and a decoder with past (``builds/encoder_decoder_export.py``). A generation
+the ONNX runtimes cannot run (sampling or beam search, a model no exporter can export) does not fail the
 build: the stage records why in ``state.generation["unsupported"]`` and the build's artifact rule
 (``builds/artifacts.py``) turns it into each ONNX runtime's "not supported" outcome, while the
 PyTorch runtimes still measure the generation.
@@ -70,6 +71,9 @@ class ExportGeneration(Stage):
         if reason:
             print(f"--- not exported: {reason}")
             ctx.state.generation = {"unsupported": reason}
+            return
+        if ctx.generation.info.encoder_decoder:
+            _export_encoder_decoder(ctx)
             return
         prompt = prompt_of(ctx.generation)
         failures: dict[str, str] = {}
@@ -117,7 +121,9 @@ class ConvertGeneration(Stage):
         if ctx.path(GENERATION) is None:  # nothing exported: the reason is in state.generation
             return
         precision = ctx.options.quantize or ctx.options.precision
-        for name in GRAPHS:
+        base = json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        names = list(base["graphs"])  # prefill, decode (and the encoder of an encoder-decoder)
+        for name in names:
             source, target = ctx.dir / f"{name}.onnx", ctx.dir / f"{name}-converted.onnx"
             remove_onnx(target)
             if precision == "fp16":
@@ -132,18 +138,64 @@ class ConvertGeneration(Stage):
                 quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, use_external_data_format=True)
             else:
                 raise StageError(self.name, f"generation builds convert to fp16 or int8, not {precision}")
-        manifest = describe_graphs(ctx.dir, "-converted", ctx.generation.info if ctx.generation else None,
-                                   base=json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8")))
+        info = ctx.generation.info if ctx.generation else None
+        if "encoder_decoder" in base:
+            from mlagility.builds.encoder_decoder_export import describe_encoder_decoder
+
+            manifest = describe_encoder_decoder(ctx.dir, "-converted", info, base=base)
+        else:
+            manifest = describe_graphs(ctx.dir, "-converted", info, base=base)
         from mlagility.common.filesystem import write_json
 
         write_json(ctx.dir / CONVERTED_MANIFEST_FILE, manifest)
         ctx.state.artifacts[GENERATION_CONVERTED] = CONVERTED_MANIFEST_FILE
-        for name in GRAPHS:
+        for name in names:
             ctx.state.artifacts[f"generation_{name}_converted"] = f"{name}-converted.onnx"
         ctx.state.derived_from[GENERATION_CONVERTED] = GENERATION
         ctx.state.generation["converted"] = {
             name: {"file": graph["file"], "bytes": graph["bytes"], "precision": graph["precision"]}
             for name, graph in manifest["graphs"].items()}
+
+
+def _export_encoder_decoder(ctx: BuildContext) -> None:
+    """An encoder-decoder's encoder, first decoder step and decoder with past
+    (``builds/encoder_decoder_export.py``); a failure is recorded as "not supported"."""
+    from mlagility.builds import encoder_decoder_export as seq2seq
+    from mlagility.common.filesystem import write_json
+
+    model, call = ctx.model, ctx.generation
+    prompt = seq2seq.encoder_prompt(model, call)
+    rules = seq2seq.logits_rules(model, call)
+    notes = {HF_EXPORTER: seq2seq.HF_EXPORTER_SKIPPED}
+    exporter = seq2seq.DYNAMO_ENCODER_DECODER
+    for name in seq2seq.ENCODER_DECODER_GRAPHS:
+        remove_onnx(ctx.dir / f"{name}.onnx")
+    try:
+        print(f"--- exporting encoder, first decoder step and decoder with past with {exporter}", flush=True)
+        with _clean(model), pytree_registrations():
+            seq2seq.export_encoder_decoder(model, {k: v.clone() for k, v in prompt.items()},
+                                           rules["decoder_input_ids"], ctx.dir, ctx.options.onnx_opset)
+        manifest = seq2seq.describe_encoder_decoder(ctx.dir, "", call.info, rules=rules, encoder_inputs=list(prompt))
+    except Exception as error:  # the exporter's failure: recorded, the PyTorch runtimes still run it
+        traceback.print_exc()
+        notes[exporter] = f"failed: {one_line(root_cause(error))}"
+        for name in seq2seq.ENCODER_DECODER_GRAPHS:
+            remove_onnx(ctx.dir / f"{name}.onnx")
+        ctx.state.exporter_notes = notes
+        ctx.state.generation = {"unsupported": "no exporter could export the encoder-decoder with its caches: "
+                                               + "; ".join(f"{k}: {v}" for k, v in notes.items())}
+        return
+    _save_prompt(ctx.dir / PROMPT_FILE, prompt)
+    write_json(ctx.dir / MANIFEST_FILE, manifest)
+    ctx.state.exporter = exporter
+    ctx.state.exporter_notes = notes
+    ctx.state.opset = manifest["graphs"]["decode"]["opset"]
+    ctx.state.artifacts[GENERATION] = MANIFEST_FILE
+    ctx.state.artifacts[GENERATION_INPUTS] = PROMPT_FILE
+    for name in seq2seq.ENCODER_DECODER_GRAPHS:
+        ctx.state.artifacts[f"generation_{name}"] = f"{name}.onnx"
+    ctx.state.generation = {"exporter": exporter, "encoder_decoder": True, "graphs": {
+        name: {**graph, "exporter": exporter} for name, graph in manifest["graphs"].items()}}
 
 
 def generation_sequence(options) -> Sequence:
@@ -164,12 +216,16 @@ def unsupported_reason(ctx: BuildContext) -> str | None:
 
     if isinstance(call, DecodeLoopCall):
         return "a hand-written decode loop is not run on ONNX runtimes yet (generate() calls are)"
-    if info.encoder_decoder:
-        return "encoder-decoder generation on ONNX runtimes is not built yet"
     if info.mode != "greedy":
         return f"greedy only (this generation is {info.mode})"
     if not info.use_cache:
         return "the generation runs without a KV cache (use_cache=False)"
+    if info.encoder_decoder:
+        from mlagility.builds.encoder_decoder_export import unsupported_reason as encoder_decoder_reason
+
+        if info.cache not in ("EncoderDecoderCache", "DynamicCache", "none"):
+            return f"the ONNX graphs carry an EncoderDecoderCache of DynamicCaches; this generation uses a {info.cache}"
+        return encoder_decoder_reason(ctx.model, call)
     if info.cache not in ("DynamicCache", "none"):
         return f"the ONNX graphs carry a DynamicCache; this generation uses a {info.cache}"
     if prompt_of(call) is None:

@@ -8,7 +8,9 @@ thread per physical core (``OrtOptions``, settable with ``--runtime-option ort.K
 The ``generation`` scenario runs the build's prefill and decode graphs (``generation_session``):
 greedy decoding with I/O binding, each step's present outputs (OrtValues that ORT allocated)
 bound as the next step's past inputs, so the KV cache never leaves ORT's memory; only the next
-token's logits are read back to pick the token.
+token's logits are read back to pick the token. An encoder-decoder (``encoder_decoder_session``)
+runs its encoder once, the decoder's first step, then the decoder with past, the encoder's output
+and the cross-attention cache computed once and bound again, as OrtValues, at every step.
 """
 
 from __future__ import annotations
@@ -92,8 +94,10 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
     import numpy as np
     import onnxruntime as ort
 
-    from mlagility.runtimes.generation_graphs import GenerationGraphs
+    from mlagility.runtimes.generation_graphs import GenerationGraphs, is_encoder_decoder
 
+    if is_encoder_decoder(target.model_path):
+        return encoder_decoder_session(target, options)
     graphs = GenerationGraphs.read(target.model_path, target.inputs_path, "ort")
     settings = session_options(options.threads, options.graph_optimization_level, options.execution_mode,
                                options.inter_op_threads)
@@ -140,4 +144,73 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
         return np.stack(tokens, axis=-1)
 
     details = {"providers": prefill.get_providers(), **graphs.details()}
+    return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)
+
+
+def encoder_decoder_session(target: LoadTarget, options: OrtOptions) -> Session:
+    """Greedy decoding of an encoder-decoder (``EncoderDecoderGraphs``): the encoder once, the
+    decoder's first step (the first token: the encoder's time is counted in it, as in
+    ``generate()``, which runs the encoder before its first decoder call), then one decoder step
+    per token. The encoder's output, the cross-attention cache and the self-attention cache stay
+    OrtValues in ORT's memory (I/O binding); only each step's last logits are read back."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs
+
+    graphs = EncoderDecoderGraphs.read(target.model_path, target.inputs_path, "ort")
+    settings = session_options(options.threads, options.graph_optimization_level, options.execution_mode,
+                               options.inter_op_threads)
+    providers = ["CPUExecutionProvider"]
+    encoder, prefill, decode = (ort.InferenceSession(str(path), settings, providers=providers)
+                                for path in (graphs.encoder, graphs.prefill, graphs.decode))
+    value = ort.OrtValue.ortvalue_from_numpy
+
+    def run(session, feeds: dict, bound: dict) -> dict:
+        """One call; ``feeds`` numpy, ``bound`` OrtValues; returns every output as an OrtValue."""
+        binding = session.io_binding()
+        names = [i.name for i in session.get_inputs()]
+        for name, array in feeds.items():
+            if name in names:
+                binding.bind_ortvalue_input(name, value(np.ascontiguousarray(array)))
+        for name, ortvalue in bound.items():
+            if name in names:
+                binding.bind_ortvalue_input(name, ortvalue)
+        outputs = [o.name for o in session.get_outputs()]
+        for name in outputs:
+            binding.bind_output(name, "cpu")
+        session.run_with_iobinding(binding)
+        return dict(zip(outputs, binding.get_outputs()))
+
+    def generate(on_token, logits: list | None = None):
+        mask = graphs.encoder_mask()
+        encoder_feeds = {} if mask is None else {"encoder_attention_mask": mask}
+        hidden = run(encoder, graphs.encoder_feeds(), {})["encoder_hidden_states"]
+        first = run(prefill, {"decoder_input_ids": graphs.start_ids(), **encoder_feeds},
+                    {"encoder_hidden_states": hidden})
+        finished = np.zeros(graphs.batch_size, dtype=bool)
+        last = first["logits"].numpy()[:, -1]
+        if logits is not None:  # the check's run only: each step's next-token logits
+            logits.append(last.astype(np.float32))
+        token = graphs.pick(last, 0, finished)
+        on_token()
+        tokens = [token]
+        cross = {name: first[out] for name, out in zip(graphs.decode_cross_inputs, graphs.prefill_cross_outputs)}
+        past = [first[name] for name in graphs.prefill_cache_outputs]
+        bound = {"encoder_hidden_states": hidden, **cross}
+        for index in range(1, graphs.new_tokens):
+            step = run(decode, {"decoder_input_ids": token.reshape(-1, 1), **encoder_feeds},
+                       {**bound, **dict(zip(graphs.decode_cache_inputs, past))})
+            last = step["logits"].numpy()[:, -1]
+            if logits is not None:
+                logits.append(last.astype(np.float32))
+            token = graphs.pick(last, index, finished)
+            on_token()
+            tokens.append(token)
+            past = [step[name] for name in graphs.decode_cache_outputs]
+        details["kv_cache_mib"] = sum(int(np.prod(v.shape())) * (2 if "16" in v.data_type() else 4)
+                                      for v in [*past, *cross.values()]) / 2**20
+        return np.stack(tokens, axis=-1)
+
+    details = {"providers": decode.get_providers(), **graphs.details()}
     return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)
