@@ -34,7 +34,6 @@ class GenerationGraphs:
     mode: str
     optimized: dict | None = None  # the manifest's "optimized" entry: fused graphs' node counts
 
-
     @classmethod
     def read(cls, manifest_path: Path, prompt_path: Path, runtime: str) -> "GenerationGraphs":
         import numpy as np
@@ -102,7 +101,6 @@ class GenerationGraphs:
                   "position_ids": position,
                   "cache_position": np.array([self.prompt_tokens + step - 1], dtype=np.int64)}
         return {name: values[name] for name in self.decode_inputs if name in values}, mask
-
 
     def decode_steps(self) -> tuple[list[str], Any]:
         """``(names, feeds)``: the decode step's non-cache inputs that its graph takes, and
