@@ -153,7 +153,7 @@ class OptimizeGeneration(Stage):
     ``ort_cpu_optimized`` artifact): ``transformers.exporters.onnxruntime_fusions.
     fuse_for_onnxruntime(model, "cpu")``, what ``OnnxConfig(ort_fusions="cpu")`` runs on an
     export (onnxscript's ORT fusions: SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization,
-    RotaryEmbedding, GroupQueryAttention over the cache), applied to the saved graphs so that the
+    GroupQueryAttention over the cache with the rotary embedding folded in), applied to the saved graphs so that the
     other ONNX runtimes keep the portable ones.
 
     Writes ``prefill-optimized.onnx`` / ``decode-optimized.onnx`` and ``generation-optimized.json``

@@ -9,8 +9,8 @@ The ``generation`` scenario runs the build's prefill and decode graphs (``genera
 greedy decoding, each step's present outputs (OrtValues that ORT allocated) passed as the next
 step's past inputs (``run_with_ortvaluevector``), so the KV cache never leaves ORT's memory; only
 the next token's logits are read back to pick the token. On an fp32 build the graphs are the ones fused
-for ORT's CPU provider (``OptimizeGeneration``: GroupQueryAttention, SkipSimplifiedLayerNormalization,
-RotaryEmbedding), recorded in the result's ``fused`` detail.
+for ORT's CPU provider (``OptimizeGeneration``: GroupQueryAttention with the rotary embedding
+and packed Q/K/V, SkipSimplifiedLayerNormalization), recorded in the result's ``fused`` detail.
 """
 
 from __future__ import annotations
