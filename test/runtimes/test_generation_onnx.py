@@ -285,3 +285,23 @@ def test_pytree_registrations_made_by_an_exporter_are_undone():
             register_dynamic_cache_export_support()
             assert DynamicCache in pytree.SUPPORTED_NODES
         assert (DynamicCache in pytree.SUPPORTED_NODES) == before
+
+
+def test_fused_graphs_that_drop_the_mask_are_refused_for_a_padded_prompt(tmp_path):
+    """Fast: GroupQueryAttention reads no padding, so fused graphs without an attention-mask input
+    are used only where the saved prompt has none (else ort runs the exported graphs)."""
+    import numpy as np
+
+    from mlagility.builds import generation_export as ge
+
+    manifest = {"graphs": {"prefill": {"inputs": ["input_ids", "position_ids"]},
+                           "decode": {"inputs": ["input_ids", "position_ids", "past.0.key"]}}}
+    np.savez(tmp_path / "plain.npz", input_ids=np.ones((2, 3), np.int64), attention_mask=np.ones((2, 3), np.int64))
+    np.savez(tmp_path / "padded.npz", input_ids=np.ones((2, 3), np.int64),
+             attention_mask=np.array([[0, 1, 1], [1, 1, 1]], np.int64))
+    ge._check_mask(manifest, tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match="drop the attention mask and the prompt is padded"):
+        ge._check_mask(manifest, tmp_path / "padded.npz")
+    for graph in manifest["graphs"].values():  # graphs that keep the mask: any prompt
+        graph["inputs"].append("attention_mask")
+    ge._check_mask(manifest, tmp_path / "padded.npz")
