@@ -48,10 +48,12 @@ from mlagility.common.exceptions import StageError, one_line, root_cause
 
 MANIFEST_FILE = "generation.json"
 CONVERTED_MANIFEST_FILE = "generation-converted.json"
+OPTIMIZED_MANIFEST_FILE = "generation-optimized.json"
 PROMPT_FILE = "generation.npz"
 GRAPHS = ("prefill", "decode")
 # artifact keys
 GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS = "generation", "generation_converted", "generation_inputs"
+GENERATION_OPTIMIZED = "generation_optimized"
 # graph inputs that are not the cache: the loop feeds them itself
 STEP_INPUTS = ("input_ids", "attention_mask", "position_ids", "cache_position")
 LOGITS = "logits"
@@ -198,11 +200,96 @@ def _export_encoder_decoder(ctx: BuildContext) -> None:
         name: {**graph, "exporter": exporter} for name, graph in manifest["graphs"].items()}}
 
 
+class OptimizeGeneration(Stage):
+    """Both fp32 graphs fused into ONNX Runtime's CPU ops, for ``ort`` only (its
+    ``ort_cpu_optimized`` artifact): ``transformers.exporters.onnxruntime_fusions.
+    fuse_for_onnxruntime(model, "cpu")``, what ``OnnxConfig(ort_fusions="cpu")`` runs on an
+    export (onnxscript's ORT fusions: SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization,
+    GroupQueryAttention over the cache with the rotary embedding folded in), applied to the saved graphs so that the
+    other ONNX runtimes keep the portable ones.
+
+    Writes ``prefill-optimized.onnx`` / ``decode-optimized.onnx`` and ``generation-optimized.json``
+    (its ``optimized`` entry: node counts before and after, the fused ops). Where the fusion fails,
+    or the fused graphs drop the attention mask while the prompt is padded (GroupQueryAttention
+    then reads no padding), it records why in ``state.generation["optimized"]`` and produces
+    nothing: ``ort`` runs the exported graphs."""
+
+    name = "optimize_generation"
+    description = "Fusing the generation graphs for ONNX Runtime"
+    needs = ()  # a generation the export stage could not export has no graphs: nothing to fuse
+    produces = (GENERATION_OPTIMIZED,)
+
+    def run(self, ctx: BuildContext) -> None:
+        if ctx.path(GENERATION) is None:  # nothing exported: the reason is in state.generation
+            return
+        if ctx.state.generation.get("encoder_decoder"):  # its three graphs are run as exported
+            ctx.state.generation["optimized"] = {"fused": False, "reason": "not fused: an encoder-decoder's graphs"}
+            return
+        _remove_graphs(ctx.dir, "-optimized")
+        try:
+            counts = {name: _fuse_for_ort_cpu(ctx.dir / f"{name}.onnx", ctx.dir / f"{name}-optimized.onnx")
+                      for name in GRAPHS}
+            manifest = describe_graphs(ctx.dir, "-optimized", ctx.generation.info if ctx.generation else None,
+                                       base=json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8")))
+            _check_mask(manifest, ctx.dir / PROMPT_FILE)
+        except Exception as error:  # an optimization only ort uses never blocks the other runtimes
+            traceback.print_exc()
+            _remove_graphs(ctx.dir, "-optimized")
+            note = f"not fused (ONNX Runtime CPU fusions: {one_line(root_cause(error))})"
+            print(f"--- {note}; ort runs the exported graphs")
+            ctx.state.generation["optimized"] = {"fused": False, "reason": note}
+            return
+        fused = {name: {"nodes_before": before, "nodes_after": after, "fused_ops": ops}
+                 for name, (before, after, ops) in counts.items()}
+        manifest["optimized"] = {"fusions": "transformers.exporters fuse_for_onnxruntime cpu", **fused}
+        from mlagility.common.filesystem import write_json
+
+        write_json(ctx.dir / OPTIMIZED_MANIFEST_FILE, manifest)
+        ctx.state.artifacts[GENERATION_OPTIMIZED] = OPTIMIZED_MANIFEST_FILE
+        for name in GRAPHS:
+            ctx.state.artifacts[f"generation_{name}_optimized"] = f"{name}-optimized.onnx"
+        ctx.state.derived_from[GENERATION_OPTIMIZED] = GENERATION
+        ctx.state.generation["optimized"] = {"fused": True, **fused}
+        print("--- fused for ONNX Runtime's CPU provider: " + "; ".join(
+            f"{name} {f['nodes_before']} -> {f['nodes_after']} nodes" for name, f in fused.items()))
+
+
+def _fuse_for_ort_cpu(source: Path, target: Path) -> tuple[int, int, dict[str, int]]:
+    """Fuse ``source`` into ``target`` (weights in ``<target>.data``); (nodes before, nodes after,
+    {fused op: count})."""
+    import collections
+
+    import onnx_ir as ir
+    from transformers.exporters.onnxruntime_fusions import fuse_for_onnxruntime
+
+    model = ir.load(str(source))
+    before = sum(1 for _ in model.graph.all_nodes())
+    fuse_for_onnxruntime(model, "cpu")
+    ops = collections.Counter(node.op_type for node in model.graph.all_nodes() if node.domain == "com.microsoft")
+    after = sum(1 for _ in model.graph.all_nodes())
+    ir.save(model, str(target), external_data=target.name + ".data")
+    return before, after, dict(sorted(ops.items()))
+
+
+def _check_mask(manifest: dict, prompt_path: Path) -> None:
+    """Raise where the fused graphs no longer take the attention mask and the prompt is padded."""
+    import numpy as np
+
+    if all("attention_mask" in graph["inputs"] for graph in manifest["graphs"].values()):
+        return
+    with np.load(prompt_path, allow_pickle=False) as saved:
+        if (saved["attention_mask"] == 0).any():
+            raise ValueError("the fused graphs drop the attention mask and the prompt is padded")
+
+
 def generation_sequence(options) -> Sequence:
-    """The build of a generation for the ONNX runtimes: export [-> fp16 | int8]."""
+    """The build of a generation for the ONNX runtimes: export [-> fp16 | int8] [-> fused for ORT's
+    CPU provider (fp32 builds)]."""
     stages: list[Stage] = [ExportGeneration()]
     if not options.export_only and (options.precision == "fp16" or options.quantize == "int8"):
         stages.append(ConvertGeneration())
+    elif not options.export_only:
+        stages.append(OptimizeGeneration())
     return Sequence("generation", stages)
 
 

@@ -32,6 +32,7 @@ class GenerationGraphs:
     attention_mask: Any
     new_tokens: int
     mode: str
+    optimized: dict | None = None  # the manifest's "optimized" entry: fused graphs' node counts
 
     @classmethod
     def read(cls, manifest_path: Path, prompt_path: Path, runtime: str) -> "GenerationGraphs":
@@ -54,6 +55,7 @@ class GenerationGraphs:
             decode_cache_inputs=graphs["decode"]["cache_inputs"],
             decode_cache_outputs=graphs["decode"]["cache_outputs"],
             input_ids=ids, attention_mask=mask, new_tokens=int(manifest["new_tokens"]), mode=mode,
+            optimized=manifest.get("optimized"),
         )
 
     @property
@@ -65,8 +67,18 @@ class GenerationGraphs:
         return int(self.input_ids.shape[-1])
 
     def details(self) -> dict:
-        return {"batch_size": self.batch_size, "prompt_tokens": self.prompt_tokens, "new_tokens": self.new_tokens,
-                "graphs": f"{self.prefill.name}, {self.decode.name}"}
+        """What the result records: batch, prompt and new tokens, the graphs, and whether they were
+        fused for ONNX Runtime (``fused``: the fused ops and node counts, exported -> fused)."""
+        details = {"batch_size": self.batch_size, "prompt_tokens": self.prompt_tokens, "new_tokens": self.new_tokens,
+                   "graphs": f"{self.prefill.name}, {self.decode.name}"}
+        if self.optimized:
+            details["fused"] = "; ".join(
+                f"{name} {graph['nodes_before']} -> {graph['nodes_after']} nodes ("
+                + ", ".join(f"{op} {count}" for op, count in graph["fused_ops"].items()) + ")"
+                for name, graph in self.optimized.items() if isinstance(graph, dict))
+        else:
+            details["fused"] = "no"
+        return details
 
     def prefill_feeds(self) -> dict:
         """The prefill's non-cache inputs (those its graph takes)."""
@@ -89,6 +101,32 @@ class GenerationGraphs:
                   "position_ids": position,
                   "cache_position": np.array([self.prompt_tokens + step - 1], dtype=np.int64)}
         return {name: values[name] for name in self.decode_inputs if name in values}, mask
+
+    def decode_steps(self) -> tuple[list[str], Any]:
+        """``(names, feeds)``: the decode step's non-cache inputs that its graph takes, and
+        ``feeds(token, step) -> [array]`` in that order for ``token`` (batch,) after ``step`` tokens
+        (1-based), the values ``decode_feeds`` computes, without its per-step work: the mask is a
+        view of one buffer filled at the start (batch x prompt + new tokens; contiguous for batch
+        1) and the positions are the prompt's mask sum - 1 plus ``step``. One call per generation."""
+        import numpy as np
+
+        prompt = self.prompt_tokens
+        mask = np.ones((self.batch_size, prompt + self.new_tokens), dtype=np.int64)
+        mask[:, :prompt] = self.attention_mask
+        last = (self.attention_mask.sum(axis=-1, keepdims=True) - 1).astype(np.int64)
+        makers = {
+            "input_ids": lambda token, step: token.reshape(-1, 1).astype(np.int64, copy=False),
+            "attention_mask": lambda token, step: np.ascontiguousarray(mask[:, :prompt + step]),
+            "position_ids": lambda token, step: last + step,
+            "cache_position": lambda token, step: np.array([prompt + step - 1], dtype=np.int64),
+        }
+        names = [name for name in self.decode_inputs if name in makers]
+        chosen = [makers[name] for name in names]
+
+        def feeds(token, step: int) -> list:
+            return [make(token, step) for make in chosen]
+
+        return names, feeds
 
 
 class NotSupported(RuntimeError):
