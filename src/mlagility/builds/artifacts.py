@@ -32,6 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlagility.analysis.hashing import weight_tensors
+from mlagility.builds.generation_export import (GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS,
+                                                GENERATION_OPTIMIZED)
+from mlagility.builds.onnx_tools import onnx_precision
 from mlagility.common.exceptions import BenchmarkError
 from mlagility.common.filesystem import file_sha256
 
@@ -97,9 +101,6 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str, 
     """The manifest of a generation build's graphs at ``precision`` (rule 5)."""
     import json
 
-    from mlagility.builds.generation_export import (
-        GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS, GENERATION_OPTIMIZED)
-
     state = context.state
     unsupported = (state.generation or {}).get("unsupported")
     if unsupported:
@@ -121,7 +122,6 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str, 
         if not needed.is_file():
             raise ArtifactError(runtime, f"artifact missing: {needed.name} (cleaned?); rebuild with --rebuild always")
     decode = graphs["decode"]
-    from mlagility.builds.onnx_tools import onnx_precision
 
     facts = onnx_precision(path.parent / decode["file"])
     record = {"inputs": facts["inputs"], "outputs": facts["outputs"], "file": str(path.relative_to(context.dir)), "kind": key, "sha256": file_sha256(path),
@@ -132,8 +132,6 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str, 
 
 def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
     """What a result records about the file it ran."""
-    from mlagility.builds.onnx_tools import onnx_precision
-
     facts = onnx_precision(path)
     data = path.with_name(path.name + ".data")
     total = path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
@@ -146,8 +144,6 @@ def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
 
 def _model_precision(model) -> str:
     from collections import Counter
-
-    from mlagility.analysis.hashing import weight_tensors
 
     try:
         counts = Counter()

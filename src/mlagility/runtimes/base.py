@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
+from mlagility.common.system_info import cpu_name, physical_cores
+
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
@@ -326,8 +328,6 @@ class Runtime(ABC):
     @classmethod
     def device_name(cls) -> str:
         """The name of the hardware it runs on (default: the CPU's brand string)."""
-        from mlagility.common.system_info import cpu_name
-
         return cpu_name()
 
     def options(self, precision: str = "fp32", **given: Any) -> RuntimeOptions:
@@ -355,8 +355,6 @@ class Runtime(ABC):
     @classmethod
     def default_threads(cls) -> int:
         """Inference threads when the user sets none: one per physical core."""
-        from mlagility.common.system_info import physical_cores
-
         return physical_cores()
 
     @abstractmethod

@@ -9,6 +9,7 @@ or its hand-written decode loop replayed, on fresh copies of its arguments).
 
 from __future__ import annotations
 
+from mlagility.analysis.copies import fresh_copy
 from mlagility.runtimes.base import EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
@@ -36,8 +37,6 @@ def call_session(model, args: tuple, kwargs: dict) -> Session:
     outside the timed window), so a cache object it appends to, a list it grows or a tensor it
     writes into in place is the same for every run."""
     import torch
-
-    from mlagility.analysis.copies import fresh_copy
 
     current: dict = {}
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 
 from mlagility.common import system_info
-from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, register
+from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, format_value, register
 from mlagility.scenarios.inference import utc_now
 
 
@@ -71,7 +71,7 @@ class GenerationScenario(Scenario):
 
     @classmethod
     def describe(cls, m) -> list[str]:
-        from mlagility.scenarios.base import format_value as v
+        v = format_value
 
         load = "-" if m.load_time_s is None else f"{m.load_time_s:.3f} s"
         kv = "-" if m.kv_cache_mib is None else f"{m.kv_cache_mib:,.2f} MiB"
