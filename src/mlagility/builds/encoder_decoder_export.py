@@ -35,6 +35,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlagility.analysis.generation import main_input
+from mlagility.builds.onnx_tools import onnx_graph_inputs, onnx_opset, onnx_precision
+from mlagility.common.filesystem import file_sha256
+
 ENCODER_DECODER_GRAPHS = ("encoder", "prefill", "decode")
 HIDDEN = "encoder_hidden_states"
 ENCODER_MASK = "encoder_attention_mask"
@@ -83,8 +87,6 @@ def encoder_prompt(model, call) -> dict | None:
     """The encoder's inputs of the script's call (copies): ``input_ids`` + ``attention_mask`` or
     ``input_features``, or None."""
     import torch
-
-    from mlagility.analysis.generation import main_input
 
     args, kwargs = call.args, {**call.kwargs, **(getattr(call, "overrides", None) or {})}
     main = main_input(args, kwargs)
@@ -280,9 +282,6 @@ def describe_encoder_decoder(folder: Path, suffix: str, info, base: dict | None 
     (``cross_cache_inputs``/``cross_cache_outputs``) names; checked: the decode graph's past
     inputs pair with the prefill's present outputs, layer by layer."""
     import onnx
-
-    from mlagility.builds.onnx_tools import onnx_graph_inputs, onnx_opset, onnx_precision
-    from mlagility.common.filesystem import file_sha256
 
     graphs: dict[str, Any] = {}
     for name in ENCODER_DECODER_GRAPHS:

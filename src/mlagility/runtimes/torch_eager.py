@@ -10,6 +10,7 @@ or its hand-written decode loop replayed, on fresh copies of its arguments).
 from __future__ import annotations
 
 from mlagility.analysis.copies import fresh_copy
+from mlagility.analysis.generation import GenerationCall
 from mlagility.runtimes.base import EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
@@ -69,8 +70,6 @@ def generation_session(call, model) -> Session:
         if logits is None:
             return call.run(model, arguments, on_token, details)
         return call.run(model, arguments, on_token, details, logits=logits)
-
-    from mlagility.analysis.generation import GenerationCall
 
     return Session(run=None, generate=generate, reset=reset, threads=torch.get_num_threads(),
                    context=torch.inference_mode, details=details,
