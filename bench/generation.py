@@ -30,19 +30,24 @@ greedy, a 32-token prompt, `min_new_tokens` = `max_new_tokens` so it never stops
    script (32 new tokens; the model's config names an end-of-sequence id, 2, which
    onnxruntime-genai's model builder requires; `min_new_tokens` keeps it from stopping), runtimes `ort`, `ort-genai` and `torch-eager`, all with `--threads`
    threads (`threads` runtime option; torch-eager runs in this process with its thread count), `--iterations N --min-time 3`, one cache for all rounds (the first round exports
-   and runs onnxruntime-genai's model builder; later rounds reuse both); and a hand-written ORT
-   decode loop on the graphs that build exported (`prefill.onnx`, `decode.onnx` and
-   `generation.json` from its build directory, the prompt from `generation.npz`): ONNX Runtime
-   sessions with the same options (full graph optimization, sequential, `--threads` intra-op
-   threads), I/O binding, each step's present OrtValues bound as the next step's past, only the
-   logits read back for the argmax; 10 warm-ups, then at least N generations and 3 s, a
-   `perf_counter()` stamp right after each token is selected, TPOT = median of consecutive stamps'
-   differences (as in 1). Its tokens are checked against the model's own `generate()`.
-   Printed: each round, and the medians of the per-round ratios: decode tokens/s `ort`/`ort-genai`
-   (goal >= 0.8) and `ort`/`torch-eager`, the same speed ratios from the median TPOTs (tokens/s
-   is batch x (new - 1) / median decode time of a whole generation: on a loaded machine a longer
-   generation is preempted more often, which the per-token median TPOT is not); TPOT `ort`
-   benchit/hand (goal 0.95..1.05).
+   and runs onnxruntime-genai's model builder; later rounds reuse both); and two hand-written ORT
+   decode loops on the graphs benchit's `ort` ran (from its build directory: the fused
+   `generation-optimized.json` and its graphs where the build has them, else `generation.json`;
+   the prompt from `generation.npz`): ONNX Runtime sessions with the same options (full graph
+   optimization, sequential, `--threads` intra-op threads), the cache kept as OrtValues, each step's
+   present outputs passed as the next step's past, only the logits read back for the argmax, each
+   step making only the inputs the decode graph takes (the mask grown by `np.concatenate`);
+   "lean": each step one `run_with_ortvaluevector` (ORT's run with the least Python, what benchit's
+   loop calls); "binding": an I/O binding made per step (inputs, past and outputs bound,
+   `get_outputs`). 10 warm-ups, then at least N generations and 3 s, a `perf_counter()` stamp right
+   after each token is selected, TPOT = median of consecutive stamps' differences (as in 1). Their
+   tokens are checked against the model's own `generate()`. The sides take turns going first.
+   Printed: the graphs and their node counts (exported -> fused), each round, and the medians of
+   the per-round ratios: decode tokens/s `ort`/`ort-genai` (goal >= 0.8) and `ort`/`torch-eager`,
+   the same speed ratios from the median TPOTs (tokens/s is batch x (new - 1) / median decode time
+   of a whole generation: on a loaded machine a longer generation is preempted more often, which
+   the per-token median TPOT is not); TPOT `ort` benchit/hand lean (goal 0.95..1.05) and
+   benchit/hand binding.
 
 `--threads` (default 1) sets torch's threads here and OMP_NUM_THREADS for the subprocesses, on
 both sides alike: a 2-thread OpenMP team on a loaded 2-core machine times the scheduler more
@@ -246,16 +251,20 @@ def benchit_onnx(script: Path, cache: Path, generations: int, threads: int) -> d
     return {r: (p.output_tokens_per_s, p.tpot_ms, p.timed_generations) for r, p in result.performance.items()}
 
 
-def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) -> tuple[float, float, int, list]:
+def hand_ort_loop(build: Path, manifest_name: str, generations: int, min_time: float, threads: int,
+                  lean: bool) -> tuple[float, float, int, list]:
     """(decode tokens/s, median TPOT ms, generations, the last generation's tokens) of a
-    hand-written greedy ORT loop on the build's prefill and decode graphs (I/O binding, the
-    cache kept as OrtValues), after 10 warm-ups, at least `generations` and `min_time` s."""
+    hand-written greedy ORT loop on the build's prefill and decode graphs named by `manifest_name`
+    (the cache kept as OrtValues), after 10 warm-ups, at least `generations` and `min_time` s.
+    `lean`: each step one `run_with_ortvaluevector` (ORT's run with the least Python); else an
+    I/O binding made per step (inputs, past and outputs bound, `get_outputs`)."""
     import json
 
     import numpy as np
     import onnxruntime as ort
+    from onnxruntime.capi import _pybind_state as C
 
-    manifest = json.loads((build / "generation.json").read_text())
+    manifest = json.loads((build / manifest_name).read_text())
     graphs, new_tokens = manifest["graphs"], int(manifest["new_tokens"])
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -268,8 +277,12 @@ def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) 
         prompt, prompt_mask = saved["input_ids"].astype(np.int64), saved["attention_mask"].astype(np.int64)
     length = prompt.shape[-1]
     to_value = ort.OrtValue.ortvalue_from_numpy
+    cpu = C.OrtDevice(C.OrtDevice.cpu(), C.OrtDevice.default_memory(), 0)
+    run_options = ort.RunOptions()
+    logits = {name: outputs[name].index("logits") for name in outputs}
+    cache_at = {name: [outputs[name].index(n) for n in graphs[name]["cache_outputs"]] for name in outputs}
 
-    def run(name: str, values: dict, past: list):
+    def run_binding(name: str, values: dict, past: list):
         session, graph = sessions[name], graphs[name]
         binding = session.io_binding()
         for input_name in graph["inputs"]:
@@ -284,6 +297,26 @@ def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) 
         token = results["logits"].numpy()[:, -1].argmax(-1)
         return token, [results[n] for n in graph["cache_outputs"]]
 
+    step_names = {name: [n for n in graph["inputs"] if n not in graph.get("cache_inputs", [])]
+                  for name, graph in graphs.items()}
+    devices = {name: [cpu] * len(outputs[name]) for name in outputs}
+
+    def run_lean(name: str, values: dict, past: list):
+        graph, feeds = graphs[name], C.OrtValueVector()
+        for input_name in step_names[name]:
+            feeds.push_back(C.OrtValue.ortvalue_from_numpy(values[input_name], cpu))
+        for cached in past:
+            feeds.push_back(cached)
+        results = C.OrtValueVector()
+        sessions[name].run_with_ortvaluevector(run_options, step_names[name] + graph.get("cache_inputs", []), feeds,
+                                               outputs[name], results, devices[name])
+        token = results[logits[name]].numpy()[:, -1].argmax(-1)
+        return token, [results[i] for i in cache_at[name]]
+
+    run = run_lean if lean else run_binding
+    takes_mask = "attention_mask" in graphs["decode"]["inputs"]
+    takes_cache_position = "cache_position" in graphs["decode"]["inputs"]
+
     def generate(stamps: list) -> list:
         mask = prompt_mask.copy()
         token, past = run("prefill", {"input_ids": prompt, "attention_mask": mask,
@@ -291,12 +324,16 @@ def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) 
                                       "cache_position": np.arange(length, dtype=np.int64)}, [])
         stamps.append(time.perf_counter())
         tokens = [token]
-        for step in range(1, new_tokens):
-            mask = np.concatenate([mask, np.ones((len(mask), 1), dtype=np.int64)], axis=-1)
+        for step in range(1, new_tokens):  # only the inputs the decode graph takes
             position = length + step - 1
-            token, past = run("decode", {"input_ids": token.reshape(-1, 1).astype(np.int64), "attention_mask": mask,
-                                         "position_ids": np.full((len(mask), 1), position, dtype=np.int64),
-                                         "cache_position": np.array([position], dtype=np.int64)}, past)
+            values = {"input_ids": token.reshape(-1, 1).astype(np.int64),
+                      "position_ids": np.full((len(mask), 1), position, dtype=np.int64)}
+            if takes_mask:
+                mask = np.concatenate([mask, np.ones((len(mask), 1), dtype=np.int64)], axis=-1)
+                values["attention_mask"] = mask
+            if takes_cache_position:
+                values["cache_position"] = np.array([position], dtype=np.int64)
+            token, past = run("decode", values, past)
             stamps.append(time.perf_counter())
             tokens.append(token)
         return np.stack(tokens, axis=-1)[0].tolist()
@@ -315,6 +352,8 @@ def hand_ort_loop(build: Path, generations: int, min_time: float, threads: int) 
 
 
 def onnx_runtimes(folder: Path, rounds: int, generations: int, threads: int) -> None:
+    import json
+
     import torch
 
     new_tokens = 32
@@ -328,41 +367,53 @@ def onnx_runtimes(folder: Path, rounds: int, generations: int, threads: int) -> 
     cache = folder / "cache-onnx"
     rows = []
     print(f"3. ONNX runtimes: tiny Llama, prompt 32, {new_tokens} new tokens, greedy, {threads} thread(s) each; "
-          f"decode tokens/s and TPOT as benchit reports them, and a hand-written ORT loop on benchit's graphs",
-          flush=True)
+          f"decode tokens/s and TPOT as benchit reports them, and two hand-written ORT loops on the graphs "
+          f"benchit's ort ran (lean: run_with_ortvaluevector; binding: an I/O binding per step)", flush=True)
+    sides_all = ("benchit", "lean", "binding")
     for round_ in range(rounds):
-        order = ("benchit", "hand") if round_ % 2 == 0 else ("hand", "benchit")
+        order = sides_all[round_ % 3:] + sides_all[:round_ % 3]
         if round_ == 0:
-            order = ("benchit", "hand")  # the hand loop needs the build's graphs
+            order = sides_all  # the hand loops need the build's graphs
         loads, sides = [], {}
         for side in order:
             loads.append(load())
             if side == "benchit":
                 sides[side] = benchit_onnx(script, cache, generations, threads)
             else:
-                [manifest] = cache.glob("*/generation.json")
-                sides[side] = hand_ort_loop(manifest.parent, generations, MIN_TIME, threads)
-        measured, (h_tps, h_tpot, h_count, tokens) = sides["benchit"], sides["hand"]
-        if tokens != expected:
-            raise SystemExit(f"the hand-written ORT loop's tokens differ from generate()'s: {tokens} vs {expected}")
+                [build] = [path.parent for path in cache.glob("*/generation.json")]
+                manifest = ("generation-optimized.json" if (build / "generation-optimized.json").is_file()
+                            else "generation.json")
+                sides[side] = hand_ort_loop(build, manifest, generations, MIN_TIME, threads, lean=side == "lean")
+        if round_ == 0:
+            fused = json.loads((build / manifest).read_text()).get("optimized", {})
+            print(f"  graphs: {manifest}; fused: " + ("; ".join(
+                f"{name} {graph['nodes_before']} -> {graph['nodes_after']} nodes {graph['fused_ops']}"
+                for name, graph in fused.items() if isinstance(graph, dict)) or "no"), flush=True)
+        measured = sides["benchit"]
+        for side in ("lean", "binding"):
+            if sides[side][3] != expected:
+                raise SystemExit(f"the {side} ORT loop's tokens differ from generate()'s: {sides[side][3]} vs {expected}")
+        lean, binding = sides["lean"][1], sides["binding"][1]
         tps = {r: measured[r][0] for r in ONNX_RUNTIMES}
         tpot = {r: measured[r][1] for r in ONNX_RUNTIMES}
-        row = (tps["ort"] / tps["ort-genai"], tps["ort"] / tps["torch-eager"], tpot["ort"] / h_tpot,
-               tpot["ort-genai"] / tpot["ort"], tpot["torch-eager"] / tpot["ort"])
+        row = (tps["ort"] / tps["ort-genai"], tps["ort"] / tps["torch-eager"], tpot["ort"] / lean,
+               tpot["ort-genai"] / tpot["ort"], tpot["torch-eager"] / tpot["ort"], tpot["ort"] / binding)
         rows.append(row)
         print(f"  round {round_ + 1} ({' then '.join(order)}; {', '.join(loads)}): decode tok/s "
               + "  ".join(f"{r} {tps[r]:.0f}" for r in ONNX_RUNTIMES)
               + f" | ort/ort-genai {row[0]:.3f}  ort/torch-eager {row[1]:.3f} | TPOT ms "
               + "  ".join(f"{r} {tpot[r]:.4f}" for r in ONNX_RUNTIMES)
               + f" (as speed ratios ort/ort-genai {row[3]:.3f}  ort/torch-eager {row[4]:.3f}) | "
-              f"TPOT ort benchit {tpot['ort']:.4f} ms hand {h_tpot:.4f} ms ratio {row[2]:.3f} "
-              f"(hand {h_tps:.0f} tok/s; {measured['ort'][2]} vs {h_count} timed generations)", flush=True)
-    median = [statistics.median(r[i] for r in rows) for i in range(5)]
+              f"TPOT ort benchit {tpot['ort']:.4f} ms, hand lean {lean:.4f} ms (ratio {row[2]:.3f}), "
+              f"hand binding {binding:.4f} ms (ratio {row[5]:.3f}) "
+              f"({measured['ort'][2]}, {sides['lean'][2]}, {sides['binding'][2]} timed generations)", flush=True)
+    median = [statistics.median(r[i] for r in rows) for i in range(6)]
     print(f"  median of {rounds} rounds: decode tok/s ort/ort-genai {median[0]:.3f} (goal >= 0.8: "
           f"{'met' if median[0] >= 0.8 else 'NOT met'})   ort/torch-eager {median[1]:.3f}   "
           f"(by median TPOT: ort/ort-genai {median[3]:.3f}, ort/torch-eager {median[4]:.3f})   "
-          f"TPOT ort benchit/hand {median[2]:.3f} (goal 0.95..1.05: "
-          f"{'met' if 0.95 <= median[2] <= 1.05 else 'NOT met'})\n", flush=True)
+          f"TPOT ort benchit/hand lean {median[2]:.3f} (goal 0.95..1.05: "
+          f"{'met' if 0.95 <= median[2] <= 1.05 else 'NOT met'})   benchit/hand binding {median[5]:.3f}\n",
+          flush=True)
 
 
 def main() -> None:

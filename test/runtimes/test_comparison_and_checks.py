@@ -64,6 +64,8 @@ def test_planted_mismatch_is_flagged_and_no_check_skips_it(cache_dir, tmp_path):
     flagged = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--sequence-file", sequence, *FAST)
     assert "MISMATCH: outputs differ from PyTorch eager" in flagged.stdout, flagged.stdout
     assert "Mismatches" in flagged.stdout
+    # a finding, not a failure: exit 0, as a generation's token mismatch (test_generation_divergence.py)
+    assert flagged.returncode == 0, flagged.stdout + flagged.stderr
     assert state_of(cache_dir)["benchmarks"]["x86/ort"]["check"]["ok"] is False
     skipped = run_benchit(EXAMPLES / "hello_world.py", "-d", cache_dir, "--sequence-file", sequence, "--no-check", *FAST)
     assert skipped.returncode == 0 and "MISMATCH" not in skipped.stdout and "Outputs match" not in skipped.stdout

@@ -135,8 +135,25 @@ def test_unsupported_architecture_and_sampling_are_outcome_lines(genai_run):
     _, first, again, _, _ = genai_run
     for done in (first, again):
         gpt2 = model_block(done.stdout, "gpt2")
-        assert ("benchmark on ort-genai failed: not supported by onnxruntime-genai: its model builder does not "
+        assert ("ort-genai: not supported by onnxruntime-genai: its model builder does not "
                 "support GPT2LMHeadModel") in gpt2, gpt2
         sampler = model_block(done.stdout, "sampler")
-        assert "benchmark on ort-genai failed: not supported: greedy only (this generation uses sampling)" in sampler
+        assert "ort-genai: not supported: greedy only (this generation uses sampling)" in sampler
     assert "Tokens match the script's own (6 new tokens)" in model_block(first.stdout, "gpt2")  # torch-eager ran
+
+
+def test_onnxruntime_genai_known_limits_read_as_not_supported():
+    """Fast: the messages onnxruntime-genai 0.18.0 gave on the corpus (gemma2, phi, qwen2; see
+    docs/corpus.md) are its known limits; any other error stays a failure."""
+    from mlagility.runtimes.ort_genai import known_limit
+
+    gqa = ("Non-zero status code returned while running GroupQueryAttention node. Name:'/model/layers.0/attn/"
+           "GroupQueryAttention' Status Message: ")
+    assert known_limit(gqa + "sliding_window_cache: KV cache capacity (16) must be at least local_window_size "
+                       "(4096).") == ("its GroupQueryAttention needs a KV cache of at least the sliding window "
+                                      "(4096 positions); it allocates 16 (prompt + new tokens)")
+    assert "partial rotary" in known_limit(gqa + "cos_cache dimension 1 must be <= head_size / 2 and a multiple of 8.")
+    assert known_limit("eos_token_id (256) must be in range [0, 256) (vocab_size)") == (
+        "its model builder wrote eos_token_id 256 into genai_config.json (not the script's config's), outside the "
+        "256-token vocabulary")
+    assert known_limit(gqa + "some other failure") is None

@@ -19,6 +19,7 @@ import torch
 
 from mlagility.analysis import generation as generations
 from mlagility.analysis import hashing
+from mlagility.analysis.copies import fresh_copy
 from mlagility.analysis.model_info import Invocation, ModelInfo
 from mlagility.analysis.sites import OWN_DIR, is_library_file, script_line
 
@@ -641,6 +642,4 @@ def inside_module_init() -> bool:
 def _detached_copy(value):
     """A copy of the inputs that the script cannot change afterwards, nor benchit's calls change
     for the script (``copies.fresh_copy``: cache objects and lists too; inference mode lifted)."""
-    from mlagility.analysis.copies import fresh_copy
-
     return fresh_copy(value)

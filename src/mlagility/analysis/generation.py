@@ -68,11 +68,13 @@ class GenerationCall:
         args, kwargs = fresh_copy((self.args, kwargs))
         return args, {**kwargs, **self.overrides}
 
-    def run(self, model, arguments, on_token, details: dict):
+    def run(self, model, arguments, on_token, details: dict, logits: list | None = None):
         """One generation on ``arguments`` (from ``fresh()``), ``on_token()`` called right after
         each new token is selected (a stopping criterion that stops nothing); returns the new
         token ids (batch x new tokens). Sampling draws what the script's call drew (torch's RNG
-        set to its state before that call)."""
+        set to its state before that call). With ``logits`` (a list; the check's untimed run
+        only), each step's raw next-token logits (batch x vocab, float32 numpy, transformers'
+        ``output_logits``) are appended to it."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
@@ -84,8 +86,12 @@ class GenerationCall:
         args, kwargs = arguments
         criteria = StoppingCriteriaList([*(kwargs.pop("stopping_criteria", None) or []), TokenStamp()])
         kwargs["return_dict_in_generate"] = True
+        if logits is not None:
+            kwargs["output_logits"] = True
         torch.set_rng_state(self.rng_state)
         output = model.generate(*args, stopping_criteria=criteria, **kwargs)
+        if logits is not None:
+            logits.extend(step.detach().float().cpu().numpy() for step in (getattr(output, "logits", None) or ()))
         cache = getattr(output, "past_key_values", None)
         if cache is not None:
             details["kv_cache_mib"] = cache_mib(cache)

@@ -31,6 +31,8 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlagility.analysis.import_hooks import AfterImport
+
 
 @contextlib.contextmanager
 def script_environment(script: str | os.PathLike, args: list[str]):
@@ -120,8 +122,6 @@ def _remember(module) -> None:
 def _guard_imports():
     """Remember the guarded modules already imported, and those the script imports, as they
     are when their import ends (before the script's next line can patch them)."""
-    from mlagility.analysis.import_hooks import AfterImport
-
     roots = {name.partition(".")[0] for name in GUARDED}
     with AfterImport(roots, _remember):
         yield

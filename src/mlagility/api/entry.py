@@ -14,6 +14,7 @@ from mlagility.api import options
 from mlagility.common.exceptions import MLAgilityError
 from mlagility.common.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from mlagility.common.signals import terminate_as_interrupt
+from mlagility.reporting.printing import clean_text
 
 
 class Parser(argparse.ArgumentParser):
@@ -39,9 +40,6 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
         except MLAgilityError as error:
             if getattr(args, "traceback", False):
                 raise
-            # the printing module loads rich: only on this path, so that --help stays instant
-            from mlagility.reporting.printing import clean_text  # noqa: PLC0415
-
             print(clean_text(f"benchit: error: {error}"), file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from mlagility.analysis.model_info import Invocation
+from mlagility.builds.generation_export import generation_sequence
 from mlagility.builds.stage import Sequence
 from mlagility.common.exceptions import UsageError
 from mlagility.frameworks.registry import frameworks
@@ -23,8 +24,6 @@ def build_plan(model_type: str, request, scenario: str = "inference") -> tuple[S
     (the PyTorch runtimes run the live model). Otherwise the framework's own plan
     (``Framework.build_plan``), else its sequence with its stage names recorded."""
     if scenario == "generation":
-        from mlagility.builds.generation_export import generation_sequence
-
         stages = generation_sequence(request.options) if request.needs_onnx else Sequence("generation", [])
         return stages, {**request.options.identity(), "scenario": "generation"}
     framework = frameworks().get(model_type)

@@ -45,4 +45,9 @@ def benchmark_model(model, inputs, build_name: str | None = None, script_name: s
             runtime = request.runtimes[0].name
             raise BenchmarkError(runtime, result.runtime_errors.get(runtime, result.error), result.log)
         raise StageError(result.failed_stage, result.error, result.log)
-    return None if request.stops_after_build else result.performance[request.runtimes[0].name]
+    if request.stops_after_build:
+        return None
+    runtime = request.runtimes[0].name
+    if runtime in result.unsupported:  # the API's caller asked for this runtime's performance: there is none
+        raise BenchmarkError(runtime, result.unsupported[runtime], result.log)
+    return result.performance[runtime]

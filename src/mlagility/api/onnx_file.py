@@ -13,11 +13,10 @@ from mlagility.builds.cache import derive_build_name
 from mlagility.builds.onnx_tools import onnx_signature
 from mlagility.builds.stages import onnx_file_sequence
 from mlagility.common.exceptions import one_line
+from mlagility.common.filesystem import file_sha256
 
 
 def _file_hash(path: Path) -> str:
-    from mlagility.common.filesystem import file_sha256
-
     return file_sha256(path)[:8]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlagility.runtimes.measurement import Measurement
+from mlagility.scenarios.base import scenario
 
 
 class MeasuredPerformance:
@@ -59,8 +60,6 @@ class MeasuredPerformance:
     @property
     def scenario_class(self):
         """The scenario (``scenarios/``) that measured it, with its declared metrics."""
-        from mlagility.scenarios.base import scenario
-
         return scenario(self.measurement.scenario)
 
     @property

@@ -156,20 +156,54 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
     return framework.live_reference(context) if framework is not None else None
 
 
-def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None) -> dict | None:
-    from mlagility.runtimes.outputs import TOLERANCES, compare, compare_tokens, outputs_path, read_outputs
+def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None, memo: dict | None = None
+           ) -> dict | None:
+    from mlagility.runtimes.outputs import (TOLERANCES, compare, compare_tokens, logits_at_divergence, outputs_path,
+                                            read_outputs)
 
     scenario = invocation.scenario if invocation is not None else "inference"
     if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
     outputs = read_outputs(outputs_path(build.dir, runtime.device, runtime.name))  # never raises
+    precision = request.options.quantize or request.options.precision
     if scenario == "generation":  # every runtime's tokens, against the script's own (or eager's, synthetic sizes)
         check = compare_tokens(reference, outputs)
         call = invocation.call
         check["reference"] = "PyTorch eager's generate()" if getattr(call, "overrides", None) else "the script's own"
+        check["precision"] = precision or "fp32"
+        if "first_divergent_token" in check and isinstance(outputs, list) and len(outputs) > 1:
+            reference_logits = _reference_logits(call, memo if memo is not None else {})
+            if reference_logits is None:
+                check["logits_note"] = "the reference's logits could not be computed"
+            else:
+                logits_at_divergence(check, reference_logits, outputs[1])
         return check
-    precision = request.options.quantize or request.options.precision
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
+
+
+def _reference_logits(call, memo: dict):
+    """The reference generation's next-token logits at every step (steps x batch x vocab), from
+    the script's ``generate()`` run again on the live model with transformers' ``output_logits``
+    (its state and torch's RNG preserved); computed once per invocation, only where a runtime's
+    tokens diverged; None where it cannot be (a replayed decode loop, an error)."""
+    if "logits" in memo:
+        return memo["logits"]
+    memo["logits"] = None
+    from mlagility.analysis.generation import GenerationCall
+
+    if not isinstance(call, GenerationCall):
+        return None
+    try:
+        import numpy as np
+        import torch
+
+        logits: list = []
+        with preserved_state(call.model, clone_parameters=False), torch.random.fork_rng(), torch.no_grad():
+            call.run(call.model, call.fresh(), lambda: None, {}, logits=logits)
+        memo["logits"] = np.stack(logits) if logits else None
+    except Exception:  # the check then says the logits were not compared; the tokens' verdict stands
+        raise_if_stopped()
+    return memo["logits"]
 
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
@@ -184,6 +218,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
     if any(r.needs.kind == "model" for r in request.runtimes):  # runtimes that run the live model
         live_reference = _reference_outputs(build, request, live=True, invocation=invocation)
     precision = requested_precision(build.state.options or {})
+    memo: dict = {}  # the reference generation's logits, computed once where tokens diverge
     for runtime in request.runtimes:  # one at a time: never two timed runtimes at once
         progress(f"Benchmarking on {runtime.name}")
         key = f"{runtime.device}/{runtime.name}"
@@ -206,6 +241,12 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             wall_s = time.perf_counter() - started
         except BenchmarkError as error:
             raise_if_stopped()  # a benchmark cut short by Ctrl-C/SIGTERM is not the runtime's failure
+            if error.not_supported:  # the runtime's refusal of this model: its outcome, not a failure of the run
+                result.unsupported[runtime.name] = error.reason
+                build.state.benchmarks[key] = {"status": "not supported", "scenario": scenario,
+                                               "error": error.reason, "log": error.log_path}
+                build.state.save(build.dir)
+                continue
             result.runtime_errors[runtime.name] = error.reason
             result.fail("benchmark", str(error), error.log_path)
             build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": error.reason,
@@ -217,7 +258,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": one_line(error)}
         else:
             check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request,
-                           invocation)
+                           invocation, memo)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
                                            "workers": window["workers"], "node": window["node"],
@@ -226,5 +267,5 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
                 result.checks[runtime.name] = check
                 build.state.benchmarks[key]["check"] = check
         build.state.save(build.dir)
-    if not result.runtime_errors:
-        result.status = "benchmarked"
+    if not result.runtime_errors:  # every runtime benchmarked it, or said it does not support it
+        result.status = "benchmarked" if result.performance or not result.unsupported else "not supported"

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlagility.common.filesystem import write_json_output
+from mlagility.results.compare import compare as compare_runs
+from mlagility.results.dashboard import write_comparison, write_dashboard as dashboard_html
+from mlagility.results.report import read_report, report_frame
+
 
 def load_report(path) -> "pandas.DataFrame":  # noqa: F821
     """``load_report("mlagility_report_2026-11-28_120000.csv")`` -> DataFrame (one row per build x runtime).
 
     A file that is not a valid report raises ``mlagility.common.exceptions.UsageError`` saying why (one line).
     """
-    from mlagility.results.report import read_report
-
     return read_report(Path(path))
 
 
 def cache_report(*cache_dirs) -> "pandas.DataFrame":  # noqa: F821
     """The report of one or more caches, without writing files (default: the cache)."""
-    from mlagility.results.report import report_frame
-
     return report_frame(list(cache_dirs) or [None])
 
 
@@ -27,11 +28,9 @@ def write_dashboard(sources=None, path="mlagility_dashboard.html", title: str | 
 
     ``write_dashboard(["~/.cache/mlagility"], "dashboard.html")``; ``sources=None``: the cache.
     """
-    from mlagility.results.dashboard import write_dashboard as write
-
     if sources is None or isinstance(sources, (str, Path)):
         sources = [sources]
-    return write(list(sources), path, title)
+    return dashboard_html(list(sources), path, title)
 
 
 def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=None):
@@ -45,13 +44,8 @@ def compare(baseline, candidate, threshold: float | str = 0.05, html=None, json=
     fail (empty: it passes). ``html``/``json``: also write the comparison there. A path that is
     neither a cache nor a valid report file raises ``UsageError``.
     """
-    from mlagility.common.filesystem import write_json_output
-    from mlagility.results.compare import compare as run
-
-    result = run(baseline, candidate, threshold)
+    result = compare_runs(baseline, candidate, threshold)
     if html:
-        from mlagility.results.dashboard import write_comparison
-
         write_comparison(result, html)
     if json:
         write_json_output(json, result.to_dict())

@@ -14,8 +14,11 @@ from mlagility.api.performance import MeasuredPerformance
 class InvocationResult:
     """The outcome for one distinct invocation of one model.
 
-    ``status`` is one of: found, analyzed, skipped, exported, built, benchmarked, failed.
-    ``performance`` maps runtime name to its ``MeasuredPerformance``.
+    ``status`` is one of: found, analyzed, skipped, exported, built, benchmarked, not supported
+    (no runtime asked for supports it, none failed), failed, interrupted.
+    ``performance`` maps runtime name to its ``MeasuredPerformance``; ``runtime_errors`` and
+    ``unsupported`` map runtime name to its failure / its "not supported..." reason (every
+    runtime's outcome is kept, in the order they ran).
     """
 
     script: str
@@ -23,7 +26,7 @@ class InvocationResult:
     invocation: Invocation
     build_name: str | None = None
     build_dir: str | None = None
-    status: str = "found"  # found, analyzed, skipped, exported, built, benchmarked, failed, interrupted
+    status: str = "found"  # found, analyzed, skipped, exported, built, benchmarked, not supported, failed, interrupted
     activity: str = ""
     error: str | None = None
     failed_stage: str | None = None
@@ -35,6 +38,7 @@ class InvocationResult:
     rebuild_reasons: list[str] = field(default_factory=list)
     performance: dict[str, MeasuredPerformance] = field(default_factory=dict)
     runtime_errors: dict[str, str] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)  # runtime -> "not supported...: <why>"
     checks: dict[str, dict] = field(default_factory=dict)  # runtime -> comparison with PyTorch eager
 
     @property

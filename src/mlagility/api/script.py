@@ -15,6 +15,7 @@ from mlagility.sweep.attempts import AttemptLog
 from mlagility.common.signals import interruption_name, raise_if_stopped
 from mlagility.sweep.targets import Target, expand_inputs, labels_match, parse_label_filter
 from mlagility.analysis.framework_discovery import FrameworkDiscovery, weights_hash_of
+from mlagility.analysis.generation import synthetic_invocations
 from mlagility.analysis.script import as_imported, dropped_in_forked_children, end_scripts, run_script
 from mlagility.api.frameworks import build_plan
 from mlagility.api.onnx_file import benchmark_onnx_file
@@ -184,8 +185,6 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
 
     def _synthetic_generations(invocation, module) -> None:
         """--prompt-lengths / --new-tokens / --batch-sizes: the generation at other sizes."""
-        from mlagility.analysis.generation import synthetic_invocations
-
         values = request.values
         try:
             variants = synthetic_invocations(invocation, values.get("prompt_lengths"), values.get("new_tokens"),

@@ -17,8 +17,9 @@
 5. A **generation** build (``options["scenario"] == "generation"``, ``builds/generation_export.py``)
    gives an ONNX runtime the manifest of its two graphs (prefill and decode) of the build's
    precision: ``generation-converted.json`` (fp16/int8, both graphs converted) else
-   ``generation.json``, with the saved prompt ``generation.npz`` as its inputs; never an optimized
-   file. A generation the stage could not export (encoder-decoder, beam search, no exporter worked)
+   ``generation.json``, with the saved prompt ``generation.npz`` as its inputs; for a runtime that
+   accepts ORT's CPU-optimized file, ``generation-optimized.json`` (both graphs fused for ORT's CPU
+   provider) where it was made from those very graphs (``state.derived_from``). A generation the stage could not export (beam search, no exporter worked)
    is each ONNX runtime's "not supported" failure with the stage's reason.
 
 The returned ``Artifact`` describes what runs: path, sha256 of the file, bytes (with its
@@ -31,6 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlagility.analysis.hashing import weight_tensors
+from mlagility.builds.generation_export import (GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS,
+                                                GENERATION_OPTIMIZED)
+from mlagility.builds.onnx_tools import onnx_precision
 from mlagility.common.exceptions import BenchmarkError
 from mlagility.common.filesystem import file_sha256
 
@@ -73,7 +78,7 @@ def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) 
             raise ArtifactError(runtime, f"{runtime} runs {', '.join(needs.model_types)} models, not {model_type}")
         return Artifact(MODEL, None, None, {"file": None, "kind": "model", "precision": _model_precision(context.model)})
     if (state.options or {}).get("scenario") == "generation":
-        return _generation_artifact(context, precision, runtime)
+        return _generation_artifact(context, precision, runtime, needs.ort_cpu_optimized)
     key = CONVERTED if precision != "fp32" else EXPORTED
     base = context.path(key)
     if base is None:
@@ -92,11 +97,9 @@ def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) 
     return Artifact(chosen, path, inputs, describe(path, context.dir, chosen))
 
 
-def _generation_artifact(context: "BuildContext", precision: str, runtime: str) -> Artifact:
+def _generation_artifact(context: "BuildContext", precision: str, runtime: str, ort_cpu_optimized: bool) -> Artifact:
     """The manifest of a generation build's graphs at ``precision`` (rule 5)."""
     import json
-
-    from mlagility.builds.generation_export import GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS
 
     state = context.state
     unsupported = (state.generation or {}).get("unsupported")
@@ -109,6 +112,9 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str) 
             raise ArtifactError(runtime, f"the generation build has no {precision} graphs (no conversion stage ran)")
         raise ArtifactError(runtime, f"{runtime} needs the generation's ONNX graphs; the build has none "
                                      "(rebuild with --rebuild always)")
+    if (ort_cpu_optimized and state.derived_from.get(GENERATION_OPTIMIZED) == key
+            and context.path(GENERATION_OPTIMIZED) is not None):
+        key, path = GENERATION_OPTIMIZED, context.path(GENERATION_OPTIMIZED)
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     graphs = manifest.get("graphs", {})
     files = [path, inputs, *(path.parent / graph["file"] for graph in graphs.values())]
@@ -116,7 +122,6 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str) 
         if not needed.is_file():
             raise ArtifactError(runtime, f"artifact missing: {needed.name} (cleaned?); rebuild with --rebuild always")
     decode = graphs["decode"]
-    from mlagility.builds.onnx_tools import onnx_precision
 
     facts = onnx_precision(path.parent / decode["file"])
     record = {"inputs": facts["inputs"], "outputs": facts["outputs"], "file": str(path.relative_to(context.dir)), "kind": key, "sha256": file_sha256(path),
@@ -127,8 +132,6 @@ def _generation_artifact(context: "BuildContext", precision: str, runtime: str) 
 
 def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
     """What a result records about the file it ran."""
-    from mlagility.builds.onnx_tools import onnx_precision
-
     facts = onnx_precision(path)
     data = path.with_name(path.name + ".data")
     total = path.stat().st_size + (data.stat().st_size if data.is_file() else 0)
@@ -141,8 +144,6 @@ def describe(path: Path, build_dir: Path, key: str) -> dict[str, Any]:
 
 def _model_precision(model) -> str:
     from collections import Counter
-
-    from mlagility.analysis.hashing import weight_tensors
 
     try:
         counts = Counter()

@@ -14,6 +14,7 @@ from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Stage
 from mlagility.builds.stages import INPUTS_FILE, CheckOnnx, ConvertFp16, OptimizeOnnx, QuantizeInt8
 from mlagility.builds.onnx_tools import match_inputs, onnx_signature
+from mlagility.runtimes.outputs import save_outputs
 
 REFERENCE_FILE = "reference.npz"
 
@@ -34,8 +35,6 @@ class SaveInputsAndReference(Stage):
 
     def run(self, ctx: BuildContext) -> None:
         import numpy as np
-
-        from mlagility.runtimes.outputs import save_outputs
 
         signature = onnx_signature(ctx.path("onnx"))
         names = [spec["name"] for spec in signature]

@@ -32,8 +32,9 @@ What it writes (build directory):
   ``generation-converted.json``.
 
 The state records it in ``state.generation`` (exporter, opset, cache names and bytes of each
-graph) and ``state.exporter``/``state.opset``. A generation the ONNX runtimes cannot run
-(an encoder-decoder, beam search, a model no exporter can export) does not fail the
+graph) and ``state.exporter``/``state.opset``. An encoder-decoder is exported as an encoder, a
+first decoder step and a decoder with past (``builds/encoder_decoder_export.py``). A generation
+the ONNX runtimes cannot run (beam search, a model no exporter can export) does not fail the
 build: the stage records why in ``state.generation["unsupported"]`` and the build's artifact rule
 (``builds/artifacts.py``) turns it into each ONNX runtime's "not supported" outcome, while the
 PyTorch runtimes still measure the generation.
@@ -53,10 +54,12 @@ from mlagility.common.exceptions import StageError, one_line, root_cause
 
 MANIFEST_FILE = "generation.json"
 CONVERTED_MANIFEST_FILE = "generation-converted.json"
+OPTIMIZED_MANIFEST_FILE = "generation-optimized.json"
 PROMPT_FILE = "generation.npz"
 GRAPHS = ("prefill", "decode")
 # artifact keys
 GENERATION, GENERATION_CONVERTED, GENERATION_INPUTS = "generation", "generation_converted", "generation_inputs"
+GENERATION_OPTIMIZED = "generation_optimized"
 # graph inputs that are not the cache: the loop feeds them itself
 STEP_INPUTS = ("input_ids", "attention_mask", "position_ids", "cache_position")
 LOGITS = "logits"
@@ -76,6 +79,9 @@ class ExportGeneration(Stage):
         if reason:
             print(f"--- not exported: {reason}")
             ctx.state.generation = {"unsupported": reason}
+            return
+        if ctx.generation.info.encoder_decoder:
+            _export_encoder_decoder(ctx)
             return
         prompt = prompt_of(ctx.generation)
         try:
@@ -132,7 +138,9 @@ class ConvertGeneration(Stage):
         if ctx.path(GENERATION) is None:  # nothing exported: the reason is in state.generation
             return
         precision = ctx.options.quantize or ctx.options.precision
-        for name in GRAPHS:
+        base = json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        names = list(base["graphs"])  # prefill, decode (and the encoder of an encoder-decoder)
+        for name in names:
             source, target = ctx.dir / f"{name}.onnx", ctx.dir / f"{name}-converted.onnx"
             remove_onnx(target)
             if precision == "fp16":
@@ -147,13 +155,18 @@ class ConvertGeneration(Stage):
                 quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, use_external_data_format=True)
             else:
                 raise StageError(self.name, f"generation builds convert to fp16 or int8, not {precision}")
-        manifest = describe_graphs(ctx.dir, "-converted", ctx.generation.info if ctx.generation else None,
-                                   base=json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8")))
+        info = ctx.generation.info if ctx.generation else None
+        if "encoder_decoder" in base:
+            from mlagility.builds.encoder_decoder_export import describe_encoder_decoder
+
+            manifest = describe_encoder_decoder(ctx.dir, "-converted", info, base=base)
+        else:
+            manifest = describe_graphs(ctx.dir, "-converted", info, base=base)
         from mlagility.common.filesystem import write_json
 
         write_json(ctx.dir / CONVERTED_MANIFEST_FILE, manifest)
         ctx.state.artifacts[GENERATION_CONVERTED] = CONVERTED_MANIFEST_FILE
-        for name in GRAPHS:
+        for name in names:
             ctx.state.artifacts[f"generation_{name}_converted"] = f"{name}-converted.onnx"
         ctx.state.derived_from[GENERATION_CONVERTED] = GENERATION
         ctx.state.generation["converted"] = {
@@ -161,11 +174,137 @@ class ConvertGeneration(Stage):
             for name, graph in manifest["graphs"].items()}
 
 
+def _export_encoder_decoder(ctx: BuildContext) -> None:
+    """An encoder-decoder's encoder, first decoder step and decoder with past
+    (``builds/encoder_decoder_export.py``); a failure is recorded as "not supported"."""
+    from mlagility.builds import encoder_decoder_export as seq2seq
+    from mlagility.common.filesystem import write_json
+
+    model, call = ctx.model, ctx.generation
+    prompt = seq2seq.encoder_prompt(model, call)
+    rules = seq2seq.logits_rules(model, call)
+    notes = {HF_EXPORTER: seq2seq.HF_EXPORTER_SKIPPED}
+    exporter = seq2seq.DYNAMO_ENCODER_DECODER
+    for name in seq2seq.ENCODER_DECODER_GRAPHS:
+        remove_onnx(ctx.dir / f"{name}.onnx")
+    try:
+        print(f"--- exporting encoder, first decoder step and decoder with past with {exporter}", flush=True)
+        with _clean(model), pytree_registrations():
+            seq2seq.export_encoder_decoder(model, {k: v.clone() for k, v in prompt.items()},
+                                           rules["decoder_input_ids"], ctx.dir, ctx.options.onnx_opset)
+        manifest = seq2seq.describe_encoder_decoder(ctx.dir, "", call.info, rules=rules, encoder_inputs=list(prompt))
+    except Exception as error:  # the exporter's failure: recorded, the PyTorch runtimes still run it
+        traceback.print_exc()
+        notes[exporter] = f"failed: {one_line(root_cause(error))}"
+        for name in seq2seq.ENCODER_DECODER_GRAPHS:
+            remove_onnx(ctx.dir / f"{name}.onnx")
+        ctx.state.exporter_notes = notes
+        ctx.state.generation = {"unsupported": "no exporter could export the encoder-decoder with its caches: "
+                                               + "; ".join(f"{k}: {v}" for k, v in notes.items())}
+        return
+    _save_prompt(ctx.dir / PROMPT_FILE, prompt)
+    write_json(ctx.dir / MANIFEST_FILE, manifest)
+    ctx.state.exporter = exporter
+    ctx.state.exporter_notes = notes
+    ctx.state.opset = manifest["graphs"]["decode"]["opset"]
+    ctx.state.artifacts[GENERATION] = MANIFEST_FILE
+    ctx.state.artifacts[GENERATION_INPUTS] = PROMPT_FILE
+    for name in seq2seq.ENCODER_DECODER_GRAPHS:
+        ctx.state.artifacts[f"generation_{name}"] = f"{name}.onnx"
+    ctx.state.generation = {"exporter": exporter, "encoder_decoder": True, "graphs": {
+        name: {**graph, "exporter": exporter} for name, graph in manifest["graphs"].items()}}
+
+
+class OptimizeGeneration(Stage):
+    """Both fp32 graphs fused into ONNX Runtime's CPU ops, for ``ort`` only (its
+    ``ort_cpu_optimized`` artifact): ``transformers.exporters.onnxruntime_fusions.
+    fuse_for_onnxruntime(model, "cpu")``, what ``OnnxConfig(ort_fusions="cpu")`` runs on an
+    export (onnxscript's ORT fusions: SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization,
+    GroupQueryAttention over the cache with the rotary embedding folded in), applied to the saved graphs so that the
+    other ONNX runtimes keep the portable ones.
+
+    Writes ``prefill-optimized.onnx`` / ``decode-optimized.onnx`` and ``generation-optimized.json``
+    (its ``optimized`` entry: node counts before and after, the fused ops). Where the fusion fails,
+    or the fused graphs drop the attention mask while the prompt is padded (GroupQueryAttention
+    then reads no padding), it records why in ``state.generation["optimized"]`` and produces
+    nothing: ``ort`` runs the exported graphs."""
+
+    name = "optimize_generation"
+    description = "Fusing the generation graphs for ONNX Runtime"
+    needs = ()  # a generation the export stage could not export has no graphs: nothing to fuse
+    produces = (GENERATION_OPTIMIZED,)
+
+    def run(self, ctx: BuildContext) -> None:
+        if ctx.path(GENERATION) is None:  # nothing exported: the reason is in state.generation
+            return
+        if ctx.state.generation.get("encoder_decoder"):  # its three graphs are run as exported
+            ctx.state.generation["optimized"] = {"fused": False, "reason": "not fused: an encoder-decoder's graphs"}
+            return
+        _remove_graphs(ctx.dir, "-optimized")
+        try:
+            counts = {name: _fuse_for_ort_cpu(ctx.dir / f"{name}.onnx", ctx.dir / f"{name}-optimized.onnx")
+                      for name in GRAPHS}
+            manifest = describe_graphs(ctx.dir, "-optimized", ctx.generation.info if ctx.generation else None,
+                                       base=json.loads((ctx.dir / MANIFEST_FILE).read_text(encoding="utf-8")))
+            _check_mask(manifest, ctx.dir / PROMPT_FILE)
+        except Exception as error:  # an optimization only ort uses never blocks the other runtimes
+            traceback.print_exc()
+            _remove_graphs(ctx.dir, "-optimized")
+            note = f"not fused (ONNX Runtime CPU fusions: {one_line(root_cause(error))})"
+            print(f"--- {note}; ort runs the exported graphs")
+            ctx.state.generation["optimized"] = {"fused": False, "reason": note}
+            return
+        fused = {name: {"nodes_before": before, "nodes_after": after, "fused_ops": ops}
+                 for name, (before, after, ops) in counts.items()}
+        manifest["optimized"] = {"fusions": "transformers.exporters fuse_for_onnxruntime cpu", **fused}
+        from mlagility.common.filesystem import write_json
+
+        write_json(ctx.dir / OPTIMIZED_MANIFEST_FILE, manifest)
+        ctx.state.artifacts[GENERATION_OPTIMIZED] = OPTIMIZED_MANIFEST_FILE
+        for name in GRAPHS:
+            ctx.state.artifacts[f"generation_{name}_optimized"] = f"{name}-optimized.onnx"
+        ctx.state.derived_from[GENERATION_OPTIMIZED] = GENERATION
+        ctx.state.generation["optimized"] = {"fused": True, **fused}
+        print("--- fused for ONNX Runtime's CPU provider: " + "; ".join(
+            f"{name} {f['nodes_before']} -> {f['nodes_after']} nodes" for name, f in fused.items()))
+
+
+def _fuse_for_ort_cpu(source: Path, target: Path) -> tuple[int, int, dict[str, int]]:
+    """Fuse ``source`` into ``target`` (weights in ``<target>.data``); (nodes before, nodes after,
+    {fused op: count})."""
+    import collections
+
+    import onnx_ir as ir
+    from transformers.exporters.onnxruntime_fusions import fuse_for_onnxruntime
+
+    model = ir.load(str(source))
+    before = sum(1 for _ in model.graph.all_nodes())
+    fuse_for_onnxruntime(model, "cpu")
+    ops = collections.Counter(node.op_type for node in model.graph.all_nodes() if node.domain == "com.microsoft")
+    after = sum(1 for _ in model.graph.all_nodes())
+    ir.save(model, str(target), external_data=target.name + ".data")
+    return before, after, dict(sorted(ops.items()))
+
+
+def _check_mask(manifest: dict, prompt_path: Path) -> None:
+    """Raise where the fused graphs no longer take the attention mask and the prompt is padded."""
+    import numpy as np
+
+    if all("attention_mask" in graph["inputs"] for graph in manifest["graphs"].values()):
+        return
+    with np.load(prompt_path, allow_pickle=False) as saved:
+        if (saved["attention_mask"] == 0).any():
+            raise ValueError("the fused graphs drop the attention mask and the prompt is padded")
+
+
 def generation_sequence(options) -> Sequence:
-    """The build of a generation for the ONNX runtimes: export [-> fp16 | int8]."""
+    """The build of a generation for the ONNX runtimes: export [-> fp16 | int8] [-> fused for ORT's
+    CPU provider (fp32 builds)]."""
     stages: list[Stage] = [ExportGeneration()]
     if not options.export_only and (options.precision == "fp16" or options.quantize == "int8"):
         stages.append(ConvertGeneration())
+    elif not options.export_only:
+        stages.append(OptimizeGeneration())
     return Sequence("generation", stages)
 
 
@@ -177,12 +316,18 @@ def unsupported_reason(ctx: BuildContext) -> str | None:
         return "the generate() call is not available to the build (a provided .onnx file?)"
     from mlagility.analysis.generation import DecodeLoopCall
 
-    if info.encoder_decoder:
-        return "encoder-decoder generation on ONNX runtimes is not built yet"
     if info.mode.startswith("beam"):
         return f"beam search is not run on ONNX runtimes yet (this generation is {info.mode})"
     if not info.use_cache:
         return "the generation runs without a KV cache (use_cache=False)"
+    if info.encoder_decoder:
+        from mlagility.builds.encoder_decoder_export import unsupported_reason as encoder_decoder_reason
+
+        if isinstance(call, DecodeLoopCall) or info.mode != "greedy":
+            return f"greedy generate() only for an encoder-decoder (this generation is {info.mode})"
+        if info.cache not in ("EncoderDecoderCache", "DynamicCache", "none"):
+            return f"the ONNX graphs carry an EncoderDecoderCache of DynamicCaches; this generation uses a {info.cache}"
+        return encoder_decoder_reason(ctx.model, call)
     if info.cache not in CACHES:
         return f"the ONNX graphs carry the KV cache as graph inputs/outputs; this generation uses a {info.cache}"
     if prompt_of(call) is None:

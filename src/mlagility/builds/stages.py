@@ -9,10 +9,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from mlagility.builds.onnx_tools import match_inputs, onnx_graph_inputs, onnx_opset, onnx_signature, remove_onnx, save_onnx
+from mlagility.analysis.hashing import bind_inputs, flatten_tensors
+from mlagility.analysis.torch_state import clean_context, preserved_state
+from mlagility.builds.onnx_tools import describe_onnx, match_inputs, onnx_graph_inputs, onnx_opset, onnx_signature, remove_onnx, save_onnx
 from mlagility.builds.options import BuildOptions
 from mlagility.builds.stage import BuildContext, Sequence, Stage
+from mlagility.common.compat import guard_triton_after_tensorflow
 from mlagility.common.exceptions import StageError, one_line, root_cause
+from mlagility.runtimes.outputs import load_outputs, save_outputs
 
 ONNX_FILE = "model.onnx"
 OPTIMIZED_FILE = "model-opt.onnx"
@@ -91,10 +95,7 @@ class ExportOnnx(ExportStage):
         reach the exporter) and leave the model's parameters, buffers and flags as they were."""
         import torch
 
-        from mlagility.common.compat import guard_triton_after_tensorflow
-
         guard_triton_after_tensorflow()
-        from mlagility.analysis.torch_state import clean_context, preserved_state
 
         options: dict[str, Any] = {"opset_version": ctx.options.onnx_opset, "dynamo": dynamo,
                                    "kwargs": ctx.call_kwargs() or None}
@@ -131,9 +132,6 @@ class ReferenceOutputs(Stage):
     def run(self, ctx: BuildContext) -> None:
         import torch
 
-        from mlagility.analysis.torch_state import clean_context, preserved_state
-        from mlagility.runtimes.outputs import save_outputs
-
         with preserved_state(ctx.model, clone_parameters=False), clean_context(), torch.inference_mode():
             outputs = ctx.model(*ctx.args, **ctx.call_kwargs())
         save_outputs(ctx.dir / REFERENCE_FILE, outputs)
@@ -142,8 +140,6 @@ class ReferenceOutputs(Stage):
 
 def load_reference_outputs(build_dir: Path, state) -> list | None:
     """The reference outputs a build saved (None when it has none, e.g. ``.onnx`` inputs)."""
-    from mlagility.runtimes.outputs import load_outputs
-
     relative = state.artifacts.get("reference")
     path = Path(build_dir) / relative if relative else None
     return load_outputs(path) if path is not None and path.is_file() else None
@@ -172,8 +168,6 @@ class CheckOnnx(Stage):
     def run(self, ctx: BuildContext) -> None:
         import onnx
 
-        from mlagility.builds.onnx_tools import describe_onnx
-
         onnx.checker.check_model(str(ctx.path("onnx")))
         ctx.state.opset = onnx_opset(ctx.path("onnx"))
         ctx.state.onnx_inputs = [value.name for value in onnx_graph_inputs(ctx.path("onnx"))]
@@ -190,8 +184,6 @@ class SaveInputs(Stage):
 
     def run(self, ctx: BuildContext) -> None:
         import numpy as np
-
-        from mlagility.analysis.hashing import bind_inputs, flatten_tensors
 
         flat = flatten_tensors(bind_inputs(ctx.model, ctx.args, ctx.call_kwargs()))
         names = ctx.state.onnx_inputs

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlagility.builds.state import BuildState, UnreadableState
+from mlagility.common.exceptions import one_line
 
 
 def stale_reasons(old: "BuildState | UnreadableState | None", new: BuildState, build_dir: Path) -> list[str]:
@@ -82,8 +83,6 @@ def _content_problem(state: BuildState, key: str, path: Path) -> str | None:
         if path.suffix == ".npz":
             return _npz_problem(path, state.onnx_inputs if key == "inputs" else [])
     except Exception as error:  # any parser failure means the file cannot be trusted
-        from mlagility.common.exceptions import one_line
-
         return f"is unreadable ({one_line(error, 120)})"
     return None
 

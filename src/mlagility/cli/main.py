@@ -11,6 +11,8 @@ import sys
 
 from mlagility.api.entry import Parser as _Parser
 from mlagility.api.entry import add_benchmark_arguments, guarded
+from mlagility.cli.commands import list_runtimes
+from mlagility.cli.slurm import add_slurm_command
 from mlagility.common.exit_codes import EXIT_USAGE
 
 COMMANDS = ("benchmark", "cache", "compare", "models", "slurm", "version")
@@ -79,8 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
     location.add_argument("--quiet", action="store_true", help="print only the path")
     location.set_defaults(handler="mlagility.cli.commands:models_location")
 
-    from mlagility.cli.slurm import add_slurm_command
-
     add_slurm_command(commands)
 
     version = commands.add_parser("version", help="print the mlagility version")
@@ -125,8 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.input_files:
             parser.error("no input files: pass one or more .py scripts, .onnx files or .txt lists")
     if args.list_runtimes:
-        from mlagility.cli.commands import list_runtimes
-
         return list_runtimes(args)
     if args.command is None:
         parser.print_help()

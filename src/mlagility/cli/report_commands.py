@@ -7,7 +7,14 @@ import datetime
 import math
 from pathlib import Path
 
+from mlagility.api import report as api_report
+from mlagility.api.report import write_dashboard
+from mlagility.cli.commands import cache_report as csv_and_json_report
 from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
+from mlagility.common.filesystem import write_json_output
+from mlagility.reporting.printing import terminal_console
+from mlagility.results.compare import format_ci, format_ratio, parse_threshold
+from mlagility.results.dashboard import write_comparison
 
 VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no significant change": "",
                  "failed in candidate": "red", "insufficient data": "yellow",
@@ -17,13 +24,9 @@ NOTE_WIDTH = 80  # a pair's note (why no verdict) in the table; the JSON has it 
 
 def cache_report(args: argparse.Namespace) -> int:
     """The CSV + JSON report (as before) and, with ``--html``, the dashboard of the same caches."""
-    from mlagility.cli.commands import cache_report as csv_and_json_report
-
     code = csv_and_json_report(args)
     if args.html is None:
         return code
-    from mlagility.api.report import write_dashboard
-    from mlagility.reporting.printing import terminal_console
 
     path = Path(args.html) if args.html else (
         Path(args.report_dir) / f"mlagility_dashboard_{datetime.datetime.now():%Y-%m-%d_%H%M%S}.html")
@@ -36,13 +39,8 @@ def compare(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from mlagility.api.report import compare as run_compare
-    from mlagility.reporting.printing import terminal_console
-    from mlagility.common.filesystem import write_json_output
-    from mlagility.results.compare import format_ci, format_ratio, parse_threshold
-
     threshold = parse_threshold(args.threshold)
-    result = run_compare(args.baseline, args.candidate, threshold=threshold)
+    result = api_report.compare(args.baseline, args.candidate, threshold=threshold)
     console = terminal_console()
     table = Table(title=f"{args.baseline} -> {args.candidate}", title_justify="left")
     for name, justify in (("model", "left"), ("build", "left"), ("runtime", "left"), ("precision", "left"),
@@ -77,8 +75,6 @@ def compare(args: argparse.Namespace) -> int:
         write_json_output(args.json, result.to_dict())
         console.print(f"JSON written to {args.json}")
     if args.html:
-        from mlagility.results.dashboard import write_comparison
-
         console.print(f"HTML written to {write_comparison(result, args.html)}")
     reasons = result.gate_failures()
     if args.fail_on_regression and reasons:

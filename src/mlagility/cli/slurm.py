@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from mlagility.api.results import BenchmarkResults
 from mlagility.common.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from mlagility.common.signals import interruption_name
+from mlagility.reporting.printing import terminal_console
 
 
 def add_slurm_command(commands) -> None:
@@ -21,8 +24,8 @@ def add_slurm_command(commands) -> None:
 
 
 def _sweep(args: argparse.Namespace):
-    from mlagility.builds.cache import Cache
-    from mlagility.sweep.slurm import check_slurm, find_sweep
+    from mlagility.builds.cache import Cache  # lazy: keeps yaml off start-up
+    from mlagility.sweep.slurm import check_slurm, find_sweep  # lazy: pulls submitit
 
     check_slurm()
     return find_sweep(Cache(args.cache_dir).root, args.job)
@@ -31,8 +34,7 @@ def _sweep(args: argparse.Namespace):
 def status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.reporting.printing import terminal_console
-    from mlagility.sweep.slurm import counts, progress_line, status_rows
+    from mlagility.sweep.slurm import counts, progress_line, status_rows  # lazy: pulls submitit
 
     sweep = _sweep(args)
     rows = status_rows(sweep)
@@ -50,10 +52,8 @@ def status(args: argparse.Namespace) -> int:
 
 
 def wait(args: argparse.Namespace) -> int:
-    from mlagility.api.results import BenchmarkResults
-    from mlagility.reporting.status_tree import StatusTree, sweep_summary
-    from mlagility.common.signals import interruption_name
-    from mlagility.sweep.slurm import _ask_cancel, follow
+    from mlagility.reporting.status_tree import StatusTree, sweep_summary  # lazy: pulls rich
+    from mlagility.sweep.slurm import _ask_cancel, follow  # lazy: pulls submitit
 
     sweep = _sweep(args)
     tree = StatusTree(header="Models discovered during profiling:\n")
@@ -72,7 +72,7 @@ def wait(args: argparse.Namespace) -> int:
 
 
 def cancel(args: argparse.Namespace) -> int:
-    from mlagility.sweep.slurm import cancel_sweep
+    from mlagility.sweep.slurm import cancel_sweep  # lazy: pulls submitit
 
     sweep = _sweep(args)
     cancel_sweep(sweep)

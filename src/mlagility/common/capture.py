@@ -8,6 +8,8 @@ import os
 import sys
 import warnings
 
+from mlagility.common.filesystem import open_for_writing
+
 
 @contextlib.contextmanager
 def capture_output(log_path: str | os.PathLike, mode: str = "a"):
@@ -17,8 +19,6 @@ def capture_output(log_path: str | os.PathLike, mode: str = "a"):
 
     Everything is restored in ``finally``, also when the body raises.
     """
-    from mlagility.common.filesystem import open_for_writing
-
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

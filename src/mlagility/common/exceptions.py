@@ -47,13 +47,29 @@ class StageError(_LoggedFailure):
 
 
 class BenchmarkError(_LoggedFailure):
-    """A runtime could not load or run a built model; ``runtime`` names it."""
+    """A runtime could not load or run a built model; ``runtime`` names it. A reason that starts
+    with "not supported" (``is_not_supported``) is the runtime's own refusal of this model, not a
+    failure of the run: the summary counts it apart and it does not change the exit code."""
 
     template = "benchmark on {} failed: {}"
 
     def __init__(self, runtime: str, reason: str, log_path: str | None = None):
         super().__init__(runtime, reason, log_path)
         self.runtime = runtime
+
+    @property
+    def not_supported(self) -> bool:
+        return is_not_supported(self.reason)
+
+
+NOT_SUPPORTED = "not supported"  # how every runtime's refusal of a model begins ("not supported on ort: ...")
+
+
+def is_not_supported(reason: str | None) -> bool:
+    """Whether a runtime's outcome is a refusal of the model (``not supported...: <why>``), the
+    one convention every runtime, the artifact rule and the pipeline follow; the reason crosses
+    child processes as text, so the text is the contract."""
+    return bool(reason) and reason.lstrip().startswith(NOT_SUPPORTED)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

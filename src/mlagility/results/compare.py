@@ -54,7 +54,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlagility.common.exceptions import UsageError
+from mlagility.common.exceptions import MLAgilityError, UsageError
+from mlagility.common.filesystem import check_path
+from mlagility.results.report import read_report, report_frame
+from mlagility.runtimes.samples import load_samples
 from mlagility.scenarios.base import primary_value, scenario_of
 
 KEY_FIELDS = ("script", "invocation_hash", "device", "runtime", "precision", "quantize")
@@ -216,18 +219,12 @@ def load_results(source) -> "pandas.DataFrame":  # noqa: F821
     Anything else (no such path, not a cache, a file that is not a valid report) raises
     ``UsageError``/``CacheError``: one line, exit 2 from the CLI.
     """
-    from mlagility.common.filesystem import check_path
-
     path = Path(source).expanduser()
     check_path(path, "cannot read")  # a name too long, permission denied: one line
     try:
         if path.is_dir():
-            from mlagility.results.report import report_frame
-
             return report_frame([path])
         if path.suffix in (".json", ".csv") and (path.exists() or path.is_symlink()):
-            from mlagility.results.report import read_report
-
             frame = read_report(path)
         else:
             raise UsageError(f"{source}: not a cache directory nor a report file (.json or .csv)")
@@ -575,9 +572,6 @@ def compare(baseline, candidate, threshold: float | str = 0.05, confidence: floa
 
 def _load_samples(path):
     """A result's raw samples, or None where they cannot be read (that pair is "no samples")."""
-    from mlagility.common.exceptions import MLAgilityError
-    from mlagility.runtimes.samples import load_samples
-
     try:
         return load_samples(path)
     except (OSError, ValueError, MLAgilityError):

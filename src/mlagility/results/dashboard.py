@@ -25,6 +25,12 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
+from mlagility.builds.cache import resolve_cache_dir
+from mlagility.common.filesystem import write_output
+from mlagility.results.compare import load_results
+from mlagility.results.report import COLUMNS, report_frame
+from mlagility.runtimes.registry import reference_runtime_names
+from mlagility.runtimes.samples import load_samples
 from mlagility.scenarios.base import all_metrics, scenario_of, scenarios
 
 SKETCH_QUANTILES = [q / 20 for q in range(21)]  # 0, 0.05, ..., 1
@@ -42,8 +48,6 @@ def metric_declarations() -> list[dict[str, Any]]:
 
 
 def _reference_runtimes() -> set[str]:
-    from mlagility.runtimes.registry import reference_runtime_names
-
     return set(reference_runtime_names())
 
 # (key in the page, report column or computed value)
@@ -106,8 +110,6 @@ def outcome(row: dict) -> str:
 
 
 def _sketch(samples_file) -> list | None:
-    from mlagility.runtimes.samples import load_samples
-
     data = load_samples(samples_file) if isinstance(samples_file, str) and samples_file else None
     if data is None:
         return None
@@ -252,8 +254,6 @@ def render_dashboard(frame, title: str = "mlagility dashboard", sources: Iterabl
 
 def _same_source(source) -> tuple:
     """What makes two sources the same: the directory or file they resolve to."""
-    from mlagility.builds.cache import resolve_cache_dir
-
     path = Path(resolve_cache_dir(None)) if source is None else Path(source).expanduser()
     try:
         return ("path", str(path.resolve()))
@@ -275,10 +275,6 @@ def unique_sources(sources: list) -> list:
 def write_dashboard(sources: list, path, title: str | None = None) -> Path:
     """Write the dashboard of caches and/or report files to ``path`` (``filesystem.write_output``)."""
     import pandas as pd
-
-    from mlagility.common.filesystem import write_output
-    from mlagility.results.compare import load_results
-    from mlagility.results.report import COLUMNS, report_frame
 
     sources = unique_sources(list(sources))
     frames = []
@@ -561,8 +557,6 @@ def render_comparison(comparison, title: str = "mlagility comparison") -> str:
 
 
 def write_comparison(comparison, path, title: str | None = None) -> Path:
-    from mlagility.common.filesystem import write_output
-
     path = Path(path)
     write_output(path, render_comparison(comparison, title or "mlagility comparison"))
     return path

@@ -3,7 +3,9 @@
 Every value is read defensively: a partial, failed, killed, cleaned or label-less build still
 gets a row, with empty cells where nothing is known. A build whose state cannot be read gets a
 row with status ``unreadable`` and the reason; work a dead process left unfinished (a ``building``
-state, a ``running`` benchmark, a folder without a state file) has status ``incomplete``. A copied
+state, a ``running`` benchmark, a folder without a state file) has status ``incomplete``. A runtime
+that does not support the build (its reason begins "not supported") has status ``not supported``
+and the reason as ``error``, no ``failed_stage``: a refusal, not a failure. A copied
 build folder (its state names another build) gets no row: it is not a build of its own. A script
 that failed as a whole (raised, crashed, killed, timed out: its attempt record in ``_attempts``)
 gets a row too, with ``failed_stage`` = ``script``, its outcome as ``error`` and its log.
@@ -134,6 +136,8 @@ def build_rows(state: BuildState, cache_root: Path, incomplete: list[str] = ()) 
             row["max_rel_error"] = max((o["max_rel_error"] for o in errors), default=None)
         if bench.get("status") == "failed":
             row.update(status="failed", failed_stage="benchmark", error=bench.get("error"), log=bench.get("log"))
+        elif bench.get("status") == "not supported":  # the runtime's refusal: its reason, not a failure
+            row.update(status="not supported", error=bench.get("error"), log=bench.get("log"))
         elif bench.get("status") == "running":
             if key in incomplete:
                 row.update(status="incomplete", failed_stage="benchmark",
@@ -298,9 +302,13 @@ def summarize(frame) -> list[tuple[str, int]]:
     rows = frame[~is_script]
     # counted in Python: an empty group-by (a cache whose only entries are failed scripts) is an
     # object Series whose sum() is '' (no int)
-    succeeded = sum(1 for _name, statuses in rows.groupby("build_name")["status"] if statuses.eq("built").all())
+    # a build succeeded when each of its rows is built/benchmarked or a runtime's "not supported"
+    # (a refusal, counted on its own line), at least one of them built/benchmarked
+    succeeded = sum(1 for _name, statuses in rows.groupby("build_name")["status"]
+                    if statuses.isin(["built", "not supported"]).all() and statuses.eq("built").any())
     lines = [("builds", int(rows["build_name"].nunique())), ("rows (build x runtime)", len(rows)),
              ("succeeded", succeeded),
+             ("not supported (build x runtime)", int(rows["status"].eq("not supported").sum())),
              ("failed", int(rows["status"].eq("failed").sum())),
              ("incomplete (process died)", int(rows["status"].eq("incomplete").sum())),
              ("unreadable", int(rows["status"].eq("unreadable").sum())),

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
+from mlagility.common.system_info import cpu_name, physical_cores
+
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
@@ -243,7 +245,9 @@ class Session:
     the scenario before every run, outside the timed window. ``threads``: the inference threads actually used. ``details``:
     facts worth recording (providers, compile properties...). ``context()``: a context manager
     the harness enters around the timing and the outputs' run (e.g. ``torch.inference_mode``), so
-    that ``run`` itself stays bare. ``after_timing()``: a reason the latencies cannot be trusted
+    that ``run`` itself stays bare. ``keeps_logits``: ``generate`` also takes ``logits=`` a list, to
+    which it appends each step's next-token logits (batch x vocab, float32 arrays); only the
+    check's untimed generation passes one (``scenarios/generation.py: outputs``), never a timed run. ``after_timing()``: a reason the latencies cannot be trusted
     (e.g. a recompilation), or None. ``close()``: release it.
     """
 
@@ -255,6 +259,7 @@ class Session:
     close: Callable[[], None] | None = None
     generate: Callable[[Callable[[], None]], Any] | None = None
     reset: Callable[[], None] | None = None
+    keeps_logits: bool = False
     # what the session runs, where that is not the build's artifact (e.g. a model converted by the
     # runtime's own tool): {"file": path relative to the build, "kind", "precision"}; the harness
     # records it (with its size and sha256) as the artifact that ran
@@ -269,12 +274,12 @@ class Session:
             sync()
             return outputs
 
-        def synced_generate(on_token):
+        def synced_generate(on_token, **kept):
             def token():
                 sync()
                 on_token()
 
-            return generate(token)
+            return generate(token, **kept)
 
         return dataclasses.replace(self, run=synced_run if run else None,
                                    generate=synced_generate if generate else None)
@@ -323,8 +328,6 @@ class Runtime(ABC):
     @classmethod
     def device_name(cls) -> str:
         """The name of the hardware it runs on (default: the CPU's brand string)."""
-        from mlagility.common.system_info import cpu_name
-
         return cpu_name()
 
     def options(self, precision: str = "fp32", **given: Any) -> RuntimeOptions:
@@ -352,8 +355,6 @@ class Runtime(ABC):
     @classmethod
     def default_threads(cls) -> int:
         """Inference threads when the user sets none: one per physical core."""
-        from mlagility.common.system_info import physical_cores
-
         return physical_cores()
 
     @abstractmethod

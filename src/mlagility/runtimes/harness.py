@@ -32,10 +32,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from mlagility.analysis.torch_state import preserved_state
+from mlagility.builds.artifacts import describe
 from mlagility.common import system_info
+from mlagility.common.capture import capture_output
 from mlagility.common.exceptions import BenchmarkError, UsageError, one_line, root_cause
+from mlagility.common.filesystem import open_for_writing
 from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions
 from mlagility.runtimes.measurement import Measurement
+from mlagility.runtimes.outputs import outputs_path, save_outputs_for_check
+from mlagility.runtimes.samples import samples_path, save_samples
+from mlagility.scenarios.base import scenario as scenario_class
 
 
 @dataclass(frozen=True)
@@ -67,12 +74,6 @@ def log_path(build_dir: Path, runtime: type[Runtime] | Runtime) -> Path:
     return Path(build_dir) / f"log_benchmark_{runtime.device}_{runtime.name}.txt"
 
 
-def outputs_path(build_dir: Path, device: str, runtime: str) -> Path:
-    from mlagility.runtimes.outputs import outputs_path as path
-
-    return path(build_dir, device, runtime)
-
-
 # -- the benchmark --------------------------------------------------------------------------------
 @dataclass
 class Job:
@@ -100,7 +101,6 @@ def benchmark(job: Job) -> Measurement:
     runtime = job.runtime
     if runtime.in_child:
         return _in_child(job)
-    from mlagility.common.capture import capture_output
 
     with capture_output(job.log, mode="w"):
         try:
@@ -119,9 +119,6 @@ def run_in_process(job: Job) -> Measurement:
     ``Measurement`` (the common header plus the scenario's metrics)."""
     runtime, target, settings, options = job.runtime, job.target, job.settings, job.options
     build_dir, artifact = job.build_dir, job.artifact
-    from mlagility.runtimes.outputs import save_outputs_for_check
-    from mlagility.runtimes.samples import samples_path, save_samples
-    from mlagility.scenarios.base import scenario as scenario_class
 
     scenario = scenario_class(job.scenario)()
     print(f"{runtime.device}/{runtime.name} {runtime.version()} ({scenario.name}): {options}", flush=True)
@@ -134,8 +131,6 @@ def run_in_process(job: Job) -> Measurement:
     target.feeds()  # nor is reading the inputs
     # a model whose forward updates its buffers: loading (compiling), warm-up and timing run it
     # many times; its state is restored before the outputs for the check are taken
-    from mlagility.analysis.torch_state import preserved_state
-
     keep_state = contextlib.ExitStack()
     keep_state.enter_context(preserved_state(target.model, clone_parameters=False))
     try:
@@ -170,8 +165,6 @@ def run_in_process(job: Job) -> Measurement:
                              str(job.log))
     save_outputs_for_check(outputs_path(build_dir, runtime.device, runtime.name), outputs)  # never raises
     if session.artifact:  # the runtime ran a file of its own making: the label says so
-        from mlagility.builds.artifacts import describe
-
         ran = Path(build_dir) / session.artifact["file"]
         artifact = {**describe(ran, Path(build_dir), session.artifact.get("kind", runtime.name)),
                     **{k: v for k, v in session.artifact.items() if k != "file"}}
@@ -244,8 +237,6 @@ def _in_child(job: Job) -> Measurement:
             finally:
                 spare.stdout.close()
         else:
-            from mlagility.common.filesystem import open_for_writing
-
             with open_for_writing(log) as handle:
                 try:
                     returncode = subprocess.run(

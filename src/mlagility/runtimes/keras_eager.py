@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from mlagility.common.system_info import logical_cores
+from mlagility.frameworks.keras.stages import keras_outputs
 from mlagility.runtimes.base import ArtifactNeeds, EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
 def load_keras(model, args: tuple, kwargs: dict) -> Callable[[], list]:
     """One inference of the live Keras model, returning its outputs as numpy arrays."""
-    from mlagility.frameworks.keras.stages import keras_outputs
-
     def run() -> list:
         return keras_outputs(model(*args, **kwargs))
 
@@ -43,8 +43,6 @@ class KerasEagerRuntime(EagerRuntime):
 
 def _tf_threads() -> int:
     import sys
-
-    from mlagility.common.system_info import logical_cores
 
     tf = sys.modules.get("tensorflow")
     try:

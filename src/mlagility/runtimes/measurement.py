@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlagility.common.records import Record
+from mlagility.scenarios.base import metric_names, scenario
 
 
 @dataclass
@@ -52,7 +53,6 @@ class Measurement(Record):
         metrics = self.__dict__.get("metrics")
         if metrics is not None and name in metrics:
             return metrics[name]
-        from mlagility.scenarios.base import metric_names
 
         if name in metric_names():  # declared by another scenario: not measured here
             return None
@@ -65,8 +65,6 @@ class Measurement(Record):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Measurement":
-        from mlagility.scenarios.base import scenario
-
         known = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in known and key != "metrics"}
         declared = scenario(data.get("scenario") or "inference").metrics

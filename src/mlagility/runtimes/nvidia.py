@@ -21,6 +21,7 @@ import subprocess
 from dataclasses import dataclass
 
 from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.ort import session_options
 
 NO_GPU = "no NVIDIA GPU found (nvidia-smi missing or lists no GPU)"
 TRT = "TensorrtExecutionProvider"
@@ -113,8 +114,6 @@ class _NvidiaOrtRuntime(Runtime):
 
     def load(self, target: LoadTarget, options: NvidiaOptions) -> Session:
         import onnxruntime as ort
-
-        from mlagility.runtimes.ort import session_options
 
         gpus = gpu_lines()
         print("GPUs (name, driver, memory used):", *gpus, sep="\n  ", flush=True)

@@ -9,7 +9,9 @@ The ``generation`` scenario runs the build's prefill and decode graphs (``genera
 decoding (each token chosen by ``generation_graphs.TokenPicker``: greedy, seeded sampling or a
 decode loop's own tokens), each step's present outputs (OpenVINO tensors) set as the next step's past
 inputs without a copy; two decode requests take turns, so a request never writes over the
-tensors it is reading.
+tensors it is reading. An encoder-decoder (``encoder_decoder_session``) runs its encoder once, the
+decoder's first step, then the decoder with past, the encoder's output and the cross-attention
+cache (OpenVINO tensors from the first step) set again at every step.
 """
 
 from __future__ import annotations
@@ -95,14 +97,16 @@ class OpenVinoRuntime(Runtime):
 
 
 def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
-    """Decoding on the prefill and decode graphs, the cache kept as OpenVINO tensors; each next
-    token chosen by the generation's ``TokenPicker`` (greedy, seeded sampling or a decode loop's
-    own tokens)."""
+    """Decoding on the prefill and decode graphs, the cache kept as OpenVINO tensors, each next
+    token chosen by the generation's ``TokenPicker`` (greedy, seeded sampling or a decode loop's own
+    tokens)."""
     import numpy as np
     import openvino as ov
 
-    from mlagility.runtimes.generation_graphs import GenerationGraphs
+    from mlagility.runtimes.generation_graphs import GenerationGraphs, is_encoder_decoder
 
+    if is_encoder_decoder(target.model_path):
+        return encoder_decoder_session(target, options)
     graphs = GenerationGraphs.read(target.model_path, target.inputs_path, "openvino")
     core = ov.Core()
     config = compile_config(options.threads, options.performance_hint, options.inference_precision,
@@ -115,14 +119,20 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
     prefill_cache = [prefill.output(name) for name in graphs.prefill_cache_outputs]
     decode_cache = [decode.output(name) for name in graphs.decode_cache_outputs]
 
+    def next_token(request, port, kept: list | None):
+        last = request.get_tensor(port).data[:, -1]
+        if kept is not None:  # the check's run only: each step's next-token logits
+            kept.append(np.array(last, dtype=np.float32))
+        return pick(last)
+
     pick = graphs.picker()
 
-    def generate(on_token):
+    def generate(on_token, logits: list | None = None):
         pick.start()
         for name, array in graphs.prefill_feeds().items():
             prefill_request.set_tensor(name, ov.Tensor(np.ascontiguousarray(array)))
         prefill_request.infer()
-        token = pick(prefill_request.get_tensor(prefill_logits).data[:, -1])
+        token = next_token(prefill_request, prefill_logits, logits)
         on_token()
         past = [prefill_request.get_tensor(port) for port in prefill_cache]
         mask = graphs.attention_mask
@@ -134,7 +144,7 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
             for name, tensor in zip(graphs.decode_cache_inputs, past):
                 request.set_tensor(name, tensor)
             request.infer()
-            token = pick(request.get_tensor(decode_logits).data[:, -1])
+            token = next_token(request, decode_logits, logits)
             on_token()
             past = [request.get_tensor(port) for port in decode_cache]
         details["kv_cache_mib"] = sum(t.byte_size for t in past) / 2**20
@@ -142,4 +152,71 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
 
     details = {key: decode.get_property(key) for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS")}
     details.update(graphs.details())
-    return Session(run=None, threads=options.threads, generate=generate, details=details)
+    return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)
+
+
+def encoder_decoder_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
+    """Greedy decoding of an encoder-decoder (``EncoderDecoderGraphs``): the encoder once, the
+    decoder's first step (the first token: the encoder's time counted in it, as in ``generate()``),
+    then one decoder step per token; the encoder's output and the cross-attention cache are the
+    tensors the first requests returned (their requests are not run again during the generation),
+    the self-attention cache passes between two decode requests taking turns."""
+    import numpy as np
+    import openvino as ov
+
+    from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs
+
+    graphs = EncoderDecoderGraphs.read(target.model_path, target.inputs_path, "openvino")
+    core = ov.Core()
+    config = compile_config(options.threads, options.performance_hint, options.inference_precision,
+                            options.num_streams)
+    encoder, prefill, decode = (core.compile_model(core.read_model(str(path)), "CPU", config)
+                                for path in (graphs.encoder, graphs.prefill, graphs.decode))
+    encoder_request, prefill_request = encoder.create_infer_request(), prefill.create_infer_request()
+    decode_requests = [decode.create_infer_request(), decode.create_infer_request()]
+    names = {id(model): {name for port in model.inputs for name in port.get_names()}
+             for model in (encoder, prefill, decode)}
+
+    def feed(request, model, values: dict) -> None:
+        for name, value in values.items():
+            if name in names[id(model)]:
+                tensor = value if isinstance(value, ov.Tensor) else ov.Tensor(np.ascontiguousarray(value))
+                request.set_tensor(name, tensor)
+
+    def generate(on_token, logits: list | None = None):
+        mask = graphs.encoder_mask()
+        encoder_feeds = {} if mask is None else {"encoder_attention_mask": mask}
+        feed(encoder_request, encoder, graphs.encoder_feeds())
+        encoder_request.infer()
+        hidden = encoder_request.get_tensor("encoder_hidden_states")
+        feed(prefill_request, prefill, {"decoder_input_ids": graphs.start_ids(), "encoder_hidden_states": hidden,
+                                        **encoder_feeds})
+        prefill_request.infer()
+        finished = np.zeros(graphs.batch_size, dtype=bool)
+        last = prefill_request.get_tensor("logits").data[:, -1]
+        if logits is not None:  # the check's run only: each step's next-token logits
+            logits.append(last.astype(np.float32))
+        token = graphs.pick(last, 0, finished)
+        on_token()
+        tokens = [token]
+        cross = {name: prefill_request.get_tensor(out)
+                 for name, out in zip(graphs.decode_cross_inputs, graphs.prefill_cross_outputs)}
+        past = [prefill_request.get_tensor(name) for name in graphs.prefill_cache_outputs]
+        for index in range(1, graphs.new_tokens):
+            request = decode_requests[index % 2]
+            feed(request, decode, {"decoder_input_ids": token.reshape(-1, 1), "encoder_hidden_states": hidden,
+                                   **encoder_feeds, **cross, **dict(zip(graphs.decode_cache_inputs, past))})
+            request.infer()
+            last = request.get_tensor("logits").data[:, -1]
+            if logits is not None:
+                logits.append(last.astype(np.float32))
+            token = graphs.pick(last, index, finished)
+            on_token()
+            tokens.append(token)
+            past = [request.get_tensor(name) for name in graphs.decode_cache_outputs]
+        details["kv_cache_mib"] = sum(t.byte_size for t in [*past, *cross.values()]) / 2**20
+        return np.stack(tokens, axis=-1)
+
+    details = {key: decode.get_property(key) for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS")}
+    details.update(graphs.details())
+    return Session(run=None, threads=options.threads, generate=generate, details=details, keeps_logits=True)

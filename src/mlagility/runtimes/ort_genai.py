@@ -8,8 +8,11 @@ tokenized), and onnxruntime-genai's model builder (``python -m onnxruntime_genai
 -p fp32 -e cpu``, in a child process: it adds its own folders to ``sys.path`` and prints a lot)
 writes ``<build>/ort_genai/`` (``genai_config.json``, ``model.onnx``). A later run reuses that
 folder; the load time then holds no conversion, and ``details["model_builder"]`` says which.
-An architecture the builder does not know (GPT-2, T5...) is the one-line outcome "not supported by
-onnxruntime-genai: <its reason>".
+An architecture the builder does not know (GPT-2, T5...), a config its builder cannot read
+(``KeyError`` on a config field) and the known limits of its generator (``KNOWN_LIMITS``: a
+sliding window larger than the KV cache it allocates, a partial rotary dimension, an
+end-of-sequence id outside the vocabulary) are the one-line outcome "not supported by
+onnxruntime-genai: <its reason>"; any other error stays a failure.
 
 ``Session.generate`` runs one greedy generation through ``og.Generator``: the script's prompt
 appended, then ``generate_next_token()`` until ``prompt + new tokens`` (or an end-of-sequence
@@ -84,7 +87,16 @@ class OrtGenaiRuntime(Runtime):
 
         new_tokens = search["max_length"] - prompt.shape[-1]
 
-        def generate(on_token):
+        def generate(on_token, logits: list | None = None):
+            try:
+                return _generate(on_token, logits)
+            except RuntimeError as error:  # onnxruntime-genai's known limits: its refusal of this model
+                known = known_limit(str(error))
+                if known is None:
+                    raise  # anything else stays a failure, with its own reason
+                raise BenchmarkError(self.name, f"not supported by onnxruntime-genai: {known}") from error
+
+        def _generate(on_token, logits):
             import numpy as np
 
             params = og.GeneratorParams(model)
@@ -93,6 +105,9 @@ class OrtGenaiRuntime(Runtime):
             generator.append_tokens(prompt)
             tokens = []
             while not generator.is_done() and len(tokens) < new_tokens:
+                if logits is not None:  # the check's run only: the logits this step's token is picked from
+                    step = np.asarray(generator.get_logits(), dtype=np.float32)
+                    logits.append(step.reshape(step.shape[0], -1))
                 generator.generate_next_token()
                 on_token()
                 tokens.append(np.array(generator.get_next_tokens(), dtype=np.int64))
@@ -105,7 +120,7 @@ class OrtGenaiRuntime(Runtime):
 
         return Session(run=None, generate=generate, threads=int(options.threads or 1), details=details,
                        artifact={"file": f"{FOLDER}/model.onnx", "kind": "onnxruntime-genai model builder"},
-                       close=close)
+                       close=close, keeps_logits=True)
 
 
 def prompt_ids(call):
@@ -214,7 +229,38 @@ def _run_builder(source: Path, output: Path, cache: Path, architecture: str) -> 
         if "not currently supported" in detail:  # "The <folder> model is not currently supported."
             detail = f"its model builder does not support {architecture}"
         raise BenchmarkError(OrtGenaiRuntime.name, f"not supported by onnxruntime-genai: {detail}")
+    if reason.startswith("KeyError"):  # a field the builder expects in the config (or derives from it) is missing:
+        # gemma3's config.rope_parameters["rope_type"], phi3's rope_attrs["multi_cache"] (0.18.0 reading transformers 5)
+        raise BenchmarkError(OrtGenaiRuntime.name, f"not supported by onnxruntime-genai: its model builder cannot "
+                             f"read this {architecture} config ({reason})")
     raise BenchmarkError(OrtGenaiRuntime.name, f"onnxruntime-genai's model builder failed: {reason}")
+
+
+# onnxruntime-genai's own limits met while generating (0.18.0), as (pattern, the reason shown)
+KNOWN_LIMITS = (
+    (r"sliding_window_cache: KV cache capacity \((\d+)\) must be at least local_window_size \((\d+)\)",
+     "its GroupQueryAttention needs a KV cache of at least the sliding window ({1} positions); it allocates "
+     "{0} (prompt + new tokens)"),
+    (r"cos_cache dimension 1 must be <= head_size / 2 and a multiple of 8",
+     "its GroupQueryAttention takes a rotary dimension <= head_size / 2 and a multiple of 8 only (this model's "
+     "partial rotary embedding is not)"),
+    (r"eos_token_id \((\d+)\) must be in range \[0, (\d+)\)",
+     "its model builder wrote eos_token_id {0} into genai_config.json (not the script's config's), outside "
+     "the {1}-token vocabulary"),
+)
+
+
+def known_limit(message: str) -> str | None:
+    """The reason shown for an error of onnxruntime-genai that is one of its known limits
+    (``KNOWN_LIMITS``), or None for any other error (which stays a failure)."""
+    import re
+
+    for pattern, reason in KNOWN_LIMITS:
+        found = re.search(pattern, message)
+        if found:
+            return reason.format(*found.groups())
+    return None
+
 
 
 def _builder_error(stderr: str) -> str | None:

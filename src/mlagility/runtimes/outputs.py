@@ -309,3 +309,42 @@ def compare_tokens(reference, candidate) -> dict[str, Any]:
     else:
         check["ok"] = True
     return check
+
+
+def logits_at_divergence(check: dict, reference_logits, candidate_logits) -> dict:
+    """Adds to a token ``check`` that diverged (``first_divergent_token``) the logits' error at
+    that step: the runtime's next-token logits against the reference's for the same prefix (the
+    tokens before it are equal), over the batch rows whose token differs there:
+    ``logits_max_abs_error`` (max |runtime - reference|) and ``reference_top2_margin`` (the
+    reference's top-1 minus top-2 logit, the smallest over those rows: near 0 is a near-tie, where
+    fp16/int8 rounding legitimately picks the other token). Both logits: steps x batch x vocab.
+    Never raises: what cannot be compared is left out (``logits_note`` says why)."""
+    import numpy as np
+
+    first = check.get("first_divergent_token")
+    if first is None:
+        return check
+    try:
+        reference, candidate = np.asarray(reference_logits, dtype=np.float64), np.asarray(candidate_logits,
+                                                                                          dtype=np.float64)
+        if reference.ndim != 3 or candidate.ndim != 3 or min(len(reference), len(candidate)) <= first:
+            check["logits_note"] = "no logits at the divergent step"
+            return check
+        ref, out = reference[first], candidate[first]
+        if ref.shape != out.shape:
+            check["logits_note"] = f"logits of shape {out.shape} vs the reference's {ref.shape}"
+            return check
+        ref_tokens, out_tokens = ref.argmax(-1), out.argmax(-1)
+        rows = np.nonzero(ref_tokens != out_tokens)[0]
+        rows = rows if rows.size else np.arange(ref.shape[0])
+        top2 = np.sort(ref[rows], axis=-1)[:, -2:] if ref.shape[-1] > 1 else None
+        check["logits_max_abs_error"] = float(np.abs(out[rows] - ref[rows]).max())
+        if top2 is not None:
+            check["reference_top2_margin"] = float((top2[:, 1] - top2[:, 0]).min())
+    except (ValueError, TypeError) as error:  # not numbers: say so, keep the check
+        check["logits_note"] = f"logits not comparable ({error})"
+        return check
+    margin = check.get("reference_top2_margin")
+    check["error"] = (f"{check.get('error')}; logits max abs error at {first}: {check['logits_max_abs_error']:.3g}"
+                      + (f", top-2 margin of the reference {margin:.3g}" if margin is not None else ""))
+    return check

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlagility.common.filesystem import atomic_write_bytes, read_regular
+
 
 def samples_path(build_dir: str | os.PathLike, device: str, runtime: str) -> Path:
     return Path(build_dir) / f"samples_{device}_{runtime}.npy"
@@ -21,8 +23,6 @@ def save_samples(path: str | os.PathLike, latencies_ms) -> None:
     import io
 
     import numpy as np
-
-    from mlagility.common.filesystem import atomic_write_bytes
 
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(latencies_ms, dtype=np.float32).reshape(-1), allow_pickle=False)
@@ -40,8 +40,6 @@ def read_samples(path: str | os.PathLike):
     import io
 
     import numpy as np
-
-    from mlagility.common.filesystem import read_regular
 
     data = read_regular(path, "samples")
     buffer = io.BytesIO(data)

@@ -23,8 +23,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from mlagility.common.compat import guard_triton_after_tensorflow
 from mlagility.runtimes.base import LiveModelOptions, LoadTarget, Session
-from mlagility.runtimes.torch_eager import TorchEagerRuntime
+from mlagility.runtimes.torch_eager import TorchEagerRuntime, call_session, generation_session
 
 STABILISE_CALLS = 10  # calls after the first one, at most, to reach a call that compiles nothing
 
@@ -120,8 +121,6 @@ class TorchCompiledRuntime(TorchEagerRuntime):
     def load(self, target: LoadTarget, options: TorchCompiledOptions) -> Session:
         import torch
 
-        from mlagility.common.compat import guard_triton_after_tensorflow
-
         guard_triton_after_tensorflow()
         dynamo_before = DynamoState.save()
         try:
@@ -131,8 +130,6 @@ class TorchCompiledRuntime(TorchEagerRuntime):
             raise
 
     def _compiled(self, torch, target: LoadTarget, options, dynamo_before: DynamoState) -> Session:
-        from mlagility.runtimes.torch_eager import call_session, generation_session
-
         model = target.model
         undo = None
         with torch.inference_mode():

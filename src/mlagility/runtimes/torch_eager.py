@@ -9,6 +9,8 @@ or its hand-written decode loop replayed, on fresh copies of its arguments).
 
 from __future__ import annotations
 
+from mlagility.analysis.copies import fresh_copy
+from mlagility.analysis.generation import GenerationCall
 from mlagility.runtimes.base import EagerRuntime, LoadTarget, RuntimeOptions, Session
 
 
@@ -37,8 +39,6 @@ def call_session(model, args: tuple, kwargs: dict) -> Session:
     writes into in place is the same for every run."""
     import torch
 
-    from mlagility.analysis.copies import fresh_copy
-
     current: dict = {}
 
     def reset():
@@ -65,9 +65,12 @@ def generation_session(call, model) -> Session:
     def reset():
         current["arguments"] = call.fresh()
 
-    def generate(on_token):
+    def generate(on_token, logits: list | None = None):
         arguments = current.pop("arguments", None) or call.fresh()
-        return call.run(model, arguments, on_token, details)
+        if logits is None:
+            return call.run(model, arguments, on_token, details)
+        return call.run(model, arguments, on_token, details, logits=logits)
 
     return Session(run=None, generate=generate, reset=reset, threads=torch.get_num_threads(),
-                   context=torch.inference_mode, details=details)
+                   context=torch.inference_mode, details=details,
+                   keeps_logits=isinstance(call, GenerationCall))  # generate() gives them; a replayed loop does not

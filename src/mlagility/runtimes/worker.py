@@ -18,13 +18,13 @@ import signal
 import sys
 from pathlib import Path
 
+from mlagility.common.exceptions import BenchmarkError
+from mlagility.common.filesystem import open_for_writing, write_json
+from mlagility.runtimes import harness
+from mlagility.runtimes.base import LoadTarget
+
 
 def main(request_path: str) -> int:
-    from mlagility.common.exceptions import BenchmarkError
-    from mlagility.common.filesystem import write_json
-    from mlagility.runtimes import harness
-    from mlagility.runtimes.base import LoadTarget
-
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     runtime_class = harness.import_runtime(request["runtime"])
     runtime = runtime_class()
@@ -51,8 +51,6 @@ def serve(runtime_spec: str) -> int:
     import importlib
     import tempfile
 
-    from mlagility.runtimes import harness
-
     # Ctrl-C on a terminal reaches the whole process group: benchit stops its workers itself
     # (idle ones see the end of their stdin, a busy one is killed)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -71,8 +69,6 @@ def serve(runtime_spec: str) -> int:
     request_path = _read_request_path()
     if not request_path:
         return 0  # benchit did not need it
-    from mlagility.common.filesystem import open_for_writing
-
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     log = open_for_writing(request["log"])
     sys.stdout.flush()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 
 from mlagility.common import system_info
-from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, register
+from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, format_value, register
 from mlagility.scenarios.inference import utc_now
 
 
@@ -71,7 +71,7 @@ class GenerationScenario(Scenario):
 
     @classmethod
     def describe(cls, m) -> list[str]:
-        from mlagility.scenarios.base import format_value as v
+        v = format_value
 
         load = "-" if m.load_time_s is None else f"{m.load_time_s:.3f} s"
         kv = "-" if m.kv_cache_mib is None else f"{m.kv_cache_mib:,.2f} MiB"
@@ -150,10 +150,17 @@ class GenerationScenario(Scenario):
                               utc_now(), details)
 
     def outputs(self, session) -> list:
-        """The new token ids of one more generation (batch x new tokens), for the check."""
+        """The new token ids of one more generation (batch x new tokens), for the check; with a
+        session that keeps them (``Session.keeps_logits``), each step's next-token logits too
+        (steps x batch x vocab, float32): where the tokens diverge from the reference, the check
+        compares the logits at the first divergent step. This run is not timed."""
         import numpy as np
 
         if session.reset:
             session.reset()
-        tokens = session.generate(lambda: None)
-        return [np.asarray(tokens.detach().cpu().numpy() if hasattr(tokens, "detach") else tokens)]
+        logits: list = []
+        tokens = session.generate(lambda: None, logits=logits) if session.keeps_logits else session.generate(lambda: None)
+        outputs = [np.asarray(tokens.detach().cpu().numpy() if hasattr(tokens, "detach") else tokens)]
+        if logits:
+            outputs.append(np.stack([np.asarray(row, dtype=np.float32) for row in logits]))
+        return outputs

@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 
 from mlagility.common import system_info
-from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, register
+from mlagility.runtimes.outputs import flatten_outputs
+from mlagility.scenarios.base import Metric, Scenario, ScenarioResult, format_value, register
 
 
 def utc_now() -> str:
@@ -109,7 +110,7 @@ class InferenceScenario(Scenario):
 
     @classmethod
     def describe(cls, m) -> list[str]:
-        from mlagility.scenarios.base import format_value as v
+        v = format_value
 
         load = "-" if m.load_time_s is None else f"{m.load_time_s:.3f} s"
         return [
@@ -128,8 +129,6 @@ class InferenceScenario(Scenario):
 
     def outputs(self, session) -> list:
         """The outputs of one more call, for the correctness check (flattened arrays)."""
-        from mlagility.runtimes.outputs import flatten_outputs
-
         if session.reset:
             session.reset()
         return flatten_outputs(session.run())

@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from mlagility.builds.cache import cache_folder
 from mlagility.builds.state import now
 from mlagility.common import filesystem
 from mlagility.common.records import InvalidRecord, from_record
@@ -79,8 +80,6 @@ class AttemptLog:
             return None
 
     def save(self, attempt: Attempt) -> None:
-        from mlagility.builds.cache import cache_folder
-
         cache_folder(self.dir.parent, ATTEMPTS_DIR)  # the cache re-established, no linked folder
         filesystem.write_yaml(self.path(attempt.script, attempt.arguments), asdict(attempt))
 

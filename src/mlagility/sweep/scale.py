@@ -9,6 +9,9 @@ from dataclasses import dataclass, fields
 from typing import Callable
 
 from mlagility.api import options as declared
+from mlagility.common.exceptions import UsageError
+from mlagility.sweep.attempts import AttemptLog
+from mlagility.sweep.workers import run_on_workers
 
 SWEEP_OPTIONS = ("workers", "use_slurm", "slurm_partition", "max_jobs", "slurm_time", "slurm_mem",
                  "slurm_cpus", "slurm_gpus", "exclusive", "detach")
@@ -41,7 +44,6 @@ class SweepOptions:
             if checked[field.name] is None:
                 checked[field.name] = option.default
         sweep = cls(**checked)
-        from mlagility.common.exceptions import UsageError
 
         if sweep.detach and not sweep.use_slurm:
             raise UsageError("--detach needs --use-slurm (a local sweep cannot outlive its process)")
@@ -69,12 +71,10 @@ def run_sweep(targets, request, reporter, results, sweep: SweepOptions, skip: Ca
         else:
             todo.append(target)
     if sweep.use_slurm:
-        from mlagility.sweep.slurm import run_on_slurm
+        from mlagility.sweep.slurm import run_on_slurm  # lazy: pulls submitit
 
         run_on_slurm(todo, request, reporter, results, sweep)
     else:
-        from mlagility.sweep.workers import run_on_workers
-
         run_on_workers(todo, request, reporter, results, sweep.workers)
 
 
@@ -86,7 +86,6 @@ def _slurm_skip(target, request, skip) -> str | None:
     reason = skip(target, dataclasses.replace(request, values={**request.values, "resume": False}))  # labels
     if reason or not request.resume:
         return reason
-    from mlagility.sweep.attempts import AttemptLog
 
     previous = AttemptLog(request.cache.root).load(target.spec, request.attempt_arguments())
     if previous is None:

@@ -11,7 +11,9 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from mlagility.common.system_info import cpu_name
 from mlagility.machine.locks import WORKERS_ENV
+from mlagility.sweep.isolation import run_isolated
 
 
 @contextlib.contextmanager
@@ -42,9 +44,6 @@ def report_script(reporter, lock, script: str, found, error, results) -> None:
 
 
 def run_on_workers(targets, request, reporter, results, workers: int) -> None:
-    from mlagility.common.system_info import cpu_name
-    from mlagility.sweep.isolation import run_isolated
-
     cpu_name()  # sets MLAGILITY_CPU_NAME before any thread copies the environment
     lock = threading.Lock()
     stop = threading.Event()

@@ -35,7 +35,7 @@ class TorchDiscovery:
     def install(self, module) -> None:
         if module.__name__ == "torch" and self.model_discovery is None:
             # analysis/discovery.py imports torch: only once the script itself has imported it
-            from mlagility.analysis.discovery import ModelDiscovery  # noqa: PLC0415
+            from mlagility.analysis.discovery import ModelDiscovery  # lazy: pulls torch  # noqa: PLC0415
 
             discovery = ModelDiscovery(self.script, self.on_invocation, max_depth=self.max_depth)
             self.model_discovery = discovery.__enter__()
