@@ -9,6 +9,7 @@ Real tiny transformers models built from configs (offline); one benchit run shar
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
