@@ -75,7 +75,7 @@ def artifact_for(context: "BuildContext", needs: "ArtifactNeeds", runtime: str) 
             raise ArtifactError(runtime, f"{runtime} needs the framework model; it cannot run a provided .onnx file")
         model_type = state.source.get("model_type", "pytorch")
         if model_type not in needs.model_types:
-            raise ArtifactError(runtime, f"{runtime} runs {', '.join(needs.model_types)} models, not {model_type}")
+            raise ArtifactError(runtime, f"not supported: {runtime} runs {', '.join(needs.model_types)} models, not {model_type}")
         return Artifact(MODEL, None, None, {"file": None, "kind": "model", "precision": _model_precision(context.model)})
     if (state.options or {}).get("scenario") == "generation":
         return _generation_artifact(context, precision, runtime, needs.ort_cpu_optimized)
