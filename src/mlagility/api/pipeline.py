@@ -213,8 +213,9 @@ def _label_precisions(check: dict, call, runtime, ran: str) -> None:
 def _reference_logits(call, memo: dict):
     """The reference generation's next-token logits at every step (steps x batch x vocab), from
     the script's ``generate()`` run again on the live model with transformers' ``output_logits``
-    (its state and torch's RNG preserved, under the script's autocast where it ran under one); computed once per invocation, only where a runtime's
-    tokens diverged; None where it cannot be (a replayed decode loop, an error)."""
+    (its state and torch's RNG preserved, under the script's autocast where it ran under one);
+    computed once per invocation, only where a runtime's tokens diverged; None where it cannot be
+    (a replayed decode loop, an error)."""
     if "logits" in memo:
         return memo["logits"]
     memo["logits"] = None
