@@ -172,17 +172,6 @@ def test_the_graph_reader_sees_function_level_imports():
 
 
 # -- lazy imports: only where they keep a heavy library off an importer, each saying so -----------
-# Files other developers are changing now (issue 21): their function-level imports are not yet
-# marked or moved (docs/architecture.md lists what would change). The architecture owner empties
-# this list once those branches have landed.
-NOT_YET = {
-    "runtimes/ort.py", "runtimes/openvino.py", "runtimes/ort_genai.py", "runtimes/generation_graphs.py",
-    "runtimes/outputs.py", "builds/generation_export.py", "analysis/generation.py",
-    "reporting/status_tree.py", "reporting/printing.py", "results/report.py", "api/pipeline.py",
-    "cli/commands.py",
-}
-
-
 def function_level_imports(path: Path) -> list[tuple[int, str, str]]:
     """(line, imported module, source text of the statement) for each import inside a function."""
     text = path.read_text()
@@ -213,16 +202,9 @@ def test_function_level_imports_of_mlagility_say_why():
     unmarked = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
-        if relative in NOT_YET:
-            continue
         unmarked += [f"{relative}:{line}: {source.strip()}" for line, name, source in function_level_imports(path)
                      if name.partition(".")[0] == "mlagility" and "# lazy:" not in source]
     assert not unmarked, "move these to the top of their file, or say why they are lazy (# lazy: pulls X):\n" + "\n".join(unmarked)
-
-
-def test_not_yet_lists_only_files_that_exist():
-    missing = sorted(name for name in NOT_YET if not (PACKAGE / name).is_file())
-    assert not missing, f"NOT_YET names files that no longer exist: {missing}"
 
 
 HEAVY = ("torch", "onnx", "onnxruntime", "onnxruntime_genai", "openvino", "tensorflow", "keras", "transformers",

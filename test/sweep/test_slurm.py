@@ -181,6 +181,8 @@ def test_ctrl_c_cancels_the_job_and_the_outcome_is_recorded(slurm_cluster, sweep
          "--use-slurm", "--no-exclusive", "--timeout", "3000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        # a shell's background job (`make test &`, nohup) ignores SIGINT and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     while not any(r["script"].endswith("hangs.py") for r in _task_records(cache)):  # hangs.py runs

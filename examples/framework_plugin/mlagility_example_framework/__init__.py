@@ -51,7 +51,9 @@ def _export(ctx, path) -> None:
         [numpy_helper.from_array(ctx.model.W, "W"), numpy_helper.from_array(ctx.model.b, "b")],
     )
     opset = [helper.make_opsetid("", ctx.options.onnx_opset or 17)]
-    onnx.save(helper.make_model(graph, opset_imports=opset), str(path))
+    # make_model_gen_version: the IR version that goes with the opset (opset 17 -> IR 8), not the
+    # newest one this onnx release writes, which an older onnxruntime cannot load
+    onnx.save(helper.make_model_gen_version(graph, opset_imports=opset), str(path))
 
 
 class AffineExport(ExportStage):

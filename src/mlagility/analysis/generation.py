@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlagility.analysis import hashing
+from mlagility.analysis.copies import fresh_copy
+from mlagility.analysis.model_info import InputSpec, Invocation
 from mlagility.analysis.torch_state import clean_context
 
 # generate() keywords benchit never passes on when it runs the generation again: they act
@@ -67,8 +70,6 @@ class GenerationCall:
 
     def fresh(self) -> tuple[tuple, dict]:
         """New copies of the call's arguments (a cache object the script passed included)."""
-        from mlagility.analysis.copies import fresh_copy
-
         kwargs = {k: v for k, v in self.kwargs.items() if k not in NOT_REPEATED}
         args, kwargs = fresh_copy((self.args, kwargs))
         return args, {**kwargs, **self.overrides}
@@ -176,9 +177,6 @@ def synthetic_invocations(invocation, prompt_lengths, new_tokens, batch_sizes, w
     hand-written decode loop (``DecodeLoopCall``) is replayed as the script made its calls, never
     at other sizes: ``warn(text)`` gets one line saying so. ``warn(text)`` also gets each size
     left out (``synthetic_calls``)."""
-    from mlagility.analysis import hashing
-    from mlagility.analysis.model_info import InputSpec, Invocation
-
     if not (prompt_lengths or new_tokens or batch_sizes):
         return []
     if isinstance(invocation.call, DecodeLoopCall):
@@ -247,8 +245,6 @@ class DecodeLoopCall:
     _tokens: list = field(default_factory=list, repr=False)
 
     def fresh(self):
-        from mlagility.analysis.copies import fresh_copy
-
         return fresh_copy((self.prefill_args, self.prefill_kwargs, self.steps))
 
     def run(self, model, arguments, on_token, details: dict):
@@ -272,8 +268,6 @@ class DecodeLoopCall:
 def initial_cache(cache, query_length: int):
     """A copy of ``cache`` as it was before a call that added ``query_length`` positions to it
     (``reset()`` to empty, else ``crop``); None when that cannot be done."""
-    from mlagility.analysis.copies import fresh_copy
-
     copied = fresh_copy(cache)
     try:
         before = int(copied.get_seq_length()) - query_length
@@ -291,8 +285,6 @@ def initial_cache(cache, query_length: int):
 def snapshot(model, args: tuple, kwargs: dict) -> GenerationCall:
     """A ``GenerationCall`` of the call about to run (copies, RNG state)."""
     import torch
-
-    from mlagility.analysis.copies import fresh_copy
 
     kwargs = {k: v for k, v in kwargs.items() if k not in NOT_REPEATED}
     args, kwargs = fresh_copy((args, kwargs))

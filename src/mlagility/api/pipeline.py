@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import time
 
-from mlagility.analysis.generation import script_precision
+from mlagility.analysis.copies import fresh_copy
+from mlagility.analysis.generation import GenerationCall, script_precision
 from mlagility.analysis.torch_state import clean_context, preserved_state
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
 from mlagility.api.results import InvocationResult, Reporter
+from mlagility.builds.artifacts import artifact_for, requested_precision
 from mlagility.builds.builder import lock_for, run_build
 from mlagility.builds.cache import clean_build
 from mlagility.builds.stage import BuildContext, Stage
@@ -24,7 +26,10 @@ from mlagility.common.exceptions import BenchmarkError, CacheError, StageError, 
 from mlagility.machine.locks import benchmarking, building, waiting_for
 from mlagility.common.signals import raise_if_stopped
 from mlagility.frameworks.registry import frameworks
-from mlagility.runtimes.outputs import read_outputs
+from mlagility.runtimes import harness
+from mlagility.runtimes.base import LoadTarget
+from mlagility.runtimes.outputs import (TOLERANCES, compare, compare_tokens, logits_at_divergence, outputs_path,
+                                        read_outputs)
 
 
 @contextlib.contextmanager
@@ -73,7 +78,6 @@ def run_invocation(
         inputs=[spec.to_dict() for spec in invocation.inputs],
         options=identity or request.options.identity(),
     )
-    from mlagility.analysis.copies import fresh_copy
 
     if model is not None:  # the build's calls (export trace...) never touch the recorded call
         args, kwargs = fresh_copy((args, kwargs or {}))
@@ -96,8 +100,6 @@ def build_and_benchmark(
     def progress(activity: str) -> None:
         result.activity = activity
         reporter.changed(result)
-
-    from mlagility.runtimes import harness
 
     result.build_dir = str(context.dir)
     try:
@@ -159,9 +161,6 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
 
 def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None, memo: dict | None = None,
            ran: str | None = None) -> dict | None:
-    from mlagility.runtimes.outputs import (TOLERANCES, compare, compare_tokens, logits_at_divergence, outputs_path,
-                                            read_outputs)
-
     scenario = invocation.scenario if invocation is not None else "inference"
     if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
@@ -219,7 +218,6 @@ def _reference_logits(call, memo: dict):
     if "logits" in memo:
         return memo["logits"]
     memo["logits"] = None
-    from mlagility.analysis.generation import GenerationCall
 
     if not isinstance(call, GenerationCall):
         return None
@@ -242,10 +240,6 @@ def _reference_logits(call, memo: dict):
 
 
 def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, progress) -> None:
-    from mlagility.builds.artifacts import artifact_for, requested_precision
-    from mlagility.runtimes import harness
-    from mlagility.runtimes.base import LoadTarget
-
     invocation = result.invocation
     scenario = invocation.scenario if invocation is not None else "inference"
     reference = _reference_outputs(build, request, invocation=invocation)

@@ -48,9 +48,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from mlagility.builds.onnx_tools import onnx_opset, remove_onnx, save_onnx
+from mlagility.analysis.generation import DecodeLoopCall, main_input
+from mlagility.analysis.torch_state import clean_context, preserved_state
+from mlagility.builds import encoder_decoder_export as seq2seq
+from mlagility.builds.onnx_tools import onnx_opset, onnx_precision, remove_onnx, save_onnx
 from mlagility.builds.stage import BuildContext, Sequence, Stage
 from mlagility.common.exceptions import StageError, one_line, root_cause
+from mlagility.common.filesystem import atomic_write_bytes, file_sha256, write_json
 
 MANIFEST_FILE = "generation.json"
 CONVERTED_MANIFEST_FILE = "generation-converted.json"
@@ -106,7 +110,6 @@ class ExportGeneration(Stage):
                 continue
             manifest["decoding"] = decoding
             _save_prompt(ctx.dir / PROMPT_FILE, {**prompt, **arrays})
-            from mlagility.common.filesystem import write_json
 
             write_json(ctx.dir / MANIFEST_FILE, manifest)
             ctx.state.exporter = exporter
@@ -157,12 +160,9 @@ class ConvertGeneration(Stage):
                 raise StageError(self.name, f"generation builds convert to fp16 or int8, not {precision}")
         info = ctx.generation.info if ctx.generation else None
         if "encoder_decoder" in base:
-            from mlagility.builds.encoder_decoder_export import describe_encoder_decoder
-
-            manifest = describe_encoder_decoder(ctx.dir, "-converted", info, base=base)
+            manifest = seq2seq.describe_encoder_decoder(ctx.dir, "-converted", info, base=base)
         else:
             manifest = describe_graphs(ctx.dir, "-converted", info, base=base)
-        from mlagility.common.filesystem import write_json
 
         write_json(ctx.dir / CONVERTED_MANIFEST_FILE, manifest)
         ctx.state.artifacts[GENERATION_CONVERTED] = CONVERTED_MANIFEST_FILE
@@ -177,9 +177,6 @@ class ConvertGeneration(Stage):
 def _export_encoder_decoder(ctx: BuildContext) -> None:
     """An encoder-decoder's encoder, first decoder step and decoder with past
     (``builds/encoder_decoder_export.py``); a failure is recorded as "not supported"."""
-    from mlagility.builds import encoder_decoder_export as seq2seq
-    from mlagility.common.filesystem import write_json
-
     model, call = ctx.model, ctx.generation
     prompt = seq2seq.encoder_prompt(model, call)
     rules = seq2seq.logits_rules(model, call)
@@ -257,7 +254,6 @@ class OptimizeGeneration(Stage):
         fused = {name: {"nodes_before": before, "nodes_after": after, "fused_ops": ops}
                  for name, (before, after, ops) in counts.items()}
         manifest["optimized"] = {"fusions": "transformers.exporters fuse_for_onnxruntime cpu", **fused}
-        from mlagility.common.filesystem import write_json
 
         write_json(ctx.dir / OPTIMIZED_MANIFEST_FILE, manifest)
         ctx.state.artifacts[GENERATION_OPTIMIZED] = OPTIMIZED_MANIFEST_FILE
@@ -314,20 +310,17 @@ def unsupported_reason(ctx: BuildContext) -> str | None:
     info = getattr(call, "info", None)
     if call is None or info is None or ctx.model is None:
         return "the generate() call is not available to the build (a provided .onnx file?)"
-    from mlagility.analysis.generation import DecodeLoopCall
 
     if info.mode.startswith("beam"):
         return f"beam search is not run on ONNX runtimes yet (this generation is {info.mode})"
     if not info.use_cache:
         return "the generation runs without a KV cache (use_cache=False)"
     if info.encoder_decoder:
-        from mlagility.builds.encoder_decoder_export import unsupported_reason as encoder_decoder_reason
-
         if isinstance(call, DecodeLoopCall) or info.mode != "greedy":
             return f"greedy generate() only for an encoder-decoder (this generation is {info.mode})"
         if info.cache not in ("EncoderDecoderCache", "DynamicCache", "none"):
             return f"the ONNX graphs carry an EncoderDecoderCache of DynamicCaches; this generation uses a {info.cache}"
-        return encoder_decoder_reason(ctx.model, call)
+        return seq2seq.unsupported_reason(ctx.model, call)
     if info.cache not in CACHES:
         return f"the ONNX graphs carry the KV cache as graph inputs/outputs; this generation uses a {info.cache}"
     if prompt_of(call) is None:
@@ -350,8 +343,6 @@ def _forced_tokens(call):
     """A decode loop's own step tokens (batch x steps, the input of each decode call), or the reason
     they cannot be fed back (a string)."""
     import torch
-
-    from mlagility.analysis.generation import main_input
 
     tokens = []
     for args, kwargs in call.steps:
@@ -383,8 +374,6 @@ def decoding_of(ctx: BuildContext) -> tuple[dict, dict]:
     read back from JSON.
     """
     import json
-
-    from mlagility.analysis.generation import DecodeLoopCall
 
     call, info = ctx.generation, ctx.generation.info
     script_cache = info.cache if info.cache != "none" else "DynamicCache"
@@ -420,8 +409,6 @@ def prompt_of(call) -> dict | None:
     """``{"input_ids", "attention_mask"}`` of the script's call (a copy), or None."""
     import torch
 
-    from mlagility.analysis.generation import DecodeLoopCall, main_input
-
     if isinstance(call, DecodeLoopCall):
         args, kwargs = call.prefill_args, call.prefill_kwargs
     else:  # a synthetic size (--prompt-lengths...) gives its prompt in overrides
@@ -439,8 +426,6 @@ def _save_prompt(path: Path, prompt: dict) -> None:
 
     import numpy as np
 
-    from mlagility.common.filesystem import atomic_write_bytes
-
     buffer = io.BytesIO()
     np.savez(buffer, **{name: tensor if isinstance(tensor, np.ndarray) else tensor.numpy()
                         for name, tensor in prompt.items()})
@@ -452,8 +437,6 @@ def _clean(model):
     """The script's autocast, inference mode or default dtype never reach the exporter; the model's
     parameters, buffers and flags are left as they were."""
     import torch
-
-    from mlagility.analysis.torch_state import clean_context, preserved_state
 
     with preserved_state(model, clone_parameters=False), clean_context(), torch.no_grad():
         yield
@@ -574,9 +557,6 @@ def describe_graphs(folder: Path, suffix: str, info, base: dict | None = None) -
     """The manifest of the graphs ``<prefill|decode><suffix>.onnx`` in ``folder``: files, names,
     the cache names paired layer by layer, opset, bytes and precision of each; checked: the
     decode graph's past inputs match the prefill's present outputs one to one."""
-    from mlagility.common.filesystem import file_sha256
-    from mlagility.builds.onnx_tools import onnx_precision
-
     graphs: dict[str, Any] = {}
     for name in GRAPHS:
         path = folder / f"{name}{suffix}.onnx"

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from mlagility.common.exceptions import CacheError, UsageError
 from mlagility.common.exit_codes import EXIT_FAILED, EXIT_OK
+from mlagility.reporting.printing import terminal_console
+from mlagility.runtimes.registry import load_registry
+from mlagility.version import __version__
 
 
 def version(args: argparse.Namespace) -> int:
-    from mlagility.version import __version__
-
     print(__version__)
     return EXIT_OK
 
 
 def cache_location(args: argparse.Namespace) -> int:
-    from mlagility.builds.cache import resolve_cache_dir
+    from mlagility.builds.cache import resolve_cache_dir  # lazy: keeps yaml off start-up
 
     print(resolve_cache_dir(args.cache_dir))
     return EXIT_OK
@@ -24,10 +26,9 @@ def cache_location(args: argparse.Namespace) -> int:
 def cache_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.builds.cache import Cache
-    from mlagility.builds.state import BuildState
-    from mlagility.common.filesystem import directory_size
-    from mlagility.reporting.printing import terminal_console
+    from mlagility.builds.cache import Cache  # lazy: keeps yaml off start-up
+    from mlagility.builds.state import BuildState  # lazy: keeps yaml off start-up
+    from mlagility.common.filesystem import directory_size  # lazy: keeps yaml off start-up
 
     cache = Cache(args.cache_dir)
     console = terminal_console()
@@ -56,8 +57,7 @@ def cache_stats(args: argparse.Namespace) -> int:
     import yaml
     from rich.syntax import Syntax
 
-    from mlagility.builds.cache import Cache
-    from mlagility.reporting.printing import terminal_console
+    from mlagility.builds.cache import Cache  # lazy: keeps yaml off start-up
 
     state = Cache(args.cache_dir).existing().state(args.build)
     console = terminal_console()
@@ -67,8 +67,7 @@ def cache_stats(args: argparse.Namespace) -> int:
 
 def _selected_builds(args: argparse.Namespace):
     """The build folders named (or every one with --all), each once, by folder name."""
-    from mlagility.builds.cache import Cache
-    from mlagility.common.exceptions import UsageError
+    from mlagility.builds.cache import Cache  # lazy: keeps yaml off start-up
 
     cache = Cache(args.cache_dir).existing()
     if args.all == bool(args.builds):
@@ -80,7 +79,7 @@ def _selected_builds(args: argparse.Namespace):
 
 def _each_unlocked(dirs, verb: str, skipped: list):
     """Yield each build folder with its lock held; skip (saying so) those another process holds."""
-    from mlagility.builds.cache import BuildLock
+    from mlagility.builds.cache import BuildLock  # lazy: keeps yaml off start-up
 
     for build_dir in dirs:
         if not build_dir.is_dir():
@@ -97,7 +96,7 @@ def _each_unlocked(dirs, verb: str, skipped: list):
 
 
 def cache_delete(args: argparse.Namespace) -> int:
-    from mlagility.common.filesystem import remove_path
+    from mlagility.common.filesystem import remove_path  # lazy: keeps yaml off start-up
 
     _cache, dirs = _selected_builds(args)
     skipped: list = []
@@ -108,7 +107,7 @@ def cache_delete(args: argparse.Namespace) -> int:
 
 
 def cache_clean(args: argparse.Namespace) -> int:
-    from mlagility.builds.cache import clean_build
+    from mlagility.builds.cache import clean_build  # lazy: keeps yaml off start-up
 
     _cache, dirs = _selected_builds(args)
     skipped: list = []
@@ -121,8 +120,7 @@ def cache_clean(args: argparse.Namespace) -> int:
 def cache_report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mlagility.results.report import summarize, write_report
-    from mlagility.reporting.printing import terminal_console
+    from mlagility.results.report import summarize, write_report  # lazy: keeps yaml off start-up
 
     csv_path, json_path, frame = write_report(args.cache_dirs or [None], args.report_dir)
     console = terminal_console()
@@ -139,8 +137,6 @@ def cache_report(args: argparse.Namespace) -> int:
 def models_location(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mlagility.common.exceptions import CacheError
-
     corpus = Path(__file__).resolve().parents[3] / "models"
     if not corpus.is_dir():
         raise CacheError(f"the model corpus is not installed beside mlagility (looked in {corpus}); clone the repository")
@@ -155,9 +151,6 @@ def models_location(args: argparse.Namespace) -> int:
 
 def list_runtimes(args: argparse.Namespace) -> int:
     from rich.table import Table
-
-    from mlagility.reporting.printing import terminal_console
-    from mlagility.runtimes.registry import load_registry
 
     registry = load_registry()
     table = Table(title="Runtimes (--device D --runtime R)", title_justify="left")

@@ -17,6 +17,8 @@ import os
 import re
 import sys
 
+from mlagility.scenarios.base import format_value
+
 # ESC [ ... final (CSI, also the 8-bit 0x9b); ESC ] / P / X / ^ / _ ... terminator (OSC, DCS, SOS,
 # PM, APC, also 8-bit); ESC + intermediates + final (the other escape sequences)
 _SEQUENCES = re.compile(
@@ -87,8 +89,6 @@ def format_bytes(count: float) -> str:
 
 
 def format_ms(value: float | None) -> str:
-    from mlagility.scenarios.base import format_value
-
     return format_value(value)
 
 

@@ -13,7 +13,8 @@ from rich.tree import Tree
 
 from mlagility.frameworks.registry import label_of, reference_label_of
 from mlagility.reporting.printing import clean_text, format_bytes, format_flops, format_ms, format_size, terminal_console
-from mlagility.runtimes.registry import non_default_options
+from mlagility.runtimes.registry import non_default_options, reference_runtime_names
+from mlagility.scenarios.base import format_value
 
 SUCCESS = {
     "analyzed": "Analyzed (not built)",
@@ -323,10 +324,6 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
 def comparison_table(result) -> Table:
     """One row per runtime: median, p90, throughput, speedup over the framework's own runtime
     (torch-eager, keras: ``Runtime.is_reference``) when it ran, memory, load."""
-    from mlagility.runtimes.registry import reference_runtime_names
-
-    from mlagility.scenarios.base import format_value
-
     references = reference_runtime_names()
     reference = next((name for name in result.performance if name in references), None)
     scenario = next(iter(result.performance.values())).scenario_class

@@ -19,6 +19,8 @@ from typing import Any
 
 from mlagility.builds.cache import BuildEntry, Cache
 from mlagility.builds.state import BuildState, UnreadableState
+from mlagility.common.exceptions import UsageError
+from mlagility.common.filesystem import UnreadableFile, output_folder, read_regular, write_output
 from mlagility.scenarios.base import metric_names
 from mlagility.sweep.attempts import ATTEMPTS_DIR, process_alive, read_attempt
 
@@ -189,7 +191,6 @@ def script_failure_rows(cache_root: Path) -> list[dict[str, Any]]:
 
 def write_report(cache_dirs: list, report_dir) -> tuple[Path, Path, "pandas.DataFrame"]:  # noqa: F821
     frame = report_frame(cache_dirs)
-    from mlagility.common.filesystem import output_folder, write_output
 
     folder = output_folder(report_dir)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
@@ -209,8 +210,6 @@ def read_report(path) -> "pandas.DataFrame":  # noqa: F821
     """
     import pandas as pd
 
-    from mlagility.common.exceptions import UsageError
-
     path = Path(path)
 
     def refuse(reason: str) -> UsageError:
@@ -218,7 +217,6 @@ def read_report(path) -> "pandas.DataFrame":  # noqa: F821
 
     if path.suffix not in (".json", ".csv"):
         raise refuse("a report file is .json or .csv")
-    from mlagility.common.filesystem import UnreadableFile, read_regular
 
     try:
         data = read_regular(path, "report")  # a regular file within its limit: never a FIFO

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlagility.common.filesystem import read_regular
+
 
 @dataclass
 class GenerationGraphs:
@@ -45,8 +47,6 @@ class GenerationGraphs:
     @classmethod
     def read(cls, manifest_path: Path, prompt_path: Path, runtime: str) -> "GenerationGraphs":
         import numpy as np
-
-        from mlagility.common.filesystem import read_regular
 
         manifest = json.loads(read_regular(manifest_path, "record").decode("utf-8"))
         mode = manifest.get("mode", "greedy")
@@ -269,8 +269,6 @@ class NotSupported(RuntimeError):
 
 def is_encoder_decoder(manifest_path: Path) -> bool:
     """Whether the manifest is an encoder-decoder's (encoder, prefill, decode graphs)."""
-    from mlagility.common.filesystem import read_regular
-
     return "encoder_decoder" in json.loads(read_regular(manifest_path, "record").decode("utf-8"))
 
 
@@ -307,8 +305,6 @@ class EncoderDecoderGraphs:
     @classmethod
     def read(cls, manifest_path: Path, prompt_path: Path, runtime: str) -> "EncoderDecoderGraphs":
         import numpy as np
-
-        from mlagility.common.filesystem import read_regular
 
         manifest = json.loads(read_regular(manifest_path, "record").decode("utf-8"))
         mode = manifest.get("mode", "greedy")

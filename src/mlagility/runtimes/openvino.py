@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlagility.runtimes.base import LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs, GenerationGraphs, is_encoder_decoder
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,6 @@ def generation_session(target: LoadTarget, options: OpenVinoOptions) -> Session:
     import numpy as np
     import openvino as ov
 
-    from mlagility.runtimes.generation_graphs import GenerationGraphs, is_encoder_decoder
-
     if is_encoder_decoder(target.model_path):
         return encoder_decoder_session(target, options)
     graphs = GenerationGraphs.read(target.model_path, target.inputs_path, "openvino")
@@ -163,8 +162,6 @@ def encoder_decoder_session(target: LoadTarget, options: OpenVinoOptions) -> Ses
     the self-attention cache passes between two decode requests taking turns."""
     import numpy as np
     import openvino as ov
-
-    from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs
 
     graphs = EncoderDecoderGraphs.read(target.model_path, target.inputs_path, "openvino")
     core = ov.Core()

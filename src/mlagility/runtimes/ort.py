@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
+from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs, GenerationGraphs, is_encoder_decoder
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,6 @@ def generation_session(target: LoadTarget, options: OrtOptions) -> Session:
     import onnxruntime as ort
     from onnxruntime.capi import _pybind_state as ort_c  # the OrtValue types run_with_ortvaluevector takes
 
-    from mlagility.runtimes.generation_graphs import GenerationGraphs, is_encoder_decoder
-
     if is_encoder_decoder(target.model_path):
         return encoder_decoder_session(target, options)
     graphs = GenerationGraphs.read(target.model_path, target.inputs_path, "ort")
@@ -172,8 +171,6 @@ def encoder_decoder_session(target: LoadTarget, options: OrtOptions) -> Session:
     OrtValues in ORT's memory (I/O binding); only each step's last logits are read back."""
     import numpy as np
     import onnxruntime as ort
-
-    from mlagility.runtimes.generation_graphs import EncoderDecoderGraphs
 
     graphs = EncoderDecoderGraphs.read(target.model_path, target.inputs_path, "ort")
     settings = session_options(options.threads, options.graph_optimization_level, options.execution_mode,

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mlagility.analysis.generation import main_input
+from mlagility.common import filesystem
 from mlagility.common.exceptions import BenchmarkError
 from mlagility.runtimes.base import ArtifactNeeds, LoadTarget, Runtime, RuntimeOptions, Session
 
@@ -128,8 +130,6 @@ def prompt_ids(call):
     onnxruntime-genai."""
     import numpy as np
 
-    from mlagility.analysis.generation import main_input
-
     args, kwargs = (call.args, call.kwargs) if hasattr(call, "kwargs") else (call.prefill_args, call.prefill_kwargs)
     prompt = main_input(args, kwargs)
     if prompt is None or not hasattr(prompt, "dim") or prompt.dim() != 2 or prompt.is_floating_point():
@@ -167,8 +167,6 @@ def built_model(model, build_dir: Path | None) -> tuple[Path, float | None]:
     """The folder of onnxruntime-genai's model for ``model`` (``<build>/ort_genai``), made by its
     model builder unless a complete one is there; returns it and the builder's seconds (None
     when reused)."""
-    from mlagility.common import filesystem
-
     if build_dir is None:  # (benchmark_model has no generation; kept for direct callers)
         build_dir = Path(tempfile.mkdtemp(prefix="mlagility-ort-genai-"))
     folder = Path(build_dir) / FOLDER

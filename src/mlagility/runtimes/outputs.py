@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlagility.common.exceptions import one_line
+
 # Relative error allowed per precision: max |out - ref| / max |ref|.
 TOLERANCES = {"fp32": 1e-3, "fp16": 3e-2, "int8": 1.5e-1}
 # An output whose every error is below tolerance x ABSOLUTE_FLOOR passes whatever its scale: an
@@ -126,7 +128,7 @@ def save_outputs(path: Path, outputs: Any) -> None:
 
     import numpy as np
 
-    from mlagility.common.filesystem import atomic_write_bytes
+    from mlagility.common.filesystem import atomic_write_bytes  # lazy: keeps yaml off start-up
 
     entries = {}
     for index, output in enumerate(flatten_outputs(outputs)):
@@ -144,8 +146,6 @@ def save_outputs_for_check(path: Path, outputs: Any) -> str | None:
     """``save_outputs`` after a finished benchmark: never raises (the measurement is kept); a
     failure is printed (to the benchmark's log) and returned, and no stale file is left behind,
     so the check says the outputs were not saved."""
-    from mlagility.common.exceptions import one_line
-
     try:
         Path(path).unlink(missing_ok=True)
         save_outputs(path, outputs)
@@ -186,8 +186,6 @@ def load_outputs(path: Path) -> list:
                                "rebuild with --rebuild always") from error
         raise OutputsError(f"{Path(path).name} cannot be read: {error}") from error
     except Exception as error:
-        from mlagility.common.exceptions import one_line
-
         raise OutputsError(f"{Path(path).name} cannot be read: {one_line(error)}") from error
     if sorted(entries) != list(range(len(entries))):
         raise OutputsError(f"{Path(path).name}: outputs missing (has {sorted(entries)})")
@@ -223,8 +221,6 @@ def compare(reference, candidate, tolerance: float) -> dict[str, Any]:
         try:
             entry = _compare_one(index, ref, out, tolerance)
         except Exception as error:  # an output of a kind nobody foresaw: reported, never raised
-            from mlagility.common.exceptions import one_line
-
             entry = {"output": index, "not_compared": one_line(error)}
         results.append(entry)
         if "not_compared" in entry:
