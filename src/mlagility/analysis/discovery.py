@@ -406,7 +406,8 @@ class ModelDiscovery:
                 if start is None:
                     return None
                 kwargs[key] = start
-            call = generations.DecodeLoopCall(args, kwargs, key)
+            call = generations.DecodeLoopCall(args, kwargs, key,
+                                              precision=generations.script_precision(unwrap(done.module)))
             call._tokens.append(generations.last_token(done.result))
             return call
         except Exception:
@@ -432,7 +433,7 @@ class ModelDiscovery:
         call.info = generations.GenerationInfo(
             batch_size=int(shape[0]) if shape else 1, prompt_tokens=int(shape[-1]) if len(shape) >= 2 else 0,
             new_tokens=loop.steps + 1, mode="decode loop (the script's model calls, replayed)",
-            cache=type(loop.cache).__name__, use_cache=True, model_calls=loop.steps + 1)
+            cache=type(loop.cache).__name__, use_cache=True, model_calls=loop.steps + 1, precision=call.precision)
         call.model = module
         specs = hashing.tensor_specs(call.prefill_args, {k: v for k, v in call.prefill_kwargs.items()
                                                          if k != call.cache_key})

@@ -18,6 +18,7 @@ from typing import Any
 from mlagility.analysis import hashing
 from mlagility.analysis.copies import fresh_copy
 from mlagility.analysis.model_info import InputSpec, Invocation
+from mlagility.analysis.torch_state import clean_context
 
 # generate() keywords benchit never passes on when it runs the generation again: they act
 # outside the computation (a streamer prints to the script's stdout).
@@ -36,6 +37,7 @@ class GenerationInfo:
     use_cache: bool
     model_calls: int  # forward calls of the model inside the generation (prefill + decode steps)
     encoder_decoder: bool = False
+    precision: str = "float32"  # what the script's generation computed in (script_precision)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,8 +45,9 @@ class GenerationInfo:
     @property
     def summary(self) -> str:
         cache = self.cache if self.use_cache else "no KV cache (use_cache=False)"
+        precision = "" if self.precision == "float32" else f", {self.precision}"
         return (f"batch {self.batch_size}, prompt {self.prompt_tokens} tokens, {self.new_tokens} new tokens, "
-                f"{self.mode}, {cache}, {self.model_calls} model calls")
+                f"{self.mode}, {cache}, {self.model_calls} model calls{precision}")
 
 
 @dataclass
@@ -63,6 +66,7 @@ class GenerationCall:
     tokens: Any = None
     info: GenerationInfo | None = None
     overrides: dict = field(default_factory=dict)  # --new-tokens ...: synthetic runs
+    precision: str = "float32"  # what the script's call computed in (script_precision)
 
     def fresh(self) -> tuple[tuple, dict]:
         """New copies of the call's arguments (a cache object the script passed included)."""
@@ -100,14 +104,29 @@ class GenerationCall:
         return new_token_ids(model, self, output)
 
 
-def synthetic_calls(call: GenerationCall, prompt_lengths, new_tokens, batch_sizes) -> list[GenerationCall]:
+def max_positions(model) -> int | None:
+    """The longest sequence (prompt + new tokens) the model's config declares it takes:
+    ``max_position_embeddings`` or GPT-2's ``n_positions`` (its learned position table); None
+    where the config declares neither."""
+    config = getattr(model, "config", None)
+    config = getattr(config, "get_text_config", lambda: config)() if config is not None else None
+    for name in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def synthetic_calls(call: GenerationCall, prompt_lengths, new_tokens, batch_sizes, warn=None) -> list[GenerationCall]:
     """The script's generation at other sizes (``--prompt-lengths``, ``--new-tokens``,
     ``--batch-sizes``: llama-bench's pp/tg table): token ids drawn with a fixed seed (no padding),
     exactly N new tokens (``min_new_tokens = max_new_tokens``: the end-of-sequence token does not
     stop it), the other keywords as the script gave them. One call per combination, the script's
     own size excluded; its ``tokens`` (the reference of the check) come from one run of the
-    framework's own ``generate()``, made here. Only for prompts of token ids (not audio or image
-    features): ``[]`` otherwise."""
+    framework's own ``generate()``, made here outside the script's autocast
+    (``torch_state.clean_context``, what the runtimes run in). Only for prompts of token ids (not
+    audio or image features): ``[]`` otherwise. A size longer than the model's positions
+    (``max_positions``) is left out, with one line through ``warn(text)`` saying so."""
     import itertools
 
     import torch
@@ -122,6 +141,14 @@ def synthetic_calls(call: GenerationCall, prompt_lengths, new_tokens, batch_size
     for batch, length, new in combos:
         if (batch, length, new) == (info.batch_size, info.prompt_tokens, info.new_tokens) and not new_tokens:
             continue
+        limit = max_positions(call.model)
+        if limit is not None and length + new > limit:
+            if warn is not None:
+                what = f"prompt length {length}" if length > limit else f"prompt length {length} + {new} new tokens"
+                warn(f"{what} exceeds the model's max_position_embeddings/n_positions {limit}; "
+                     f"choose prompt length + new tokens <= {limit} (batch {batch}, prompt {length}, "
+                     f"new {new} not run)")
+            continue
         generator = torch.Generator().manual_seed(1000 * batch + length)
         ids = torch.randint(0, vocab, (batch, length), generator=generator)
         kwargs = {k: v for k, v in call.kwargs.items()
@@ -129,29 +156,41 @@ def synthetic_calls(call: GenerationCall, prompt_lengths, new_tokens, batch_size
         overrides = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "max_new_tokens": new,
                      "min_new_tokens": new}
         synthetic = GenerationCall(call.model, (), kwargs, call.rng_state, overrides=overrides)
-        with torch.inference_mode(False), torch.no_grad():
+        with clean_context():
             fork = torch.random.fork_rng()
             with fork:
                 torch.set_rng_state(call.rng_state)
                 args, fresh_kwargs = synthetic.fresh()
                 fresh_kwargs["return_dict_in_generate"] = True
                 output = call.model.generate(*args, **fresh_kwargs)
+            synthetic.precision = script_precision(call.model)
         synthetic.tokens = output.sequences[:, -new:] if not info.encoder_decoder else output.sequences[:, 1:]
         synthetic.info = GenerationInfo(batch, length, new, info.mode, info.cache, info.use_cache,
-                                        new, info.encoder_decoder)
+                                        new, info.encoder_decoder, synthetic.precision)
         calls.append(synthetic)
     return calls
 
 
-def synthetic_invocations(invocation, prompt_lengths, new_tokens, batch_sizes) -> list:
+def synthetic_invocations(invocation, prompt_lengths, new_tokens, batch_sizes, warn=None) -> list:
     """``Invocation``s of the synthetic sizes of a ``generate()`` invocation (``synthetic_calls``),
-    each with its own hash (a build and a result of its own), shown as the same model."""
-    if not isinstance(invocation.call, GenerationCall) or not (prompt_lengths or new_tokens or batch_sizes):
+    each with its own hash (a build and a result of its own), shown as the same model. A
+    hand-written decode loop (``DecodeLoopCall``) is replayed as the script made its calls, never
+    at other sizes: ``warn(text)`` gets one line saying so. ``warn(text)`` also gets each size
+    left out (``synthetic_calls``)."""
+    if not (prompt_lengths or new_tokens or batch_sizes):
+        return []
+    if isinstance(invocation.call, DecodeLoopCall):
+        if warn is not None:
+            warn("--prompt-lengths/--new-tokens/--batch-sizes not applied: its generation is a hand-written "
+                 "decode loop, which benchit replays call by call as the script made it (only generate() is "
+                 "run at other sizes)")
+        return []
+    if not isinstance(invocation.call, GenerationCall):
         return []
     if invocation.call.overrides:  # a synthetic one itself
         return []
     found = []
-    for call in synthetic_calls(invocation.call, prompt_lengths, new_tokens, batch_sizes):
+    for call in synthetic_calls(invocation.call, prompt_lengths, new_tokens, batch_sizes, warn):
         info = call.info
         signature = (f"{invocation.signature}|synthetic batch={info.batch_size} prompt={info.prompt_tokens} "
                      f"new={info.new_tokens}")
@@ -202,6 +241,7 @@ class DecodeLoopCall:
     tokens: Any = None
     info: GenerationInfo | None = None
     model: Any = None
+    precision: str = "float32"  # what the script's calls computed in (script_precision)
     _tokens: list = field(default_factory=list, repr=False)
 
     def fresh(self):
@@ -248,7 +288,26 @@ def snapshot(model, args: tuple, kwargs: dict) -> GenerationCall:
 
     kwargs = {k: v for k, v in kwargs.items() if k not in NOT_REPEATED}
     args, kwargs = fresh_copy((args, kwargs))
-    return GenerationCall(model, args, kwargs, torch.get_rng_state())
+    return GenerationCall(model, args, kwargs, torch.get_rng_state(), precision=script_precision(model))
+
+
+def script_precision(model) -> str:
+    """What a call of ``model`` made now computes in: ``"<dtype> autocast"`` where autocast is on
+    for the device of the model's parameters (``"bfloat16 autocast"``), else the dtype of its
+    floating-point parameters (``"float32"``, ``"bfloat16"``, ``"float16"``). The runtimes run
+    outside the script's autocast (``torch_state.clean_context``), so a generation made under it is
+    checked against tokens computed at another precision (``api/pipeline.py`` says so)."""
+    import torch
+
+    parameter = next((p for p in model.parameters() if p.is_floating_point()), None) \
+        if isinstance(model, torch.nn.Module) else None
+    device = parameter.device.type if parameter is not None else "cpu"
+    try:
+        if torch.is_autocast_enabled(device):
+            return f"{str(torch.get_autocast_dtype(device)).removeprefix('torch.')} autocast"
+    except (RuntimeError, TypeError):  # a device type autocast does not know
+        pass
+    return str(parameter.dtype).removeprefix("torch.") if parameter is not None else "float32"
 
 
 def main_input(args: tuple, kwargs: dict):
@@ -294,6 +353,7 @@ def describe(model, call: GenerationCall, output, cache_class: str | None, use_c
         use_cache=bool(use_cache) if use_cache is not None else cache_class is not None,
         model_calls=model_calls,
         encoder_decoder=encoder_decoder,
+        precision=call.precision,
     )
 
 

@@ -12,7 +12,7 @@ import contextlib
 import time
 
 from mlagility.analysis.copies import fresh_copy
-from mlagility.analysis.generation import GenerationCall
+from mlagility.analysis.generation import GenerationCall, script_precision
 from mlagility.analysis.torch_state import clean_context, preserved_state
 from mlagility.api.performance import MeasuredPerformance
 from mlagility.api.request import BenchmarkRequest
@@ -159,8 +159,8 @@ def _reference_outputs(build, request: BenchmarkRequest, live: bool = False, inv
     return framework.live_reference(context) if framework is not None else None
 
 
-def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None, memo: dict | None = None
-           ) -> dict | None:
+def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None, memo: dict | None = None,
+           ran: str | None = None) -> dict | None:
     scenario = invocation.scenario if invocation is not None else "inference"
     if reference is None or (runtime.is_reference and scenario == "inference"):
         return None
@@ -171,6 +171,7 @@ def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None
         call = invocation.call
         check["reference"] = "PyTorch eager's generate()" if getattr(call, "overrides", None) else "the script's own"
         check["precision"] = precision or "fp32"
+        _label_precisions(check, call, runtime, ran or check["precision"])
         if "first_divergent_token" in check and isinstance(outputs, list) and len(outputs) > 1:
             reference_logits = _reference_logits(call, memo if memo is not None else {})
             if reference_logits is None:
@@ -181,11 +182,39 @@ def _check(runtime, build, reference, request: BenchmarkRequest, invocation=None
     return compare(reference, outputs, TOLERANCES.get(precision, TOLERANCES["fp32"]))
 
 
+SHORT_DTYPES = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}
+
+
+def _label_precisions(check: dict, call, runtime, ran: str) -> None:
+    """A generation's token check names what computed each side where they differ: the script's
+    tokens at its own precision (``analysis/generation.py: script_precision``, e.g. ``bfloat16
+    autocast``), the runtime's at what it ran (the live model's parameters' dtype for a runtime of
+    the live model, which runs outside the script's autocast; else the artifact's precision, e.g.
+    ``fp32``). Tokens that differ then are not a correctness failure of the runtime: ``ok`` None,
+    and the error says both precisions ("tokens differ from the script's (script ran bfloat16
+    autocast, ort ran fp32): ...")."""
+    script = getattr(call, "precision", "float32")
+    if getattr(call, "overrides", None):  # a synthetic size: its reference ran like the runtimes
+        return
+    if runtime.needs.kind == "model" and getattr(call, "model", None) is not None:
+        ran = script_precision(call.model)  # inside clean_context: the parameters' dtype
+    script_short = " ".join(SHORT_DTYPES.get(word, word) for word in script.split())
+    ran_short = SHORT_DTYPES.get(ran, ran)
+    if script_short in ("fp32", ran_short):  # an fp16/int8 build of an fp32 script: the build's own choice, said
+        return                                # by check["precision"]
+    check.update(script_precision=script, ran_precision=ran_short)
+    if check.get("ok") is False:
+        check["ok"] = None  # the reference was computed at another precision: not a verdict on the runtime
+        check["error"] = (f"tokens differ from the script's (script ran {script}, {runtime.name} ran {ran_short}): "
+                          f"{check.get('error')}")
+
+
 def _reference_logits(call, memo: dict):
     """The reference generation's next-token logits at every step (steps x batch x vocab), from
     the script's ``generate()`` run again on the live model with transformers' ``output_logits``
-    (its state and torch's RNG preserved); computed once per invocation, only where a runtime's
-    tokens diverged; None where it cannot be (a replayed decode loop, an error)."""
+    (its state and torch's RNG preserved, under the script's autocast where it ran under one);
+    computed once per invocation, only where a runtime's tokens diverged; None where it cannot be
+    (a replayed decode loop, an error)."""
     if "logits" in memo:
         return memo["logits"]
     memo["logits"] = None
@@ -197,7 +226,12 @@ def _reference_logits(call, memo: dict):
         import torch
 
         logits: list = []
-        with preserved_state(call.model, clone_parameters=False), torch.random.fork_rng(), torch.no_grad():
+        autocast = contextlib.nullcontext()
+        if call.precision.endswith(" autocast"):  # the script's precision, as its tokens were made
+            parameter = next(call.model.parameters(), None)
+            autocast = torch.autocast(parameter.device.type if parameter is not None else "cpu",
+                                      dtype=getattr(torch, call.precision.split()[0]))
+        with preserved_state(call.model, clone_parameters=False), torch.random.fork_rng(), torch.no_grad(), autocast:
             call.run(call.model, call.fresh(), lambda: None, {}, logits=logits)
         memo["logits"] = np.stack(logits) if logits else None
     except Exception:  # the check then says the logits were not compared; the tokens' verdict stands
@@ -253,7 +287,7 @@ def _benchmark_all(result: InvocationResult, build, request: BenchmarkRequest, p
             build.state.benchmarks[key] = {"status": "failed", "scenario": scenario, "error": one_line(error)}
         else:
             check = _check(runtime, build, live_reference if runtime.needs.kind == "model" else reference, request,
-                           invocation, memo)
+                           invocation, memo, ran=measurement.precision)
             result.performance[runtime.name] = MeasuredPerformance(measurement, build.state.build_name, check)
             build.state.benchmarks[key] = {"status": "benchmarked", **measurement.to_dict(), "wall_s": round(wall_s, 4),
                                            "workers": window["workers"], "node": window["node"],

@@ -188,7 +188,8 @@ def _run_script(target: Target, request: BenchmarkRequest, reporter: Reporter,
         values = request.values
         try:
             variants = synthetic_invocations(invocation, values.get("prompt_lengths"), values.get("new_tokens"),
-                                             values.get("batch_sizes"))
+                                             values.get("batch_sizes"),
+                                             warn=lambda text: reporter.warn(f"{invocation.model.name}: {text}"))
         except Exception as error:
             raise_if_stopped()
             reporter.warn(f"{invocation.model.name}: the generation at other sizes could not be made: "

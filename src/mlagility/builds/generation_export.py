@@ -134,7 +134,7 @@ class ConvertGeneration(Stage):
 
     name = "convert_generation"
     description = "Converting the generation graphs"
-    needs = (GENERATION,)
+    needs = ()  # a generation the export stage could not export has no graphs: nothing to convert
     produces = (GENERATION_CONVERTED,)
 
     def run(self, ctx: BuildContext) -> None:

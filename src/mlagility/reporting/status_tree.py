@@ -285,6 +285,11 @@ SCRIPT_TOKENS = "the script's own"  # what a generation's tokens are checked aga
 
 def _check_text(check: dict, model_type: str = "pytorch") -> Text:
     if check.get("kind") == "tokens":
+        precisions = (f" (script ran {check['script_precision']}, this runtime ran {check.get('ran_precision')})"
+                      if check.get("script_precision") else "")
+        if check.get("ok") is None and "first_divergent_token" in check:  # the script ran another precision
+            error = check.get("error") or ""
+            return Text(clean_text(error[:1].upper() + error[1:]), style="yellow")
         if check.get("ok") is None:
             return Text(f"Tokens not compared with {check.get('reference', SCRIPT_TOKENS)}: {check.get('error')}",
                         style="yellow")
@@ -292,7 +297,7 @@ def _check_text(check: dict, model_type: str = "pytorch") -> Text:
             batch = check.get("batch_size", 1)
             return Text(f"Tokens match {check.get('reference', SCRIPT_TOKENS)} "
                         f"({check.get('new_tokens', check['tokens'])} new tokens"
-                        f"{f' x batch {batch}' if batch > 1 else ''})", style="green")
+                        f"{f' x batch {batch}' if batch > 1 else ''}){precisions}", style="green")
         if check.get("precision") in ("fp16", "int8") and "first_divergent_token" in check:
             # a converted build's greedy tokens may legitimately take the other side of a near-tie:
             # where and by how much, not a verdict (the margin says whether it was a near-tie)
@@ -332,6 +337,8 @@ def comparison_table(result) -> Table:
     for name, perf in result.performance.items():
         check = result.checks.get(name)
         verdict = "-" if check is None else {True: "ok", None: "not checked"}.get(check["ok"], "MISMATCH")
+        if check and check["ok"] is None and "first_divergent_token" in check:  # another precision than the script's
+            verdict = f"differs at {check['first_divergent_token']} ({check.get('ran_precision')} vs script)"
         if check and check["ok"] is False and check.get("precision") in ("fp16", "int8") \
                 and "first_divergent_token" in check:
             verdict = f"diverges at {check['first_divergent_token']}"

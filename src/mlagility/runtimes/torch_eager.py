@@ -58,7 +58,11 @@ def generation_session(call, model) -> Session:
     import torch
 
     info = call.info
-    details = {"batch_size": info.batch_size, "prompt_tokens": info.prompt_tokens, "decoding": info.mode,
+    # the sequences generated at once: the prompt's batch x num_return_sequences, read from the
+    # script's own tokens (batch x new tokens) where they are known
+    tokens = getattr(call, "tokens", None)
+    batch = int(tokens.shape[0]) if tokens is not None and tokens.dim() == 2 else info.batch_size
+    details = {"batch_size": batch, "prompt_tokens": info.prompt_tokens, "decoding": info.mode,
                "cache": info.cache, "kv_cache_mib": None}
     current: dict = {}
 
