@@ -256,6 +256,7 @@ def _squeue_state(job: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow  # a node taken down and back, a requeue: over a minute (and see docs/performance.md, Python 3.10)
 def test_node_failure_requeues_the_task_its_rerun_is_the_result(slurm_cluster, tmp_path):
     """The node goes down while the task runs: Slurm requeues it (its default policy); the rerun's
     result is the script's (never the killed run's stale one) and the attempt records the restart."""
