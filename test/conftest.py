@@ -43,6 +43,27 @@ def run_benchit(*args, cwd=None, env=None, timeout=600) -> subprocess.CompletedP
     )
 
 
+
+def python_then_benchit(folder: Path, name: str, source: str, runtimes) -> tuple[list[str], subprocess.CompletedProcess, list[dict]]:
+    """Write ``source`` (a script that prints ``OUT:`` lines) as ``folder/name``, run it under python,
+    then under benchit on ``runtimes`` (``FAST``, cache ``folder/cache``): the script's ``OUT:`` lines
+    under python, benchit's run, and each build's state (its mlagility_build.yaml)."""
+    import yaml
+
+    script = folder / name
+    script.write_text(textwrap.dedent(source))
+    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert python.returncode == 0, python.stdout + python.stderr
+    done = run_benchit(script, "-d", folder / "cache", "--runtime", *runtimes, *FAST)
+    states = [yaml.safe_load(path.read_text()) for path in (folder / "cache").glob("*/mlagility_build.yaml")]
+    return script_lines(python.stdout), done, states
+
+
+def script_lines(output: str) -> list[str]:
+    """The ``OUT:`` lines a test script printed (its results, compared under python and benchit)."""
+    return [line for line in output.splitlines() if line.startswith("OUT:")]
+
 TINY_MODEL = """
 import torch
 

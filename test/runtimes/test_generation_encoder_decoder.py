@@ -9,16 +9,11 @@ applies them.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
-import yaml
 
-from conftest import FAST, run_benchit
+from conftest import python_then_benchit, script_lines
 
 SCRIPT = """
 import torch
@@ -45,24 +40,10 @@ print("OUT: whisper", out.tolist())
 RUNTIMES = ("ort", "openvino")
 
 
-def script_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("OUT:")]
-
-
 @pytest.fixture(scope="module")
 def encoder_decoder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("generation_encdec")
-    script = folder / "gen_encdec.py"
-    script.write_text(textwrap.dedent(SCRIPT))
-    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert python.returncode == 0, python.stdout + python.stderr
-    done = run_benchit(script, "-d", folder / "cache", "--runtime", *RUNTIMES, *FAST)
-    states = {}
-    for path in (folder / "cache").glob("*/mlagility_build.yaml"):
-        state = yaml.safe_load(path.read_text())
-        states[state["source"]["model_name"]] = state
-    return script_lines(python.stdout), done, states
+    expected, done, states = python_then_benchit(tmp_path_factory.mktemp("generation_encdec"), "gen_encdec.py", SCRIPT, RUNTIMES)
+    return expected, done, {state["source"]["model_name"]: state for state in states}
 
 
 @pytest.mark.slow

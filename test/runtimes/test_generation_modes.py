@@ -9,15 +9,10 @@ tests (module-scoped fixture). The quick test runs the token picker on its own.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
-import yaml
 
-from conftest import FAST, run_benchit
+from conftest import python_then_benchit, script_lines
 
 SCRIPT = """
 import torch
@@ -73,24 +68,10 @@ MODELS = ("static", "sampler", "nucleus", "looped", "drawn")
 RUNTIMES = ("ort", "openvino")
 
 
-def script_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("OUT:")]
-
-
 @pytest.fixture(scope="module")
 def modes(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("generation_modes")
-    script = folder / "gen_modes.py"
-    script.write_text(textwrap.dedent(SCRIPT))
-    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert python.returncode == 0, python.stdout + python.stderr
-    done = run_benchit(script, "-d", folder / "cache", "--runtime", *RUNTIMES, *FAST)
-    states = {}
-    for path in (folder / "cache").glob("*/mlagility_build.yaml"):
-        state = yaml.safe_load(path.read_text())
-        states[state["source"]["model_name"]] = state
-    return script_lines(python.stdout), done, states
+    expected, done, states = python_then_benchit(tmp_path_factory.mktemp("generation_modes"), "gen_modes.py", SCRIPT, RUNTIMES)
+    return expected, done, {state["source"]["model_name"]: state for state in states}
 
 
 @pytest.mark.slow

@@ -8,16 +8,11 @@ Real tiny transformers models built from configs (offline); one benchit run shar
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import textwrap
 
 import pytest
-import yaml
 
-from conftest import FAST, run_benchit
+from conftest import python_then_benchit, script_lines
 
 SCRIPT = """
 import torch
@@ -53,24 +48,10 @@ print("OUT: t5", out.tolist())
 RUNTIMES = ("ort", "openvino", "torch-eager")
 
 
-def script_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("OUT:")]
-
-
 @pytest.fixture(scope="module")
 def onnx_generation(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("generation_onnx")
-    script = folder / "gen_onnx.py"
-    script.write_text(textwrap.dedent(SCRIPT))
-    python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert python.returncode == 0, python.stdout + python.stderr
-    done = run_benchit(script, "-d", folder / "cache", "--runtime", *RUNTIMES, *FAST)
-    states = {}
-    for path in (folder / "cache").glob("*/mlagility_build.yaml"):
-        state = yaml.safe_load(path.read_text())
-        states[state["source"]["model_name"] + ("-sampled" if "sampling" in str(state["source"]) else "")] = state
-    return script_lines(python.stdout), done, states
+    expected, done, states = python_then_benchit(tmp_path_factory.mktemp("generation_onnx"), "gen_onnx.py", SCRIPT, RUNTIMES)
+    return expected, done, {state["source"]["model_name"] + ("-sampled" if "sampling" in str(state["source"]) else ""): state for state in states}
 
 
 def benchmarks(states, model) -> dict:
